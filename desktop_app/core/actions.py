@@ -1,0 +1,236 @@
+"""Actions: one user intent each, a name plus exactly one typed argument.
+
+Every argument type is a tagged Struct whose tag *is* the action name, so an
+action decodes in one typed pass and a batch can hold any mix of steps. The
+registry maps each name to its pure handler and to the function that computes
+its inverse (for undo/redo, which dispatch inverse actions so they sync).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from desktop_app.core.model import Note, Priority, State, Task, TaskList
+
+
+class Arg(msgspec.Struct, frozen=True, kw_only=True, tag_field="action"):
+    """Base of every action argument; subclasses set ``tag`` to the action name."""
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        """Ids of the items this argument edits (used to stamp ``updated``)."""
+        item_id = getattr(self, "id", None)
+        return (item_id,) if item_id else ()
+
+
+# -- lists -----------------------------------------------------------------
+
+
+class NewList(Arg, frozen=True, kw_only=True, tag="add_list"):
+    id: str
+    name: str
+    created: datetime
+
+
+class ListName(Arg, frozen=True, kw_only=True, tag="rename_list"):
+    id: str
+    name: str
+
+
+# -- tasks -----------------------------------------------------------------
+
+
+class NewTask(Arg, frozen=True, kw_only=True, tag="add_task"):
+    id: str
+    title: str
+    list_id: str | None = None
+    due: date | None = None
+    priority: Priority = Priority.NORMAL
+    tags: frozenset[str] = frozenset()
+    created: datetime
+
+
+class TaskTitle(Arg, frozen=True, kw_only=True, tag="set_task_title"):
+    id: str
+    title: str
+
+
+class TaskDue(Arg, frozen=True, kw_only=True, tag="set_task_due"):
+    id: str
+    due: date | None
+
+
+class TaskDone(Arg, frozen=True, kw_only=True, tag="set_task_done"):
+    id: str
+    done: bool
+
+
+class TaskPriority(Arg, frozen=True, kw_only=True, tag="set_task_priority"):
+    id: str
+    priority: Priority
+
+
+# -- notes -----------------------------------------------------------------
+
+
+class NewNote(Arg, frozen=True, kw_only=True, tag="add_note"):
+    id: str
+    title: str
+    body: str = ""
+    list_id: str | None = None
+    tags: frozenset[str] = frozenset()
+    pinned: bool = False
+    created: datetime
+
+
+class NoteTitle(Arg, frozen=True, kw_only=True, tag="set_note_title"):
+    id: str
+    title: str
+
+
+class NoteBody(Arg, frozen=True, kw_only=True, tag="set_note_body"):
+    """``base`` is the body this edit started from, so concurrent edits are detectable."""
+
+    id: str
+    body: str
+    base: str | None = None
+
+
+class NotePinned(Arg, frozen=True, kw_only=True, tag="set_note_pinned"):
+    id: str
+    pinned: bool
+
+
+# -- any item ---------------------------------------------------------------
+
+
+class ItemList(Arg, frozen=True, kw_only=True, tag="move_item"):
+    id: str
+    list_id: str | None
+
+
+class AddTag(Arg, frozen=True, kw_only=True, tag="add_tag"):
+    id: str
+    tag: str
+
+
+class RemoveTag(Arg, frozen=True, kw_only=True, tag="remove_tag"):
+    id: str
+    tag: str
+
+
+class DeleteItem(Arg, frozen=True, kw_only=True, tag="delete_item"):
+    id: str
+
+
+class RestoreTask(Arg, frozen=True, kw_only=True, tag="restore_task"):
+    task: Task
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return ()
+
+
+class RestoreNote(Arg, frozen=True, kw_only=True, tag="restore_note"):
+    note: Note
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return ()
+
+
+class RestoreList(Arg, frozen=True, kw_only=True, tag="restore_list"):
+    list: TaskList
+
+
+class Batch(Arg, frozen=True, kw_only=True, tag="batch"):
+    """Several steps as one action: one journal write, one undo entry, one sync unit."""
+
+    steps: tuple[AnyArg, ...]
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return tuple(i for step in self.steps for i in step.target_ids)
+
+
+AnyArg = (
+    NewList
+    | ListName
+    | NewTask
+    | TaskTitle
+    | TaskDue
+    | TaskDone
+    | TaskPriority
+    | NewNote
+    | NoteTitle
+    | NoteBody
+    | NotePinned
+    | ItemList
+    | AddTag
+    | RemoveTag
+    | DeleteItem
+    | RestoreTask
+    | RestoreNote
+    | RestoreList
+    | Batch
+)
+
+
+class Action(msgspec.Struct, frozen=True, kw_only=True):
+    """An immutable, id-stamped, timestamped intent from one device.
+
+    ``at`` is milliseconds since the Unix epoch (UTC) on the device's
+    server-adjusted clock; handlers never read a clock themselves.
+    """
+
+    id: str
+    device: str
+    at: int
+    arg: AnyArg
+
+    @property
+    def name(self) -> str:
+        return self.arg.__struct_config__.tag  # type: ignore[return-value]
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromtimestamp(self.at / 1000, tz=UTC)
+
+
+A = TypeVar("A", bound=Arg)
+Handler = Callable[[State, A], State]
+Inverter = Callable[[State, A], "Arg | None"]
+
+
+@dataclass(frozen=True)
+class ActionType(Generic[A]):
+    name: str
+    arg_type: type[A]
+    handler: Handler[A]
+    invert: Inverter[A]
+
+
+REGISTRY: dict[str, ActionType[Any]] = {}
+
+
+def action(arg_type: type[A], invert: Inverter[A]) -> Callable[[Handler[A]], Handler[A]]:
+    """Register ``handler`` as the action named by ``arg_type``'s tag."""
+
+    def register(handler: Handler[A]) -> Handler[A]:
+        name = arg_type.__struct_config__.tag
+        assert isinstance(name, str)
+        if name in REGISTRY:
+            raise ValueError(f"action {name!r} registered twice")
+        REGISTRY[name] = ActionType(name, arg_type, handler, invert)
+        return handler
+
+    return register
+
+
+def action_type(arg: Arg) -> ActionType[Any]:
+    return REGISTRY[arg.__struct_config__.tag]  # type: ignore[index]

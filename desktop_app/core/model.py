@@ -1,0 +1,118 @@
+"""Domain values: lists, tasks, notes and the whole state, all immutable.
+
+The state's collections are persistent maps (``immutables.Map``): a handler that
+changes one task shares everything else with the previous state, so dispatch
+stays O(log n) even with tens of thousands of items.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import immutables
+import msgspec
+
+
+class Priority(enum.Enum):
+    """Stored by name: the values are the lowercase member names."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class TaskList(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: str
+    created: datetime
+
+
+class Task(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    title: str
+    done: bool = False
+    due: date | None = None
+    priority: Priority = Priority.NORMAL
+    list_id: str | None = None
+    tags: frozenset[str] = frozenset()
+    created: datetime
+    updated: datetime
+
+
+class Note(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    title: str
+    body: str = ""
+    list_id: str | None = None
+    tags: frozenset[str] = frozenset()
+    pinned: bool = False
+    created: datetime
+    updated: datetime
+    # Versions of the body kept when two devices edited it concurrently; never
+    # silently dropped (see rules.note_body_conflicts).
+    conflicts: tuple[str, ...] = ()
+
+
+Item = Task | Note | TaskList
+
+_EMPTY: immutables.Map = immutables.Map()
+
+
+class State(msgspec.Struct, frozen=True):
+    """Everything one person has. Replace, never mutate."""
+
+    lists: immutables.Map = _EMPTY  # id -> TaskList
+    tasks: immutables.Map = _EMPTY  # id -> Task
+    notes: immutables.Map = _EMPTY  # id -> Note
+
+    def find(self, item_id: str) -> Item | None:
+        return self.tasks.get(item_id) or self.notes.get(item_id) or self.lists.get(item_id)
+
+    def list_named(self, name: str) -> TaskList | None:
+        """Lists are unique by case-insensitive name; merges may break that (see rules)."""
+        key = name.casefold()
+        matches = [lst for lst in self.lists.values() if lst.name.casefold() == key]
+        return min(matches, key=lambda lst: lst.id) if matches else None
+
+    def with_task(self, task: Task) -> State:
+        return msgspec.structs.replace(self, tasks=self.tasks.set(task.id, task))
+
+    def with_note(self, note: Note) -> State:
+        return msgspec.structs.replace(self, notes=self.notes.set(note.id, note))
+
+    def with_list(self, lst: TaskList) -> State:
+        return msgspec.structs.replace(self, lists=self.lists.set(lst.id, lst))
+
+    def with_item(self, item: Item) -> State:
+        if isinstance(item, Task):
+            return self.with_task(item)
+        if isinstance(item, Note):
+            return self.with_note(item)
+        return self.with_list(item)
+
+    def without(self, item_id: str) -> State:
+        for field in ("tasks", "notes", "lists"):
+            mapping: immutables.Map = getattr(self, field)
+            if item_id in mapping:
+                return msgspec.structs.replace(self, **{field: mapping.delete(item_id)})
+        return self
+
+
+class StateDoc(msgspec.Struct, frozen=True):
+    """The serialisable shape of State (plain dicts) used by checkpoints and snapshots."""
+
+    lists: dict[str, TaskList] = {}
+    tasks: dict[str, Task] = {}
+    notes: dict[str, Note] = {}
+
+    @classmethod
+    def of(cls, state: State) -> StateDoc:
+        return cls(lists=dict(state.lists), tasks=dict(state.tasks), notes=dict(state.notes))
+
+    def to_state(self) -> State:
+        return State(
+            lists=immutables.Map(self.lists),
+            tasks=immutables.Map(self.tasks),
+            notes=immutables.Map(self.notes),
+        )
