@@ -1,3 +1,3 @@
-from desktop_app.cli.main import main
+from desktop_app.launcher import main
 
 raise SystemExit(main())

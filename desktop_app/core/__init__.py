@@ -7,7 +7,7 @@ from desktop_app.core import codec, rules, views
 from desktop_app.core.actions import REGISTRY, Action, AnyArg, Arg, Batch
 from desktop_app.core.codec import CodecError
 from desktop_app.core.ids import new_id
-from desktop_app.core.model import Note, Priority, State, StateDoc, Task, TaskList
+from desktop_app.core.model import Item, Note, Priority, State, StateDoc, Task, TaskList
 from desktop_app.core.reducer import apply, fold, invert
 from desktop_app.core.store import History, Journal, Store
 
@@ -19,6 +19,7 @@ __all__ = [
     "Batch",
     "CodecError",
     "History",
+    "Item",
     "Journal",
     "Note",
     "Priority",

@@ -1,0 +1,232 @@
+"""The local SQLite store: the journal of actions, checkpoints, sync bookkeeping.
+
+Durability choice: WAL with ``synchronous=FULL``. NORMAL would survive a process
+crash but can lose the last commits on a power cut, and invariant 1 promises an
+acknowledged edit survives both. FULL costs ~150 us per commit here: invisible at
+human typing speed, and batches (imports, sync) are one transaction each.
+
+One connection per thread: the GUI thread dispatches while the sync worker
+pulls; SQLite's WAL lets them read and write without blocking each other for long.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from desktop_app.core import Action, Arg, CodecError, History, State, codec, new_id
+from desktop_app.core.actions import AnyArg
+from desktop_app.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+DB_NAME = "tidemark.sqlite3"
+HISTORY_LIMIT = 500
+
+
+class StorageError(Exception):
+    """The local database cannot be used; the message says why in plain words."""
+
+
+class LocalStore:
+    """Implements the core ``Journal`` and keeps what sync needs between rounds."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._migrate()
+            self.device_id = self.meta("device_id") or self._init_device()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{self.path} is not a readable Tidemark database ({exc})") from None
+        except OSError as exc:
+            raise StorageError(f"cannot open {self.path}: {exc.strerror or exc}") from None
+
+    @classmethod
+    def in_dir(cls, data_dir: Path | str) -> LocalStore:
+        return cls(Path(data_dir) / DB_NAME)
+
+    # -- connections and transactions ----------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"{self.path} was written by a newer Tidemark (schema {version}); "
+                    "update the app to open it"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
+
+    def _init_device(self) -> str:
+        device = new_id()
+        self.set_meta("device_id", device)
+        return device
+
+    def integrity_check(self) -> str:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -- metadata ---------------------------------------------------------------
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str | None, db: sqlite3.Connection | None = None) -> None:
+        conn = db or self.db
+        if value is None:
+            conn.execute("DELETE FROM meta WHERE key=?", (key,))
+        else:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- the journal (core.Journal) -------------------------------------------------
+
+    def record(self, action: Action, history: History) -> None:
+        """Write ``action`` and its undo bookkeeping in one durable transaction."""
+        body = codec.encode_action(action)
+        inverse = None if history.inverse is None else codec.encode(history.inverse)
+        with self.transaction() as db:
+            db.execute("INSERT INTO local_actions(id, body) VALUES (?, ?)", (action.id, body))
+            if history.kind == "edit":
+                db.execute("DELETE FROM history WHERE stack='redo'")
+                self._push(db, "undo", inverse)
+            elif history.kind == "undo":
+                self._pop(db, "undo")
+                self._push(db, "redo", inverse)
+            else:
+                self._pop(db, "redo")
+                self._push(db, "undo", inverse)
+
+    def undo_top(self) -> Arg | None:
+        return self._top("undo")
+
+    def redo_top(self) -> Arg | None:
+        return self._top("redo")
+
+    def _top(self, stack: str) -> Arg | None:
+        row = self.db.execute(
+            "SELECT body FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1", (stack,)
+        ).fetchone()
+        return None if row is None else codec.decode(row[0], AnyArg)
+
+    @staticmethod
+    def _push(db: sqlite3.Connection, stack: str, body: bytes | None) -> None:
+        if body is None:
+            return
+        db.execute("INSERT INTO history(stack, body) VALUES (?, ?)", (stack, body))
+        db.execute(
+            "DELETE FROM history WHERE stack=? AND seq <= "
+            "(SELECT seq FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            (stack, stack, HISTORY_LIMIT),
+        )
+
+    @staticmethod
+    def _pop(db: sqlite3.Connection, stack: str) -> None:
+        db.execute(
+            "DELETE FROM history WHERE seq = "
+            "(SELECT seq FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1)",
+            (stack,),
+        )
+
+    # -- local actions ----------------------------------------------------------------
+
+    def record_many(self, actions: Iterable[Action]) -> None:
+        """Journal several actions at once (no undo entries): used by tests and tools."""
+        rows = [(a.id, codec.encode_action(a)) for a in actions]
+        with self.transaction() as db:
+            db.executemany("INSERT INTO local_actions(id, body) VALUES (?, ?)", rows)
+
+    def local_actions(self, after_seq: int = 0) -> list[tuple[int, Action]]:
+        """Actions dispatched here and not yet folded into the base, in local order."""
+        rows = self.db.execute(
+            "SELECT seq, body FROM local_actions WHERE seq > ? ORDER BY seq", (after_seq,)
+        ).fetchall()
+        return [(seq, self._decode_action(body)) for seq, body in rows]
+
+    def last_seq(self) -> int:
+        row = self.db.execute("SELECT max(seq) FROM local_actions").fetchone()
+        stored = self.db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name='local_actions'"
+        ).fetchone()
+        return max(row[0] or 0, stored[0] if stored else 0)
+
+    def pending_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM local_actions").fetchone()[0]
+
+    @staticmethod
+    def _decode_action(body: bytes) -> Action:
+        try:
+            return codec.decode_action(body)
+        except CodecError as exc:
+            raise StorageError(f"the local journal holds an unreadable action ({exc})") from None
+
+    # -- checkpoints ----------------------------------------------------------------------
+
+    def save_checkpoint(
+        self, name: str, state: State, mark: int, db: sqlite3.Connection | None = None
+    ) -> None:
+        body = codec.encode_state(state)
+        if db is not None:
+            self._write_checkpoint(db, name, mark, body)
+            return
+        with self.transaction() as conn:
+            self._write_checkpoint(conn, name, mark, body)
+
+    @staticmethod
+    def _write_checkpoint(db: sqlite3.Connection, name: str, mark: int, body: bytes) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO checkpoints(name, mark, body) VALUES (?, ?, ?)",
+            (name, mark, body),
+        )
+
+    def load_checkpoint(self, name: str) -> tuple[State, int] | None:
+        row = self.db.execute(
+            "SELECT body, mark FROM checkpoints WHERE name=?", (name,)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return codec.decode_state(row[0]), row[1]
+        except CodecError as exc:
+            raise StorageError(f"the saved state in {self.path} is unreadable ({exc})") from None

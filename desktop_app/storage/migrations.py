@@ -1,0 +1,52 @@
+"""Versioned schema migrations; ``PRAGMA user_version`` records the applied version.
+
+Append new steps; never edit a released one. Each runs in the transaction that
+bumps the version, so a crash mid-migration leaves the previous schema intact.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: first release
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+    -- Updates this device made, local copies kept until folded into the base.
+    CREATE TABLE updates(
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('new', 'sent', 'confirmed')),
+        position INTEGER,
+        at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    -- Every action dispatched here and not yet folded into the base state.
+    -- update_id NULL: not yet grouped into an update.
+    CREATE TABLE local_actions(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        body BLOB NOT NULL,
+        update_id TEXT REFERENCES updates(id)
+    );
+    CREATE INDEX local_actions_by_update ON local_actions(update_id);
+
+    -- Ids of actions folded into the base state: each takes effect once.
+    CREATE TABLE applied(action_id TEXT PRIMARY KEY) WITHOUT ROWID;
+
+    -- 'view': what the user sees, through local seq `mark`;
+    -- 'base': the committed remote log, through position `mark`.
+    CREATE TABLE checkpoints(
+        name TEXT PRIMARY KEY CHECK (name IN ('view', 'base')),
+        mark INTEGER NOT NULL,
+        body BLOB NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE history(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        stack TEXT NOT NULL CHECK (stack IN ('undo', 'redo')),
+        body BLOB NOT NULL
+    );
+    CREATE INDEX history_by_stack ON history(stack, seq);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

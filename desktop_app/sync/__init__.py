@@ -1,0 +1,1 @@
+"""Sync engine and remote stores (no Qt)."""
