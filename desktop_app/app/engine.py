@@ -94,6 +94,7 @@ class App:
 
     def _load_view(self) -> tuple[State, int]:
         """The checkpointed view plus the few local actions journaled after it."""
+        self._view_generation = self.local.view_generation()
         saved = self.local.load_checkpoint("view")
         if saved is None:
             base = self.local.load_checkpoint("base")
@@ -106,9 +107,25 @@ class App:
         return fold(state, tail), len(tail)
 
     def checkpoint(self) -> None:
-        """Save the view so the next start replays nothing."""
-        self.local.save_checkpoint("view", self.state, self.local.last_seq())
-        self._since_checkpoint = 0
+        """Save the view so the next start replays nothing.
+
+        If a sync (another thread or process) rewrote the view since we loaded
+        it, ours is stale: adopt theirs instead of overwriting it.
+        """
+        with self.local.transaction() as db:
+            fresh = self.local.view_generation() == self._view_generation
+            if fresh:
+                self.local.save_checkpoint("view", self.state, self.local.last_seq(), db=db)
+        if fresh:
+            self._since_checkpoint = 0
+        else:
+            self.reload_view()
+
+    def reload_view(self) -> None:
+        """Adopt the view a sync round wrote, plus local edits made meanwhile."""
+        state, replayed = self._load_view()
+        self._since_checkpoint = replayed
+        self.store.load_snapshot(state)
 
     def close(self) -> None:
         if self._since_checkpoint:

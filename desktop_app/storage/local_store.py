@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from desktop_app.core import Action, Arg, CodecError, History, State, codec, new_id
+from desktop_app.core import Action, Arg, CodecError, History, State, codec, fold, new_id
 from desktop_app.core.actions import AnyArg
 from desktop_app.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -230,3 +230,120 @@ class LocalStore:
             return codec.decode_state(row[0]), row[1]
         except CodecError as exc:
             raise StorageError(f"the saved state in {self.path} is unreadable ({exc})") from None
+
+    # -- sync bookkeeping --------------------------------------------------------------
+    # The base is the committed remote log folded up to position `mark`; the view
+    # is the base plus every local action not yet folded into it.
+
+    def base(self) -> tuple[State, int]:
+        saved = self.load_checkpoint("base")
+        return saved if saved is not None else (State(), 0)
+
+    def view_generation(self) -> int:
+        """Bumped whenever sync rewrites the view; a stale window must reload, not save."""
+        return int(self.meta("view_generation") or 0)
+
+    def applied_among(self, action_ids: Iterable[str]) -> set[str]:
+        """Which of ``action_ids`` already took effect in the base."""
+        ids = list(action_ids)
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT action_id FROM applied WHERE action_id IN ({marks})", chunk
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    def applied_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT action_id FROM applied")}
+
+    def group_pending(self, update_id: str, at: int) -> int:
+        """Put every action not yet in an update into a new local update (status new).
+
+        Returns how many actions it took; 0 means nothing was pending.
+        """
+        with self.transaction() as db:
+            count = db.execute(
+                "SELECT count(*) FROM local_actions WHERE update_id IS NULL"
+            ).fetchone()[0]
+            if count:
+                db.execute(
+                    "INSERT INTO updates(id, status, position, at) VALUES (?, 'new', NULL, ?)",
+                    (update_id, at),
+                )
+                db.execute(
+                    "UPDATE local_actions SET update_id=? WHERE update_id IS NULL", (update_id,)
+                )
+        return count
+
+    def own_updates(self, status: str) -> list[tuple[str, int | None, int]]:
+        """(id, position, at) of this device's updates with ``status``, oldest first."""
+        return self.db.execute(
+            "SELECT u.id, u.position, u.at FROM updates u "
+            "JOIN local_actions a ON a.update_id = u.id WHERE u.status=? "
+            "GROUP BY u.id ORDER BY min(a.seq)",
+            (status,),
+        ).fetchall()
+
+    def update_actions(self, update_id: str) -> list[Action]:
+        rows = self.db.execute(
+            "SELECT body FROM local_actions WHERE update_id=? ORDER BY seq", (update_id,)
+        ).fetchall()
+        return [self._decode_action(r[0]) for r in rows]
+
+    def mark_sent(self, update_id: str, position: int, at: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE updates SET status='sent', position=?, at=? WHERE id=?",
+                (position, at, update_id),
+            )
+
+    def commit_base(
+        self,
+        state: State,
+        position: int,
+        applied: Iterable[str],
+        *,
+        replace_applied: bool = False,
+        confirmed: Iterable[str] = (),
+        meta: dict[str, str | None] | None = None,
+        expected_position: int | None = None,
+    ) -> tuple[State, int]:
+        """Atomically move the base forward and rebase the view on it.
+
+        Local actions that took effect in the base leave the journal; the rest are
+        folded on top of the new base to make the view. Returns (view, its mark).
+        """
+        with self.transaction() as db:
+            if expected_position is not None:
+                row = db.execute("SELECT mark FROM checkpoints WHERE name='base'").fetchone()
+                if (row[0] if row else 0) != expected_position:
+                    raise StorageError(
+                        "another sync of this profile ran at the same time; try again"
+                    )
+            self._write_checkpoint(db, "base", position, codec.encode_state(state))
+            if replace_applied:
+                db.execute("DELETE FROM applied")
+            db.executemany(
+                "INSERT OR IGNORE INTO applied(action_id) VALUES (?)", ((i,) for i in applied)
+            )
+            db.executemany(
+                "UPDATE updates SET status='confirmed' WHERE id=?", ((u,) for u in confirmed)
+            )
+            db.execute(
+                "DELETE FROM local_actions WHERE id IN (SELECT action_id FROM applied)"
+            )
+            db.execute(
+                "DELETE FROM updates WHERE NOT EXISTS "
+                "(SELECT 1 FROM local_actions a WHERE a.update_id = updates.id)"
+            )
+            rows = db.execute("SELECT body FROM local_actions ORDER BY seq").fetchall()
+            view = fold(state, (self._decode_action(r[0]) for r in rows))
+            mark = self.last_seq()
+            self._write_checkpoint(db, "view", mark, codec.encode_state(view))
+            self.set_meta("view_generation", str(self.view_generation() + 1), db)
+            for key, value in (meta or {}).items():
+                self.set_meta(key, value, db)
+        return view, mark

@@ -1,0 +1,38 @@
+"""AWS Lambda entry point for scheduled roll-ups (e.g. an EventBridge rule).
+
+Configured by environment: ``TIDEMARK_BUCKET`` (required), ``TIDEMARK_PREFIX``,
+``TIDEMARK_ENDPOINT_URL``, ``TIDEMARK_REGION``, ``TIDEMARK_RETENTION_DAYS``
+(default 90). Credentials come from the function's IAM role (boto3's chain).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from desktop_app.sync.rollup import DEFAULT_RETENTION, rollup
+from desktop_app.sync.s3_store import S3RemoteStore
+
+
+def handler(event: dict[str, Any] | None = None, context: Any = None) -> dict[str, Any]:
+    bucket = os.environ.get("TIDEMARK_BUCKET")
+    if not bucket:
+        raise ValueError("set TIDEMARK_BUCKET to the vault's bucket")
+    days = os.environ.get("TIDEMARK_RETENTION_DAYS")
+    retention = timedelta(days=float(days)) if days else DEFAULT_RETENTION
+    remote = S3RemoteStore(
+        bucket,
+        os.environ.get("TIDEMARK_PREFIX", ""),
+        endpoint_url=os.environ.get("TIDEMARK_ENDPOINT_URL") or None,
+        region=os.environ.get("TIDEMARK_REGION") or None,
+    )
+    report = rollup(remote, retention=retention)
+    return {
+        "snapshot_position": report.snapshot_position,
+        "folded_updates": report.folded_updates,
+        "created": report.created,
+        "deleted_updates": report.deleted_updates,
+        "deleted_snapshots": report.deleted_snapshots,
+        "summary": report.summary(),
+    }
