@@ -11,7 +11,6 @@ import msgspec
 from desktop_app.app import App
 from desktop_app.core import State, fold, views
 from desktop_app.sync import protocol
-from desktop_app.sync.clock import Clock
 from desktop_app.sync.engine import SyncEngine, SyncReport
 from desktop_app.sync.remote import RemoteEntry, RemoteStore, RemoteUnavailable
 
@@ -115,11 +114,11 @@ class Device:
         self.remote = remote
         self.skew_s = skew_s
         self._wall = lambda: time.time() + skew_s
-        self.app = App(data_dir, clock=Clock(wall=self._wall))
+        self.app = App(data_dir, wall=self._wall)
         self.dispatched: list[str] = []
 
     def engine(self) -> SyncEngine:
-        return SyncEngine(self.app.local, self.remote, self.app.clock, remote_name="test-remote")
+        return SyncEngine(self.app.local, self.remote, self.app.clock)
 
     def sync(self) -> SyncReport:
         report = self.engine().sync()
@@ -128,7 +127,7 @@ class Device:
 
     def restart(self) -> None:
         self.app.close()
-        self.app = App(self.data_dir, clock=Clock(wall=self._wall))
+        self.app = App(self.data_dir, wall=self._wall)
 
     def document(self) -> dict:
         return views.document(self.app.state)

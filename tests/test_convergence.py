@@ -219,3 +219,28 @@ def test_delayed_duplicate_upload_takes_effect_once(tmp_path: Path) -> None:
         ("sync", 2),
     ]
     run_program(tmp_path, 3, [0.0] * 5, ops)
+
+
+@settings(max_examples=max(50, EXAMPLES // 3), deadline=None)
+@given(
+    ops=st.lists(
+        st.one_of(
+            st.tuples(
+                st.just("edit"),
+                device_index,
+                st.sampled_from(["title", "done", "tag", "untag"]),
+                st.just(0),
+                st.sampled_from(["milk", "report", "x"]),
+            ),
+            st.tuples(st.just("duplicate"), device_index),
+            st.tuples(st.just("lost_ack"), device_index),
+            st.tuples(st.just("sync"), device_index),
+        ),
+        max_size=30,
+    )
+)
+def test_retried_uploads_take_effect_once(ops: list[tuple]) -> None:
+    """Exactly once (invariant 3): edits of one task while uploads get retried late."""
+    setup = [("edit", 0, "add_task", 0, "milk"), ("sync", 0), ("sync", 1), ("sync", 2)]
+    with tempfile.TemporaryDirectory() as tmp:
+        run_program(Path(tmp), 3, [0.0] * 5, setup + ops)

@@ -8,7 +8,8 @@ checkpoint fresh so the next start is instant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,14 @@ def parse_due(value: str | date | None) -> date | None:
 
 
 class App:
-    def __init__(self, data_dir: Path | str, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, data_dir: Path | str, *, wall: Callable[[], float] = time.time
+    ) -> None:
+        """``wall`` is this computer's clock; tests pass a skewed one."""
         self.data_dir = Path(data_dir)
         try:
             self.local = LocalStore.in_dir(self.data_dir)
-            self.clock = clock or Clock(float(self.local.meta("clock_offset_s") or 0.0))
+            self.clock = Clock(float(self.local.meta("clock_offset_s") or 0.0), wall=wall)
             state, replayed = self._load_view()
         except StorageError as exc:
             raise AppError(str(exc)) from None

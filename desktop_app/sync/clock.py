@@ -48,8 +48,12 @@ class Clock:
         )
 
     def observe(self, server_time: datetime, sent: float, received: float) -> None:
-        """Record one round trip (local times in epoch seconds)."""
-        midpoint = (sent + received) / 2
+        """Record one round trip; ``sent``/``received`` are ``time.time()`` readings.
+
+        They are moved onto this clock's own wall (the same in production; a
+        test's simulated skewed wall otherwise).
+        """
+        midpoint = (sent + received) / 2 + (self._wall() - time.time())
         sample = server_time.timestamp() + 0.5 - midpoint
         with self._lock:
             self._samples.append(sample)
