@@ -1,0 +1,280 @@
+"""A remote store in a plain folder: a NAS share, a USB stick, a Syncthing folder.
+
+Keys map to paths (``updates/000000000042`` -> ``<root>/updates/000000000042``).
+Create-only writes go through a temporary file that is fully written and
+fsynced first, then hard-linked to the final name: ``link`` fails if the name
+exists, so two writers can never both win, and a reader never sees a half
+written object. Where hard links are unsupported (FAT/exFAT sticks, some SMB
+shares) Windows' ``rename`` is create-only too; elsewhere we fall back to an
+``O_EXCL`` create, which is still create-only but briefly shows a partial file.
+
+The folder's own files are ignored by ``list``: anything whose name starts with
+a dot (our ``.tmp-`` files, ``.stfolder``, ``.DS_Store``), Syncthing's
+``~syncthing~`` temporaries and its ``.sync-conflict-`` copies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop_app.sync.remote import (
+    RemoteEntry,
+    RemoteError,
+    RemoteNotFound,
+    RemoteUnavailable,
+    ServerTimeObserver,
+)
+
+TMP_PREFIX = ".tmp-"
+
+log = logging.getLogger(__name__)
+
+_NO_LINK_ERRNOS = {
+    errno.EPERM,
+    errno.EXDEV,
+    errno.EMLINK,
+    errno.ENOSYS,
+    errno.EOPNOTSUPP,
+    getattr(errno, "ENOTSUP", errno.EOPNOTSUPP),
+}
+
+
+def check_key(key: str) -> str:
+    """Refuse keys that are not plain ``a/b/c`` paths, so a key can never escape the root.
+
+    Shared by every store so a key valid for S3 is valid for a folder and back.
+    """
+    if not key or key.startswith("/") or key.endswith("/") or "\\" in key or "\0" in key:
+        raise ValueError(f"invalid remote key {key!r}")
+    for segment in key.split("/"):
+        if segment in ("", ".", "..") or _ignored_name(segment):
+            raise ValueError(f"invalid remote key {key!r}")
+    return key
+
+
+def valid_key(key: str) -> bool:
+    """``check_key`` as a predicate, for filtering listings written by other tools."""
+    try:
+        check_key(key)
+    except ValueError:
+        return False
+    return True
+
+
+def _ignored_name(name: str) -> bool:
+    return name.startswith((".", "~syncthing~")) or ".sync-conflict-" in name
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a new directory entry durable; not possible (nor needed) on Windows."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some network filesystems refuse fsync on directories
+        pass
+    finally:
+        os.close(fd)
+
+
+class FolderRemoteStore:
+    """``RemoteStore`` over a directory that already exists (we never create the root)."""
+
+    def __init__(
+        self, root: str | os.PathLike[str], on_server_time: ServerTimeObserver | None = None
+    ):
+        self.root = Path(root)
+        self.on_server_time = on_server_time
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def __repr__(self) -> str:
+        return f"FolderRemoteStore({str(self.root)!r})"
+
+    # -- the RemoteStore interface ----------------------------------------------
+
+    def list(self, prefix: str, start_after: str = "") -> list[RemoteEntry]:
+        """Same semantics as S3: a string prefix, not only a directory."""
+        self._check_root()
+        top_key = prefix.rpartition("/")[0]
+        top = self.root / top_key if top_key else self.root
+        entries: list[RemoteEntry] = []
+        try:
+            self._walk(top, top_key, prefix, start_after, entries)
+        except OSError as exc:
+            raise self._error(exc, f"list {prefix or 'the keys'} in") from None
+        entries.sort(key=lambda entry: entry.key)
+        return entries
+
+    def get(self, key: str) -> bytes:
+        path = self.root / check_key(key)
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            self._check_root()
+            raise RemoteNotFound(f"{key} does not exist in {self.root}") from None
+        except OSError as exc:
+            raise self._error(exc, f"read {key} from") from None
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        path = self.root / check_key(key)
+        self._check_root()
+        sent = time.time()
+        try:
+            self._make_dirs(path.parent)
+            created = self._create(path, data)
+            if created:
+                _fsync_dir(path.parent)
+        except OSError as exc:
+            raise self._error(exc, f"write {key} to") from None
+        received = time.time()
+        if created:
+            self._observe(path, sent, received)
+        return created
+
+    def delete(self, key: str) -> None:
+        path = self.root / check_key(key)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            self._check_root()
+        except OSError as exc:
+            raise self._error(exc, f"delete {key} from") from None
+
+    # -- internals ----------------------------------------------------------------
+
+    def _walk(
+        self, directory: Path, dir_key: str, prefix: str, start_after: str, out: list[RemoteEntry]
+    ) -> None:
+        try:
+            scan = os.scandir(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        with scan:
+            for entry in scan:
+                if _ignored_name(entry.name):
+                    continue
+                key = f"{dir_key}/{entry.name}" if dir_key else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    sub = key + "/"
+                    # Skip directories that cannot hold a key under prefix, or after start_after.
+                    if not (sub.startswith(prefix) or prefix.startswith(sub)):
+                        continue
+                    if sub < start_after and not start_after.startswith(sub):
+                        continue
+                    self._walk(Path(entry.path), key, prefix, start_after, out)
+                elif key.startswith(prefix) and key > start_after and entry.is_file():
+                    try:
+                        mtime = entry.stat().st_mtime
+                    except FileNotFoundError:  # deleted while we listed
+                        continue
+                    out.append(RemoteEntry(key, datetime.fromtimestamp(mtime, UTC)))
+
+    def _create(self, path: Path, data: bytes) -> bool:
+        """Publish ``data`` at ``path`` only if nothing is there; never half-visible."""
+        if path.exists():  # cheap early answer; the link below is what decides
+            return False
+        tmp = path.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}")
+        self._write_new(tmp, data)
+        try:
+            try:
+                os.link(tmp, path)
+                return True
+            except FileExistsError:
+                return False
+            except OSError as exc:
+                if exc.errno not in _NO_LINK_ERRNOS:
+                    raise
+            if sys.platform == "win32":
+                try:
+                    os.rename(tmp, path)  # refuses to replace an existing file on Windows
+                    return True
+                except FileExistsError:
+                    return False
+            log.debug("hard links unsupported in %s; using O_EXCL create", path.parent)
+            try:
+                self._write_new(path, data)
+                return True
+            except FileExistsError:
+                return False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    @staticmethod
+    def _write_new(path: Path, data: bytes) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+
+    def _make_dirs(self, directory: Path) -> None:
+        """Create missing subdirectories under the root, fsyncing each new entry's parent."""
+        missing: list[Path] = []
+        while directory != self.root and not directory.is_dir():
+            missing.append(directory)
+            directory = directory.parent
+        for d in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                d.mkdir()
+            _fsync_dir(d.parent)
+
+    def _observe(self, path: Path, sent: float, received: float) -> None:
+        """Report the file's mtime: on a NAS, the file server's clock stamped it.
+
+        Truncated to whole seconds because the clock models S3's ``Date`` header,
+        which is truncated (it adds half a second back).
+        """
+        if self.on_server_time is None:
+            return
+        try:
+            mtime = int(path.stat().st_mtime)
+        except OSError:
+            return
+        try:
+            self.on_server_time(datetime.fromtimestamp(mtime, UTC), sent, received)
+        except Exception:
+            log.exception("the server-time observer failed")
+
+    def _check_root(self) -> None:
+        if self.root.is_dir():
+            return
+        if self.root.exists():
+            raise RemoteError(f"the sync folder {self.root} is a file, not a folder")
+        raise RemoteUnavailable(
+            f"cannot reach the sync folder {self.root}: it does not exist "
+            "(is the drive or network share connected?)"
+        )
+
+    def _error(self, exc: OSError, doing: str) -> RemoteError:
+        self._check_root()
+        if isinstance(exc, PermissionError):
+            return RemoteError(f"cannot {doing} the sync folder {self.root}: permission denied")
+        if exc.errno == errno.ENOSPC:
+            return RemoteError(f"cannot {doing} the sync folder {self.root}: the disk is full")
+        if exc.errno == errno.EROFS:
+            return RemoteError(f"cannot {doing} the sync folder {self.root}: it is read-only")
+        if exc.errno in (errno.EIO, errno.ESTALE, errno.ETIMEDOUT, errno.EHOSTDOWN):
+            return RemoteUnavailable(
+                f"cannot {doing} the sync folder {self.root}: {exc.strerror or exc}"
+            )
+        return RemoteError(f"cannot {doing} the sync folder {self.root}: {exc.strerror or exc}")

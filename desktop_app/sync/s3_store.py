@@ -1,0 +1,327 @@
+"""The remote store on S3 (or anything speaking its API: MinIO, R2, moto).
+
+One botocore client per store: the same client ``boto3.client`` returns, made
+without boto3's Session so stores can share a parsed service model (see
+``_shared_loader``). Clients are thread-safe, so the engine may pull with a
+thread pool. Timeouts and retries are short so an offline laptop gets
+``RemoteUnavailable`` within seconds, not minutes. Every response's ``Date``
+header goes to ``on_server_time``: S3 is the clock the whole vault agrees on.
+
+Error messages are one plain sentence built from the error code, never from
+request details, so no secret or signature can leak into a dialog or a log.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import botocore.exceptions as bce
+import botocore.loaders
+import botocore.session
+from botocore.config import Config
+
+from desktop_app.sync.credentials import Credentials
+from desktop_app.sync.folder_store import check_key, valid_key
+from desktop_app.sync.remote import (
+    ClockSkewError,
+    RemoteAuthError,
+    RemoteEntry,
+    RemoteError,
+    RemoteNotFound,
+    RemoteUnavailable,
+    ServerTimeObserver,
+)
+from desktop_app.sync.remote_config import RemoteConfigError, bucket_problem, clean_prefix
+
+CONNECT_TIMEOUT_S = 4
+READ_TIMEOUT_S = 20
+MAX_ATTEMPTS = 3  # first try + 2 retries; standard mode backs off 50 ms, 100 ms
+
+log = logging.getLogger(__name__)
+
+_AUTH_REASONS = {
+    "InvalidAccessKeyId": "the access key ID is not known to S3",
+    "SignatureDoesNotMatch": "the secret access key does not match the access key ID",
+    "AccessDenied": "this key is not allowed to use the bucket (access denied)",
+    "AllAccessDisabled": "all access to this bucket has been disabled",
+    "AccountProblem": "the AWS account has a problem that blocks access",
+    "ExpiredToken": "the session token has expired",
+    "TokenRefreshRequired": "the session token has expired",
+    "InvalidToken": "the session token is not valid",
+    "InvalidSecurity": "the security credentials are not valid",
+}
+_REGION_CODES = {
+    "PermanentRedirect",
+    "AuthorizationHeaderMalformed",
+    "IllegalLocationConstraintException",
+}
+_BUSY_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling"}
+_CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
+_NO_CREDENTIALS = (
+    bce.NoCredentialsError,
+    bce.PartialCredentialsError,
+    bce.CredentialRetrievalError,
+    bce.TokenRetrievalError,
+    bce.ProfileNotFound,
+)
+_UNREACHABLE = (bce.ConnectionError, bce.HTTPClientError, bce.IncompleteReadError)
+
+
+class S3RemoteStore:
+    """``RemoteStore`` on one bucket; keys are relative to ``prefix``."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        credentials: Credentials | None = None,
+        on_server_time: ServerTimeObserver | None = None,
+        max_pool_connections: int = 32,
+    ) -> None:
+        problem = bucket_problem(bucket)
+        if problem:
+            raise RemoteConfigError(problem)
+        self.bucket = bucket
+        self.prefix = clean_prefix(prefix)
+        self.endpoint_url = endpoint_url
+        self.on_server_time = on_server_time
+        self._root = f"{self.prefix}/" if self.prefix else ""
+        self._count = 0
+        self._count_lock = threading.Lock()
+        self._local = threading.local()
+        config: dict[str, Any] = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "read_timeout": READ_TIMEOUT_S,
+            "retries": {"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+            "max_pool_connections": max_pool_connections,
+        }
+        if endpoint_url:
+            # S3-compatible servers rarely do virtual-host buckets or the newer default checksums.
+            config["s3"] = {"addressing_style": "path"}
+            config["request_checksum_calculation"] = "when_required"
+            config["response_checksum_validation"] = "when_required"
+        try:
+            session = botocore.session.Session()
+            session.register_component("data_loader", _shared_loader())
+            self._client = session.create_client(
+                "s3",
+                region_name=region,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=credentials.access_key_id if credentials else None,
+                aws_secret_access_key=credentials.secret_access_key if credentials else None,
+                aws_session_token=credentials.session_token if credentials else None,
+                config=Config(**config),
+            )
+        except bce.BotoCoreError as exc:
+            raise self._botocore_error(exc) from exc
+        self._client.meta.events.register("before-send.s3", self._before_send)
+
+    # -- bookkeeping --------------------------------------------------------------
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, retries included (counted by a ``before-send`` hook)."""
+        return self._count
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    def __repr__(self) -> str:
+        where = f" at {self.endpoint_url}" if self.endpoint_url else ""
+        return f"S3RemoteStore({self.describe()}{where})"
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._client.close()
+
+    def _before_send(self, **_: Any) -> None:
+        with self._count_lock:
+            self._count += 1
+        # The last attempt's send time, so a retried call still gives a tight round trip.
+        self._local.sent = time.time()
+
+    # -- the RemoteStore interface ------------------------------------------------
+
+    def list(self, prefix: str, start_after: str = "") -> list[RemoteEntry]:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._root + prefix}
+        if start_after:
+            params["StartAfter"] = self._root + start_after
+        entries: list[RemoteEntry] = []
+        while True:
+            try:
+                response = self._call(self._client.list_objects_v2, **params)
+            except bce.ClientError as exc:
+                raise self._client_error(exc) from exc
+            for item in response.get("Contents", ()):
+                key = item["Key"][len(self._root) :]
+                if valid_key(key):  # skip console "folder/" markers and the like
+                    entries.append(RemoteEntry(key, item["LastModified"].astimezone(UTC)))
+            if not response.get("IsTruncated"):
+                break
+            params["ContinuationToken"] = response["NextContinuationToken"]
+        entries.sort(key=lambda entry: entry.key)
+        return entries
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self._call(
+                self._client.get_object, Bucket=self.bucket, Key=self._root + check_key(key)
+            )
+        except bce.ClientError as exc:
+            if _code(exc) in ("NoSuchKey", "404"):
+                raise RemoteNotFound(f"{key} does not exist in {self.describe()}") from None
+            raise self._client_error(exc) from exc
+        body = response["Body"]
+        try:
+            return body.read()
+        except (bce.BotoCoreError, OSError) as exc:
+            raise RemoteUnavailable(
+                f"cannot reach {self._where()}: the download of {key} was cut off"
+            ) from exc
+        finally:
+            body.close()
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        full = self._root + check_key(key)
+        try:
+            self._call(
+                self._client.put_object, Bucket=self.bucket, Key=full, Body=data, IfNoneMatch="*"
+            )
+        except bce.ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if _code(exc) not in _CONFLICT_CODES and status != 412:
+                raise self._client_error(exc) from exc
+            if exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0):
+                # A retry may have collided with our own first attempt, which the
+                # server did store before its answer was lost: then the key is ours.
+                try:
+                    return self.get(key) == data
+                except RemoteNotFound:
+                    return False
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        try:
+            full = self._root + check_key(key)
+            self._call(self._client.delete_object, Bucket=self.bucket, Key=full)
+        except bce.ClientError as exc:
+            if _code(exc) in ("NoSuchKey", "404"):
+                return
+            raise self._client_error(exc) from exc
+
+    # -- internals ----------------------------------------------------------------
+
+    def _call(self, method: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:
+        """Run one API call, report the server's clock; ClientError passes through."""
+        self._local.sent = started = time.time()
+        try:
+            response = method(**params)
+        except bce.ClientError as exc:
+            self._observe(exc.response.get("ResponseMetadata", {}), started)
+            raise
+        except bce.BotoCoreError as exc:
+            raise self._botocore_error(exc) from exc
+        self._observe(response.get("ResponseMetadata", {}), started)
+        return response
+
+    def _observe(self, metadata: dict[str, Any], started: float) -> None:
+        received = time.time()
+        if self.on_server_time is None:
+            return
+        header = metadata.get("HTTPHeaders", {}).get("date")
+        if not header:
+            return
+        try:
+            server_time = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return
+        if server_time.tzinfo is None:
+            server_time = server_time.replace(tzinfo=UTC)
+        sent = getattr(self._local, "sent", started)
+        try:
+            self.on_server_time(server_time, sent, received)
+        except Exception:  # a clock bug must not turn a stored update into a "failure"
+            log.exception("the server-time observer failed")
+
+    def _where(self) -> str:
+        return f"S3 at {self.endpoint_url}" if self.endpoint_url else "Amazon S3"
+
+    def _botocore_error(self, exc: bce.BotoCoreError) -> RemoteError:
+        if isinstance(exc, _NO_CREDENTIALS):
+            return RemoteAuthError(
+                f"No usable S3 credentials were found for bucket {self.bucket}: save them in "
+                "Tidemark, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or an AWS profile."
+            )
+        if isinstance(exc, bce.SSLError):
+            return RemoteUnavailable(
+                f"cannot reach {self._where()} securely: the TLS connection failed "
+                "(check the network, a proxy, or the computer's date)."
+            )
+        if isinstance(exc, bce.ConnectTimeoutError):
+            return RemoteUnavailable(
+                f"cannot reach {self._where()}: the connection timed out (are you offline?)."
+            )
+        if isinstance(exc, bce.ReadTimeoutError):
+            return RemoteUnavailable(
+                f"cannot reach {self._where()}: it did not answer within {READ_TIMEOUT_S} seconds."
+            )
+        if isinstance(exc, _UNREACHABLE):
+            return RemoteUnavailable(
+                f"cannot reach {self._where()}: the connection failed (are you offline, "
+                "or is the server down?)."
+            )
+        if isinstance(exc, bce.NoRegionError):
+            return RemoteError(f"S3 needs a region for bucket {self.bucket}: set one.")
+        return RemoteError(f"the S3 request on {self.describe()} failed ({type(exc).__name__}).")
+
+    def _client_error(self, exc: bce.ClientError) -> RemoteError:
+        code = _code(exc)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _AUTH_REASONS or (status == 403 and code != "RequestTimeTooSkewed"):
+            reason = _AUTH_REASONS.get(code, "access was refused")
+            return RemoteAuthError(
+                f"S3 refused the credentials for bucket {self.bucket}: {reason}."
+            )
+        if code == "RequestTimeTooSkewed":
+            return ClockSkewError(
+                "S3 refused the request because this computer's clock is off by more than "
+                "15 minutes: turn on automatic date and time in your system settings."
+            )
+        if code == "NoSuchBucket":
+            at = f" at {self.endpoint_url}" if self.endpoint_url else ""
+            return RemoteError(
+                f"the S3 bucket {self.bucket}{at} does not exist: check the name or create it."
+            )
+        if code in _REGION_CODES or status == 301:
+            return RemoteError(
+                f"the S3 bucket {self.bucket} is in a different region: set its region."
+            )
+        if code in _BUSY_CODES or (status is not None and (status >= 500 or status == 429)):
+            return RemoteUnavailable(
+                f"cannot reach {self._where()} properly right now ({code or status}): "
+                "it will be retried later."
+            )
+        return RemoteError(f"S3 refused the request on {self.describe()} ({code or status}).")
+
+
+@functools.cache
+def _shared_loader() -> botocore.loaders.Loader:
+    """One botocore data loader for every store: parsing S3's service model costs
+    ~0.1 s, and the app opens a store per sync round. (boto3's Session would append
+    to a shared loader's search path each time, so we use botocore's directly.)"""
+    return botocore.loaders.create_loader()
+
+
+def _code(exc: bce.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
