@@ -1,0 +1,139 @@
+"""The ``desktop-app`` command line: the same ``App`` engine as the window, without Qt.
+
+Commands live in small modules listed in ``COMMAND_MODULES``; each has
+``register(subparsers)``, which adds its subparsers with
+``set_defaults(func=handler)``. A handler is ``handler(args, app) -> int``; main
+opens the ``App`` for it and always closes it (the checkpoint that makes the
+next start instant). A command that must not open the profile (one that only
+reads config or the keyring) adds ``needs_app=False`` to its defaults and is
+called as ``handler(args, None)``; ``args.data_dir`` is always set.
+
+Errors a user can cause (bad input, unusable database, unreadable files) end
+as one ``desktop-app: error: ...`` line on stderr and exit status 1, usage
+errors as status 2, and nothing is saved: every command is one action.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
+
+import platformdirs
+
+from desktop_app.app import App, AppError
+from desktop_app.cli import exchange_commands, item_commands, show_commands, sync_commands
+from desktop_app.cli.common import UsageError
+from desktop_app.storage import StorageError
+
+PROG = "desktop-app"
+DATA_DIR_ENV = "DESKTOP_APP_DATA_DIR"
+
+# One line per command module; its register(subparsers) does the rest.
+COMMAND_MODULES: list[ModuleType] = [
+    item_commands,
+    show_commands,
+    exchange_commands,
+    sync_commands,
+]
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what `tool | head` reports for other tools
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (not the whole usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else Path(platformdirs.user_data_dir("tidemark", appauthor=False))
+
+
+def _version() -> str:
+    try:
+        return metadata.version("tidemark")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Tidemark: offline-first notes and tasks. Without a command, opens the window.",
+    )
+    data_dir_help = f"where the profile lives (env {DATA_DIR_ENV}; default {default_data_dir()})"
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help=data_dir_help)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    # Global options also work after the command (`desktop-app show --data-dir X`);
+    # SUPPRESS keeps a subparser from overwriting a value given before the command.
+    for sub in {id(p): p for p in subparsers.choices.values()}.values():
+        sub.add_argument("--data-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error, already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    args.data_dir = (args.data_dir or default_data_dir()).expanduser().absolute()
+    if args.command is None:
+        if open_window is None:
+            parser.print_usage(sys.stderr)
+            return EXIT_USAGE
+        return open_window(args.data_dir)
+    try:
+        code = _run(args)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return code
+    except UsageError as exc:
+        return _fail(f"{PROG} {args.command}: error: {exc}", EXIT_USAGE)
+    except BrokenPipeError:
+        # The reader went away (`show | head`): stop quietly. Point stdout at
+        # devnull so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except (AppError, StorageError) as exc:
+        return _fail(f"{PROG}: error: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        return _fail(f"{PROG}: error: {_os_message(exc)}", EXIT_ERROR)
+    except sqlite3.Error as exc:  # damage found after opening, e.g. a malformed page
+        return _fail(f"{PROG}: error: the database in {args.data_dir} cannot be used ({exc})", 1)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not getattr(args, "needs_app", True):
+        return args.func(args, None)
+    app = App(args.data_dir)
+    try:
+        return args.func(args, app)
+    finally:
+        app.close()
+
+
+def _fail(message: str, code: int) -> int:
+    print(" ".join(message.split()), file=sys.stderr)  # one line, whatever the cause said
+    return code
+
+
+def _os_message(exc: OSError) -> str:
+    path = exc.filename2 or exc.filename  # for a rename, the destination is the user's path
+    return f"{exc.strerror or exc}: {path}" if path else str(exc.strerror or exc)

@@ -1,0 +1,84 @@
+"""``show``: everything, as a readable listing or as stable JSON for scripts.
+
+The JSON is ``core.views.document`` in canonical form, so the same state always
+prints the same bytes (tests and scripts can diff it).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from desktop_app.app import App
+from desktop_app.app.exchange import NO_LIST, canonical_json, items_by_list, sorted_lists
+from desktop_app.cli.common import plural, short_ids, write_bytes
+from desktop_app.core import Note, State, Task, rules, views
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("show", help="list everything (--json for scripts)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object {"lists", "tasks", "notes"}, arrays sorted by id',
+    )
+    p.set_defaults(func=show)
+
+
+def show(args: argparse.Namespace, app: App) -> int:
+    if args.json:
+        write_bytes(canonical_json(views.document(app.state)))
+    else:
+        print(render(app.state), end="")
+    return 0
+
+
+def render(state: State) -> str:
+    """Lists with their tasks and notes; ids shortened to what stays unique."""
+    if not (state.lists or state.tasks or state.notes):
+        return 'Nothing here yet. Try: desktop-app add-task "Buy milk" --list Groceries\n'
+    ids = short_ids([*state.lists.keys(), *state.tasks.keys(), *state.notes.keys()])
+    groups = items_by_list(state)
+    lines: list[str] = []
+    sections = [(lst.name, lst.id) for lst in sorted_lists(state)]
+    if any(groups[None]):
+        sections.append((NO_LIST, None))
+    for name, list_id in sections:
+        tasks, notes = groups[list_id]
+        lines.append(f"{name}  [{ids[list_id]}]" if list_id else f"{name}")
+        lines += [f"  {_task(task)}  [{ids[task.id]}]" for task in tasks]
+        lines += [f"  {_note(note)}  [{ids[note.id]}]" for note in notes]
+        if not tasks and not notes:
+            lines.append("  (empty)")
+    done = sum(t.done for t in state.tasks.values())
+    lines += ["", _totals(len(state.tasks), done, len(state.notes), len(state.lists))]
+    if problems := rules.problems(state):
+        lines += ["", "Problems (open the app to resolve them):"]
+        lines += [f"  - {p.message}" for p in problems]
+    return "\n".join(lines) + "\n"
+
+
+def _tags(tags: frozenset[str]) -> list[str]:
+    return [f"#{t}" for t in sorted(tags)]
+
+
+def _task(task: Task) -> str:
+    parts = [f"[{'x' if task.done else ' '}] {task.title}"]
+    if task.due:
+        parts.append(f"due {task.due.isoformat()}")
+    if task.priority.value != "normal":
+        parts.append(f"{task.priority.value} priority")
+    return "  ".join([*parts, *_tags(task.tags)])
+
+
+def _note(note: Note) -> str:
+    parts = [f"note: {note.title}", *_tags(note.tags)]
+    if note.pinned:
+        parts.append("(pinned)")
+    if note.conflicts:
+        parts.append(f"({len(note.conflicts)} other version(s) kept)")
+    return "  ".join(parts)
+
+
+def _totals(tasks: int, done: int, notes: int, lists: int) -> str:
+    counts = f"{plural(notes, 'note')}, {plural(lists, 'list')}"
+    return f"{plural(tasks, 'task')} ({done} done), {counts}"
