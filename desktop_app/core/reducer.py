@@ -7,19 +7,22 @@ from the action's own timestamp here, so no handler ever reads a clock.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
 
-import msgspec
+from msgspec.structs import replace
 
 from desktop_app.core import handlers as _handlers  # noqa: F401  (registers every action)
-from desktop_app.core.actions import Action, Arg, action_type
+from desktop_app.core.actions import REGISTRY, Action, Arg, action_type
 from desktop_app.core.model import State
 
 
 def apply(state: State, action: Action) -> State:
-    new = action_type(action.arg).handler(state, action.arg)
+    arg = action.arg
+    new = REGISTRY[arg.__struct_config__.tag].handler(state, arg)
     if new is state:
         return state
-    return _stamp(state, new, action.arg, action.when)
+    return _stamp(state, new, arg.target_ids, action.at)
 
 
 def fold(state: State, actions: Iterable[Action]) -> State:
@@ -32,10 +35,21 @@ def invert(state: State, arg: Arg) -> Arg | None:
     return action_type(arg).invert(state, arg)
 
 
-def _stamp(old: State, new: State, arg: Arg, when) -> State:
-    for item_id in arg.target_ids:
-        if (task := new.tasks.get(item_id)) is not None and task is not old.tasks.get(item_id):
-            new = new.with_task(msgspec.structs.replace(task, updated=when))
-        elif (note := new.notes.get(item_id)) is not None and note is not old.notes.get(item_id):
-            new = new.with_note(msgspec.structs.replace(note, updated=when))
-    return new
+@lru_cache(maxsize=4096)
+def _moment(at_ms: int) -> datetime:
+    """Actions in a burst share milliseconds; cache their datetimes."""
+    return datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+
+
+def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:
+    tasks, notes = new.tasks, new.notes
+    changed = False
+    for item_id in ids:
+        if (task := tasks.get(item_id)) is not None:
+            if task is not old.tasks.get(item_id):
+                tasks = tasks.set(item_id, replace(task, updated=_moment(at_ms)))
+                changed = True
+        elif (note := notes.get(item_id)) is not None and note is not old.notes.get(item_id):
+            notes = notes.set(item_id, replace(note, updated=_moment(at_ms)))
+            changed = True
+    return State(new.lists, tasks, notes) if changed else new

@@ -155,8 +155,15 @@ class SyncEngine:
         base, position = self.local.base()
         start_position = position
         snapshot: Snapshot | None = None
-        entries = self.remote.list(protocol.UPDATES, protocol.update_key(position))
+        # List from our own last update on: it must still be there (or be retired
+        # under a snapshot), which tells a live remote from an empty mount point.
+        start = protocol.update_key(position - 1) if position else ""
+        entries = self.remote.list(protocol.UPDATES, start)
         positions = [p for e in entries if (p := protocol.position_of(e.key)) is not None]
+        if positions and positions[0] == position:
+            positions = positions[1:]
+        elif position and not positions:
+            self._check_not_replaced(position)
         if position == 0 or (positions and positions[0] != position + 1):
             snapshot = self._newest_snapshot(after=position)
             if snapshot is not None:
@@ -195,6 +202,20 @@ class SyncEngine:
             expected_position=start_position,
         )
         report.position = new_position
+
+    def _check_not_replaced(self, position: int) -> None:
+        """Update ``position`` is gone and nothing follows it: unless a snapshot
+        covers it, this is not the log we synced with (an unmounted share, a
+        wiped bucket). Writing into it would fork the vault, so stop here."""
+        if any(
+            (p := protocol.position_of(e.key)) is not None and p >= position
+            for e in self.remote.list(protocol.SNAPSHOTS)
+        ):
+            return
+        raise ProtocolError(
+            f"{self.remote_name} no longer holds this vault's updates (update {position} is "
+            "missing); if it is a removable drive or network share, connect it and try again"
+        )
 
     def _applied_check(
         self, updates: list[Update], applied_before: set[str] | None

@@ -92,15 +92,26 @@ def encode(value: VaultMeta | Update | Snapshot) -> bytes:
 
 
 def decode_update(data: bytes) -> Update:
-    fmt = msgspec.json.decode(data, type=_Format).format
-    _check_format(fmt, "update")
-    return codec.decode(data, Update)
+    try:
+        return codec.decode(data, Update)
+    except codec.CodecError:
+        _check_format(_probe_format(data), "update")  # a newer format explains it better
+        raise
 
 
 def decode_snapshot(data: bytes) -> Snapshot:
-    fmt = msgspec.json.decode(data, type=_Format).format
-    _check_format(fmt, "snapshot")
-    return codec.decode(data, Snapshot)
+    try:
+        return codec.decode(data, Snapshot)
+    except codec.CodecError:
+        _check_format(_probe_format(data), "snapshot")
+        raise
+
+
+def _probe_format(data: bytes) -> int:
+    try:
+        return msgspec.json.decode(data, type=_Format).format
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return FORMAT_VERSION
 
 
 def decode_meta(data: bytes) -> VaultMeta:

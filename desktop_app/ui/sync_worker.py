@@ -1,0 +1,148 @@
+"""Background sync: a worker QObject on its own QThread, driven by signals.
+
+The GUI thread never touches the network or waits on it. ``SyncController``
+(GUI thread) asks the ``SyncWorker`` (worker thread) for a round through a
+queued signal; the worker runs ``run_round`` against the local database (its
+own SQLite connection) and the remote, and reports back with ``finished`` or
+``failed``. The controller then reloads the App's view on the GUI thread, so the
+user's typing never races the merge. Rounds run on a timer, shortly after local
+edits, and on demand; a request during a round queues exactly one more.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from desktop_app.app import App, AppError
+from desktop_app.app.syncing import SYNC_ERRORS, get_remote, run_round
+from desktop_app.storage import LocalStore
+from desktop_app.sync.clock import Clock
+from desktop_app.sync.engine import SyncReport
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_MS = 60_000
+AFTER_EDIT_MS = 2_000
+
+
+class SyncWorker(QObject):
+    """Runs sync rounds; lives on the sync thread."""
+
+    finished = Signal(object)  # SyncReport
+    failed = Signal(str)
+    progress = Signal(str)
+
+    def __init__(self, local: LocalStore, clock: Clock) -> None:
+        super().__init__()
+        self._local = local
+        self._clock = clock
+
+    @Slot()
+    def run_round(self) -> None:
+        try:
+            report = run_round(self._local, self._clock, on_progress=self.progress.emit)
+        except (*SYNC_ERRORS, AppError) as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug must not kill the thread or lose the message
+            log.exception("sync round failed")
+            self.failed.emit(f"Sync failed unexpectedly ({type(exc).__name__}: {exc})")
+        else:
+            self.finished.emit(report)
+
+
+class SyncController(QObject):
+    """Schedules rounds and applies their results; lives on the GUI thread."""
+
+    status_changed = Signal(str)
+    synced = Signal(object)  # SyncReport, after the view was reloaded
+    sync_failed = Signal(str)
+    _request = Signal()
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        poll_interval_ms: int = POLL_INTERVAL_MS,
+        after_edit_ms: int = AFTER_EDIT_MS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._busy = False
+        self._again = False
+        self._thread = QThread()
+        self._thread.setObjectName("tidemark-sync")
+        self._worker = SyncWorker(app.local, app.clock)
+        self._worker.moveToThread(self._thread)
+        self._request.connect(self._worker.run_round)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.progress.connect(self.status_changed)
+        self._poll = QTimer(self)
+        self._poll.setInterval(poll_interval_ms)
+        self._poll.timeout.connect(self.sync_now)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(after_edit_ms)
+        self._soon.timeout.connect(self.sync_now)
+        self._unsubscribe = app.store.subscribe(self._on_change)
+        self._thread.start()
+        self._poll.start()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def has_remote(self) -> bool:
+        try:
+            return get_remote(self._app.local) is not None
+        except SYNC_ERRORS:
+            return True  # let the round report what is wrong with the setting
+
+    @Slot()
+    def sync_now(self) -> None:
+        if not self.has_remote():
+            self.status_changed.emit("Local only: no sync remote is set")
+            return
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        self.status_changed.emit("Syncing…")
+        self._request.emit()
+
+    def _on_change(self, state: object, action: object) -> None:
+        if action is not None and self.has_remote():
+            self._soon.start()
+
+    @Slot(object)
+    def _on_finished(self, report: SyncReport) -> None:
+        self._app.reload_view()
+        text = f"Synced: {report.summary()}"
+        if report.clock_warning:
+            text = f"{text}. {report.clock_warning}"
+        self._done()
+        self.status_changed.emit(text)
+        self.synced.emit(report)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._done()
+        self.status_changed.emit(f"Sync failed: {message}")
+        self.sync_failed.emit(message)
+
+    def _done(self) -> None:
+        self._busy = False
+        if self._again:
+            self._again = False
+            QTimer.singleShot(0, self.sync_now)
+
+    def shutdown(self) -> None:
+        """Stop timers and the thread; waits for a round in progress to end."""
+        self._poll.stop()
+        self._soon.stop()
+        self._unsubscribe()
+        self._thread.quit()
+        self._thread.wait()
