@@ -63,14 +63,21 @@ def show(data_dir: Path) -> dict[str, Any]:
     return json.loads(ok(data_dir, "show", "--json"))
 
 
-def show_in_process(data_dir: Path) -> bytes:
-    """``show --json`` through ``main`` in this process: same code, no interpreter start."""
+def run_in_process(data_dir: Path, *args: str) -> tuple[int, bytes]:
+    """``desktop-app --data-dir DIR ARGS`` through ``main`` in this process: the same
+    code without an interpreter start; (exit status, stdout bytes)."""
     buffer = io.BytesIO()
     out = io.TextIOWrapper(buffer, encoding="utf-8")
     with contextlib.redirect_stdout(out):
-        assert cli_main.main(["--data-dir", str(data_dir), "show", "--json"]) == 0
+        code = cli_main.main(["--data-dir", str(data_dir), *args])
         out.flush()
-        return buffer.getvalue()
+        return code, buffer.getvalue()
+
+
+def show_in_process(data_dir: Path) -> bytes:
+    code, out = run_in_process(data_dir, "show", "--json")
+    assert code == 0
+    return out
 
 
 def pending(data_dir: Path) -> int:

@@ -6,8 +6,6 @@ installed script. Every import must arrive as ONE journaled action.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
 from datetime import date
 from pathlib import Path
@@ -17,19 +15,9 @@ import pytest
 
 from desktop_app.app import App, AppError
 from desktop_app.app import exchange as ex
-from desktop_app.cli import main as cli_main
 from desktop_app.core import Priority, State
 from desktop_app.core import actions as act
-
-
-def run(data_dir: Path, *args: str) -> tuple[int, bytes]:
-    """``desktop-app --data-dir DIR ARGS`` in this process; (exit status, stdout bytes)."""
-    buffer = io.BytesIO()
-    out = io.TextIOWrapper(buffer, encoding="utf-8")
-    with contextlib.redirect_stdout(out):
-        code = cli_main.main(["--data-dir", str(data_dir), *args])
-        out.flush()
-        return code, buffer.getvalue()
+from tests.test_cli import run_in_process as run
 
 
 def state_of(data_dir: Path) -> State:

@@ -77,8 +77,18 @@ def sorted_notes(notes: Iterable[Note]) -> list[Note]:
     return sorted(notes, key=lambda n: (not n.pinned, n.title.casefold(), n.id))
 
 
-def items_by_list(state: State) -> dict[str | None, tuple[list[Task], list[Note]]]:
-    """Tasks and notes per list id; items in no list, or a missing one, go under None."""
+@dataclass(frozen=True)
+class Section:
+    """One list (or "No list") with its items, in the order listings show them."""
+
+    name: str
+    list_id: str | None
+    tasks: list[Task]
+    notes: list[Note]
+
+
+def sections(state: State) -> list[Section]:
+    """Every list by name, then "No list" when it has items (or ones in a missing list)."""
     groups: dict[str | None, tuple[list[Task], list[Note]]] = {None: ([], [])}
     for lst in state.lists.values():
         groups[lst.id] = ([], [])
@@ -86,7 +96,12 @@ def items_by_list(state: State) -> dict[str | None, tuple[list[Task], list[Note]
         groups[task.list_id if task.list_id in groups else None][0].append(task)
     for note in state.notes.values():
         groups[note.list_id if note.list_id in groups else None][1].append(note)
-    return {key: (sorted_tasks(ts), sorted_notes(ns)) for key, (ts, ns) in groups.items()}
+    named = [(lst.name, lst.id) for lst in sorted_lists(state)]
+    unfiled = [(NO_LIST, None)] if any(groups[None]) else []
+    return [
+        Section(name, list_id, sorted_tasks(groups[list_id][0]), sorted_notes(groups[list_id][1]))
+        for name, list_id in named + unfiled
+    ]
 
 
 # -- JSON export --------------------------------------------------------------------------
@@ -521,15 +536,17 @@ def export_markdown_folder(state: State, root: Path) -> int:
     names = _Names()
     folders = _list_folders(state, names)
     written = 0
-    for list_id, (tasks, notes) in items_by_list(state).items():
-        folder = root.joinpath(*folders.get(list_id, ()))
+    root.mkdir(parents=True, exist_ok=True)
+    for section in sections(state):
+        key = folders.get(section.list_id, ())  # no list: the top folder
+        folder = root.joinpath(*key)
         folder.mkdir(parents=True, exist_ok=True)
-        key = folders.get(list_id, ())
-        if tasks:
-            title = state.lists[list_id].name if list_id else "Tasks"
-            (folder / TASKS_FILE).write_text(tasks_file_text(title, tasks), encoding="utf-8")
+        if section.tasks:
+            title = section.name if section.list_id else "Tasks"
+            text = tasks_file_text(title, section.tasks)
+            (folder / TASKS_FILE).write_text(text, encoding="utf-8")
             written += 1
-        for note in notes:
+        for note in section.notes:
             name = names.claim(key, safe_file_name(note.title), ".md")
             (folder / name).write_text(note_file_text(note), encoding="utf-8")
             written += 1
@@ -539,22 +556,17 @@ def export_markdown_folder(state: State, root: Path) -> int:
 def markdown_document(state: State) -> str:
     """Everything as one Markdown document to read or print (not meant to be re-imported)."""
     out = ["# Tidemark", ""]
-    groups = items_by_list(state)
-    sections = [(lst.name, lst.id) for lst in sorted_lists(state)]
-    if any(groups[None]):
-        sections.append((NO_LIST, None))
-    for name, list_id in sections:
-        tasks, notes = groups[list_id]
-        out += [f"## {name}", ""]
-        if tasks:
-            out += [*map(task_line, tasks), ""]
-        for note in notes:
+    for section in sections(state):
+        out += [f"## {section.name}", ""]
+        if section.tasks:
+            out += [*map(task_line, section.tasks), ""]
+        for note in section.notes:
             out += [f"### {note.title}", ""]
             if note.tags or note.pinned:
                 marks = [f"#{t}" for t in sorted(note.tags)] + (["(pinned)"] if note.pinned else [])
                 out += [" ".join(marks), ""]
             if note.body:
                 out += [note.body.rstrip(), ""]
-        if not tasks and not notes:
+        if not section.tasks and not section.notes:
             out += ["(empty)", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -47,8 +47,10 @@ def export(args: argparse.Namespace, app: App) -> int:
         count = export_markdown_folder(app.state, out)
         print(f"wrote {plural(count, 'Markdown file')} to {out}")
         return 0
-    data = export_json(app.state) if args.format == "json" else markdown_document(app.state)
-    data = data if isinstance(data, bytes) else data.encode()
+    if args.format == "json":
+        data = export_json(app.state)
+    else:
+        data = markdown_document(app.state).encode()
     if out is None:
         write_bytes(data)
     else:

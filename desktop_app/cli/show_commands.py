@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from desktop_app.app import App
-from desktop_app.app.exchange import NO_LIST, canonical_json, items_by_list, sorted_lists
+from desktop_app.app.exchange import canonical_json, sections
 from desktop_app.cli.common import plural, short_ids, write_bytes
 from desktop_app.core import Note, State, Task, rules, views
 
@@ -37,17 +37,13 @@ def render(state: State) -> str:
     if not (state.lists or state.tasks or state.notes):
         return 'Nothing here yet. Try: desktop-app add-task "Buy milk" --list Groceries\n'
     ids = short_ids([*state.lists.keys(), *state.tasks.keys(), *state.notes.keys()])
-    groups = items_by_list(state)
     lines: list[str] = []
-    sections = [(lst.name, lst.id) for lst in sorted_lists(state)]
-    if any(groups[None]):
-        sections.append((NO_LIST, None))
-    for name, list_id in sections:
-        tasks, notes = groups[list_id]
-        lines.append(f"{name}  [{ids[list_id]}]" if list_id else f"{name}")
-        lines += [f"  {_task(task)}  [{ids[task.id]}]" for task in tasks]
-        lines += [f"  {_note(note)}  [{ids[note.id]}]" for note in notes]
-        if not tasks and not notes:
+    for section in sections(state):
+        list_id = section.list_id
+        lines.append(f"{section.name}  [{ids[list_id]}]" if list_id else section.name)
+        lines += [f"  {_task(task)}  [{ids[task.id]}]" for task in section.tasks]
+        lines += [f"  {_note(note)}  [{ids[note.id]}]" for note in section.notes]
+        if not section.tasks and not section.notes:
             lines.append("  (empty)")
     done = sum(t.done for t in state.tasks.values())
     lines += ["", _totals(len(state.tasks), done, len(state.notes), len(state.lists))]
