@@ -97,7 +97,9 @@ def _wrap(value: Any) -> Any:
         return {"type": "date", "value": value}
     if isinstance(value, tuple | list | frozenset | set):
         kind = {tuple: "tuple", list: "list"}.get(cls, "frozenset")
-        items = sorted(value, key=_encoder.encode) if kind == "frozenset" else list(value)
+        # Sort by the typed bytes: Priority.LOW and "low" encode alike untyped, and a
+        # tie would leave the order to the set's hash layout (not canonical).
+        items = sorted(value, key=_sort_key) if kind == "frozenset" else list(value)
         kinds = {type(v) for v in items}
         if len(kinds) == 1 and (only := kinds.pop()) in _NAMES:
             return {"type": kind, "of": _NAMES[only], "value": items}
@@ -109,6 +111,10 @@ def _wrap(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         raise CodecError(f"enum {cls.__name__} is not registered with the codec")
     raise CodecError(f"type {cls.__name__} is not registered with the codec")
+
+
+def _sort_key(value: Any) -> bytes:
+    return _encoder.encode(_wrap(value))
 
 
 def dumps(value: Any) -> bytes:

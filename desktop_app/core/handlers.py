@@ -75,10 +75,23 @@ def _delete_if_added(state: State, arg: Any) -> Arg | None:
     return None if state.find(arg.id) is not None else DeleteItem(id=arg.id)
 
 
+def _delete_list_if_added(state: State, arg: Any) -> Arg | None:
+    """Undoing a list's creation must not strand items that already named it.
+
+    Items can point at a missing list after a merge (a list deleted on another
+    device); deleting the list moves its members to no list, so the inverse puts
+    them back where they were.
+    """
+    if state.find(arg.id) is not None:
+        return None
+    strays = tuple(ItemList(id=i.id, list_id=arg.id) for i in _members(state, arg.id))
+    return Batch(steps=(DeleteItem(id=arg.id), *strays)) if strays else DeleteItem(id=arg.id)
+
+
 # -- lists -----------------------------------------------------------------
 
 
-@action(NewList, invert=_delete_if_added)
+@action(NewList, invert=_delete_list_if_added)
 def add_list(state: State, arg: NewList) -> State:
     if state.find(arg.id) is not None:
         return state
@@ -96,7 +109,7 @@ def rename_list(state: State, arg: ListName) -> State:
     return state.with_list(replace(lst, name=arg.name)) if lst else state
 
 
-@action(RestoreList, invert=lambda state, arg: _delete_if_added(state, arg.list))
+@action(RestoreList, invert=lambda state, arg: _delete_list_if_added(state, arg.list))
 def restore_list(state: State, arg: RestoreList) -> State:
     return state if state.find(arg.list.id) is not None else state.with_list(arg.list)
 

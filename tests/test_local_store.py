@@ -1,0 +1,266 @@
+"""LocalStore on real SQLite files: the journal, checkpoints, history and failure modes."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core import Action, History, State, Task
+from desktop_app.core import actions as act
+from desktop_app.storage import DB_NAME, LocalStore, StorageError, local_store
+from desktop_app.storage.local_store import HISTORY_LIMIT
+from desktop_app.storage.migrations import SCHEMA_VERSION
+
+T0 = datetime(2024, 1, 2, tzinfo=UTC)
+EDIT = History("edit", None)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / DB_NAME
+
+
+@pytest.fixture
+def local(db_path: Path) -> Iterator[LocalStore]:
+    store = LocalStore(db_path)
+    yield store
+    store.close()
+
+
+def action(n: int, arg: act.Arg | None = None) -> Action:
+    arg = arg or act.NewTask(id=f"t{n}", title=f"task {n}", created=T0)
+    return Action(id=f"a{n:05}", device="dev", at=1_700_000_000_000 + n, arg=arg)
+
+
+def raw(db_path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(db_path, isolation_level=None)
+
+
+# -- set-up and durability settings ------------------------------------------------------
+
+
+def test_connections_use_wal_and_full_sync(local: LocalStore) -> None:
+    """Invariant 1 promises survival of a power cut, which needs synchronous=FULL."""
+    assert local.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert local.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    found: list[tuple[str, int]] = []
+
+    def in_thread() -> None:
+        db = local.db
+        found.append(
+            (
+                db.execute("PRAGMA journal_mode").fetchone()[0],
+                db.execute("PRAGMA synchronous").fetchone()[0],
+            )
+        )
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    assert found == [("wal", 2)]
+
+
+def test_a_new_profile_is_migrated_and_has_a_stable_device_id(db_path: Path) -> None:
+    first = LocalStore(db_path)
+    device = first.device_id
+    first.close()
+    again = LocalStore(db_path)
+    try:
+        assert again.device_id == device
+        assert again.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert again.integrity_check() == "ok"
+    finally:
+        again.close()
+    other = LocalStore(db_path.parent / "other" / DB_NAME)
+    try:
+        assert other.device_id != device
+    finally:
+        other.close()
+
+
+def test_in_dir_names_the_database(tmp_path: Path) -> None:
+    store = LocalStore.in_dir(tmp_path / "data")
+    try:
+        assert store.path == tmp_path / "data" / DB_NAME and store.path.exists()
+    finally:
+        store.close()
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(db_path: Path) -> None:
+    LocalStore(db_path).close()
+    conn = raw(db_path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(StorageError, match="newer"):
+        LocalStore(db_path)
+
+
+def test_a_file_that_is_not_a_database_is_a_storage_error(db_path: Path) -> None:
+    db_path.write_bytes(b"this is a shopping list, not a database" * 100)
+    with pytest.raises(StorageError, match="not a readable"):
+        LocalStore(db_path)
+
+
+def test_an_unusable_location_is_a_storage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError):
+        LocalStore(blocker / "sub" / DB_NAME)
+
+
+# -- the journal ------------------------------------------------------------------------
+
+
+def test_recorded_actions_come_back_in_order(local: LocalStore, db_path: Path) -> None:
+    actions = [action(n) for n in range(5)]
+    for a in actions:
+        local.record(a, EDIT)
+    local.record_many([action(n) for n in range(5, 8)])
+    back = local.local_actions()
+    assert [a for _, a in back][:5] == actions
+    assert [a.id for _, a in back] == [f"a{n:05}" for n in range(8)]
+    seqs = [seq for seq, _ in back]
+    assert seqs == sorted(seqs) and local.last_seq() == seqs[-1]
+    assert [a.id for _, a in local.local_actions(after_seq=seqs[5])] == ["a00006", "a00007"]
+    assert local.pending_count() == 8
+    other = LocalStore(db_path)
+    try:
+        assert [a for _, a in other.local_actions()] == [a for _, a in back]
+    finally:
+        other.close()
+
+
+def test_last_seq_never_goes_back(local: LocalStore) -> None:
+    """Checkpoint marks are seqs: a reused seq would hide an action behind a mark."""
+    local.record_many([action(n) for n in range(3)])
+    mark = local.last_seq()
+    local.db.execute("DELETE FROM local_actions")
+    assert local.last_seq() == mark
+    local.record(action(9), EDIT)
+    assert local.local_actions()[0][0] > mark
+
+
+def test_a_duplicate_action_id_is_refused_whole(local: LocalStore) -> None:
+    local.record(action(1), EDIT)
+    with pytest.raises(Exception):  # noqa: B017
+        local.record_many([action(2), action(1)])
+    assert [a.id for _, a in local.local_actions()] == ["a00001"]
+
+
+def test_an_unreadable_journal_entry_is_a_storage_error(local: LocalStore) -> None:
+    local.record(action(1), EDIT)
+    local.db.execute("UPDATE local_actions SET body=?", (b'{"garbage": true}',))
+    with pytest.raises(StorageError, match="unreadable"):
+        local.local_actions()
+
+
+def test_transactions_roll_back_on_error(local: LocalStore) -> None:
+    with pytest.raises(RuntimeError), local.transaction() as db:
+        db.execute("INSERT INTO meta(key, value) VALUES ('k', 'v')")
+        raise RuntimeError("boom")
+    assert local.meta("k") is None
+    with local.transaction() as db:
+        local.set_meta("k", "v", db)
+    assert local.meta("k") == "v"
+    local.set_meta("k", None)
+    assert local.meta("k", "default") == "default"
+
+
+def test_threads_each_get_a_connection_and_see_each_others_commits(local: LocalStore) -> None:
+    errors: list[BaseException] = []
+
+    def writer(start: int) -> None:
+        try:
+            for n in range(start, start + 20):
+                local.record(action(n), EDIT)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k * 100,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert local.pending_count() == 60
+
+
+def test_a_full_disk_is_a_storage_error(local: LocalStore) -> None:
+    """Front ends show StorageError/AppError as a sentence; a raw sqlite3 error is a crash.
+
+    ``max_page_count`` makes SQLite answer SQLITE_FULL exactly as a full disk does.
+    """
+    local.record(action(0), EDIT)
+    pages = local.db.execute("PRAGMA page_count").fetchone()[0]
+    local.db.execute(f"PRAGMA max_page_count={pages}")
+    big = act.NewNote(id="n1", title="big", body="x" * 200_000, created=T0)
+    with pytest.raises(StorageError):
+        local.record(action(1, big), EDIT)
+    assert [a.id for _, a in local.local_actions()] == ["a00000"]
+
+
+# -- undo history ------------------------------------------------------------------------
+
+
+def test_history_stacks_follow_edit_undo_redo(local: LocalStore) -> None:
+    inv1 = act.DeleteItem(id="t1")
+    inv2 = act.TaskTitle(id="t1", title="old")
+    local.record(action(1), History("edit", inv1))
+    local.record(action(2, act.TaskTitle(id="t1", title="new")), History("edit", inv2))
+    assert local.undo_top() == inv2 and local.redo_top() is None
+    local.record(action(3, inv2), History("undo", act.TaskTitle(id="t1", title="new")))
+    assert local.undo_top() == inv1
+    assert local.redo_top() == act.TaskTitle(id="t1", title="new")
+    local.record(action(4, act.TaskDone(id="t1", done=True)), History("edit", None))
+    assert local.redo_top() is None and local.undo_top() == inv1
+
+
+def test_history_is_capped(local: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert HISTORY_LIMIT >= 100  # a useful depth; the cap itself is tested at a small size
+    monkeypatch.setattr(local_store, "HISTORY_LIMIT", 7)
+    for n in range(27):
+        local.record(action(n, act.TaskDone(id="t", done=bool(n % 2))), History("edit", inv(n)))
+    count = local.db.execute("SELECT count(*) FROM history WHERE stack='undo'").fetchone()[0]
+    assert count == 7
+    assert local.undo_top() == inv(26)
+
+
+def inv(n: int) -> act.TaskTitle:
+    return act.TaskTitle(id="t", title=str(n))
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+
+
+def test_checkpoints_round_trip_and_replace(local: LocalStore) -> None:
+    assert local.load_checkpoint("view") is None
+    state = State().with_task(Task(id="t1", title="x", created=T0, updated=T0))
+    local.save_checkpoint("view", state, 7)
+    assert local.load_checkpoint("view") == (state, 7)
+    local.save_checkpoint("view", State(), 9)
+    assert local.load_checkpoint("view") == (State(), 9)
+    assert local.load_checkpoint("base") is None
+
+
+def test_an_unreadable_checkpoint_is_a_storage_error(local: LocalStore) -> None:
+    local.save_checkpoint("view", State(), 1)
+    local.db.execute("UPDATE checkpoints SET body=? WHERE name='view'", (b"{oops",))
+    with pytest.raises(StorageError, match="unreadable"):
+        local.load_checkpoint("view")
+
+
+def test_integrity_check_is_ok_after_use(local: LocalStore) -> None:
+    local.record_many([action(n) for n in range(50)])
+    local.save_checkpoint("view", State(), local.last_seq())
+    assert local.integrity_check() == "ok"
+
+
+def test_close_then_use_again_reopens(local: LocalStore) -> None:
+    local.record(action(1), EDIT)
+    local.close()
+    assert [a.id for _, a in local.local_actions()] == ["a00001"]
