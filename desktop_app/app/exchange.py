@@ -351,14 +351,19 @@ def _markdown_files(root: Path) -> Iterator[_MarkdownFile]:
                 yield _MarkdownFile(Path(folder, name), list_name)
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise AppError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def _read_text(path: Path) -> str:
     """UTF-8 (a BOM is dropped) with ``\n`` line ends, as the parsers expect."""
     try:
-        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        return _read_bytes(path).decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise AppError(f"cannot import {path}: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise AppError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _markdown_steps(
@@ -423,11 +428,7 @@ def plan_import(app: App, path: Path) -> tuple[list[Arg], ImportResult]:
         return _markdown_steps(app, files, created)
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
         return _markdown_steps(app, [_MarkdownFile(path, None)], created)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AppError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return _json_steps(app.state, _read_export(path, data))
+    return _json_steps(app.state, _read_export(path, _read_bytes(path)))
 
 
 def import_path(app: App, path: Path) -> ImportResult:
