@@ -1,0 +1,63 @@
+"""Item delegates: a priority picker and the sidebar's open-task counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from desktop_app.core import Priority
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class PriorityDelegate(QStyledItemDelegate):
+    """Edits a priority with a combo box, so only valid values can be typed."""
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        for priority in Priority:
+            combo.addItem(priority.name.capitalize(), priority.value)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        found = editor.findData(index.data(Qt.ItemDataRole.EditRole))
+        editor.setCurrentIndex(max(found, 0))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
+class CountDelegate(QStyledItemDelegate):
+    """Paints a number from ``role`` right-aligned and muted (zero is left out)."""
+
+    def __init__(self, role: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._role = role
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        super().paint(painter, option, index)
+        count = index.data(self._role)
+        if not count:
+            return
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        role = (
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        )
+        painter.setPen(option.palette.color(QPalette.ColorGroup.Normal, role))  # type: ignore[attr-defined]
+        rect = option.rect.adjusted(0, 0, -8, 0)  # type: ignore[attr-defined]
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(count)
+        )
+        painter.restore()

@@ -1,0 +1,77 @@
+"""``run(data_dir)``: the desktop app's entry point (the launcher calls it).
+
+Opening ``App`` only reads the local checkpoint plus the few actions journaled
+after it, so the window appears at once; closing the window checkpoints, and
+``App.close()`` runs however the event loop ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_app.app import App, AppError
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.resources import app_icon
+
+APP_NAME = "Tidemark"
+ORGANIZATION = "Tidemark"
+ORGANIZATION_DOMAIN = "tidemark.app"
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    """The process's QApplication (created once), named so QSettings has a home."""
+    qt_app = QApplication.instance()
+    if not isinstance(qt_app, QApplication):
+        qt_app = QApplication(sys.argv[:1])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setApplicationDisplayName(APP_NAME)
+    qt_app.setOrganizationName(ORGANIZATION)
+    qt_app.setOrganizationDomain(ORGANIZATION_DOMAIN)
+    qt_app.setDesktopFileName("tidemark")
+    qt_app.setWindowIcon(app_icon())
+    return qt_app
+
+
+def _report_unexpected(
+    kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    """A bug in a slot: log the traceback, show the user one plain sentence."""
+    log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+    window = QApplication.activeWindow()
+    if isinstance(window, MainWindow):
+        window.show_error(f"Something went wrong ({kind.__name__}); details are in the log.")
+
+
+def run(data_dir: Path) -> int:
+    qt_app = application()
+    try:
+        engine = App(data_dir)
+    except AppError as exc:
+        QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
+        return 1
+    old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
+    try:
+        window = MainWindow(engine, QSettings())
+        window.closed.connect(qt_app.quit)
+        sys.excepthook = _report_unexpected
+        # Ctrl+C in the terminal closes the window the normal way (checkpoint and
+        # all); the idle timer lets Python run its signal handler during exec().
+        signal.signal(signal.SIGINT, lambda *_: window.close())
+        wake = QTimer()
+        wake.timeout.connect(lambda: None)
+        wake.start(250)
+        window.show()
+        return qt_app.exec()
+    finally:
+        sys.excepthook = old_hook
+        signal.signal(signal.SIGINT, old_sigint)
+        engine.close()

@@ -1,0 +1,397 @@
+"""The main window: lists on the left, tasks and notes on the right, status below.
+
+It is a thin shell: models read the immutable state, every edit is one ``App``
+call through ``AppSession`` (which turns ``AppError`` into a status message),
+and nothing here blocks on slow I/O: local dispatches are sub-millisecond
+SQLite commits that must finish before returning (invariant 1); sync will run
+in its own thread and report through ``show_sync_status``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.app import App
+from desktop_app.core import State, rules
+from desktop_app.core import actions as act
+from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
+from desktop_app.ui.note_editor import NoteEditor
+from desktop_app.ui.resources import app_icon
+from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope
+from desktop_app.ui.session import AppSession
+from desktop_app.ui.shortcuts import keys
+from desktop_app.ui.sidebar import Sidebar
+from desktop_app.ui.status_bar import StatusBar
+from desktop_app.ui.task_view import TaskTable
+from desktop_app.ui.view_state import KeepCurrent
+
+log = logging.getLogger(__name__)
+TASKS_TAB, NOTES_TAB = 0, 1
+NEW_LIST_NAME = "New list"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(
+        self, app: App, settings: QSettings | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self._settings = settings
+        self._closed = False
+        self.session = AppSession(app, self)
+        self.setWindowTitle("Tidemark")
+        self.setWindowIcon(app_icon())
+        self.resize(1040, 660)
+
+        self.sidebar_model = SidebarModel(self.session, self)
+        self.task_model = TaskTableModel(self.session, self)
+        self.note_model = NoteListModel(self.session, self)
+        self._build_widgets()
+        self._build_actions()
+        self._connect()
+        self._set_scope(ALL)
+        self._update_counts()
+        self._restore_settings()
+
+    # -- construction ------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.sidebar = Sidebar(self.sidebar_model)
+        self.quick_add = QLineEdit()
+        self.quick_add.setObjectName("quickAdd")
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("filter")
+        self.filter_edit.setPlaceholderText("Filter (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+
+        self.task_view = TaskTable(self.task_model)
+        self.note_list = QListView()
+        self.note_list.setObjectName("notes")
+        self.note_list.setModel(self.note_model)
+        self.note_list.setUniformItemSizes(True)
+        self.note_list.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        KeepCurrent(self.note_list, self.note_model)
+        self.note_editor = NoteEditor(self.session)
+        self.notes_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.notes_splitter.addWidget(self.note_list)
+        self.notes_splitter.addWidget(self.note_editor)
+        self.notes_splitter.setStretchFactor(1, 1)
+        self.notes_splitter.setSizes([260, 560])
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.task_view, "Tasks")
+        self.tabs.addTab(self.notes_splitter, "Notes")
+
+        top = QHBoxLayout()
+        top.addWidget(self.quick_add, 3)
+        top.addWidget(self.filter_edit, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(top)
+        right_layout.addWidget(self.tabs, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([210, 830])
+        self.splitter.setContentsMargins(6, 6, 6, 0)
+        self.setCentralWidget(self.splitter)
+
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self._counts_timer = QTimer(self)  # coalesces a burst of changes into one recount
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(0)
+        self._counts_timer.timeout.connect(self._update_counts)
+
+    def _action(
+        self, text: str, slot: Callable[[], object], shortcut: str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcuts(keys(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_task_action = self._action("New &Task", self.new_task, "new_task")
+        self.new_note_action = self._action("New &Note", self.new_note, "new_note")
+        self.new_list_action = self._action("New &List", self.new_list, "new_list")
+        self.quit_action = self._action("&Quit", self.close, "quit")
+        self.undo_action = self._action("&Undo", self.undo, "undo")
+        self.redo_action = self._action("&Redo", self.redo, "redo")
+        self.delete_action = self._action("&Delete", self.delete_selected, "delete")
+        self.find_action = self._action("&Filter", self.focus_filter, "find")
+        self.tasks_tab_action = self._action(
+            "&Tasks", lambda: self.tabs.setCurrentIndex(TASKS_TAB), "show_tasks"
+        )
+        self.notes_tab_action = self._action(
+            "&Notes", lambda: self.tabs.setCurrentIndex(NOTES_TAB), "show_notes"
+        )
+        clear_filter = QAction("Clear filter", self.filter_edit)
+        clear_filter.setShortcut(Qt.Key.Key_Escape)
+        clear_filter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear_filter.triggered.connect(self.clear_filter)
+        self.filter_edit.addAction(clear_filter)
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addActions([self.new_task_action, self.new_note_action, self.new_list_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.task_view.toggle_done_action, self.delete_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.find_action)
+        view_menu = menus.addMenu("&View")
+        view_menu.addActions([self.tasks_tab_action, self.notes_tab_action])
+
+    def _connect(self) -> None:
+        self.session.error.connect(self.show_error)
+        self.session.state_changed.connect(self._on_state)
+        self.sidebar.scope_changed.connect(self._set_scope)
+        self.sidebar.add_requested.connect(self.new_list)
+        self.sidebar.rename_requested.connect(self.sidebar.rename_current)
+        self.sidebar.delete_requested.connect(self.delete_current_list)
+        self.quick_add.returnPressed.connect(self.quick_add_entered)
+        self.filter_edit.textChanged.connect(self._set_filter)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
+
+    # -- public API (menu actions, and what sync will call) -----------------------------
+
+    def show_sync_status(self, text: str) -> None:
+        """Shown at the right of the status bar until replaced (the sync worker's voice)."""
+        self.status.set_sync(text)
+
+    def show_message(self, text: str) -> None:
+        self.status.show_info(text)
+
+    def show_error(self, text: str) -> None:
+        self.status.show_error(text)
+
+    @property
+    def scope(self) -> Scope:
+        return self.task_model.scope
+
+    def new_task(self) -> None:
+        self.tabs.setCurrentIndex(TASKS_TAB)
+        self.quick_add.setFocus()
+        self.quick_add.selectAll()
+
+    def new_note(self) -> None:
+        self.tabs.setCurrentIndex(NOTES_TAB)
+        self.quick_add.setFocus()
+        self.quick_add.selectAll()
+
+    def new_list(self) -> None:
+        """Create 'New list' (numbered if taken) and open its name for editing."""
+        state, name, n = self.session.state, NEW_LIST_NAME, 1
+        while state.list_named(name) is not None:
+            n += 1
+            name = f"{NEW_LIST_NAME} {n}"
+        ok, list_id = self.session.call(self.app.add_list, name)
+        if ok and list_id:
+            self.sidebar.select_scope(list_scope(list_id))
+            self.sidebar.view.setFocus()
+            self.sidebar.rename_current()
+
+    def quick_add_entered(self) -> None:
+        """Enter in the quick-add line: a task (Tasks tab) or a note (Notes tab) in the scope."""
+        text = self.quick_add.text()
+        target = self.scope.list_in(self.session.state)
+        list_name = target.name if target else None
+        if self.tabs.currentIndex() == NOTES_TAB:
+            ok, note_id = self.session.call(self.app.add_note, text, list_name=list_name)
+            if ok and note_id:
+                self.quick_add.clear()
+                self.select_note(note_id)
+                self.note_editor.body.setFocus()
+            return
+        ok, task_id = self.session.call(self.app.add_task, text, list_name=list_name)
+        if ok and task_id:
+            self.quick_add.clear()
+            self.task_view.select_id(task_id)
+
+    def select_note(self, note_id: str) -> None:
+        row = self.note_model.row_of(note_id)
+        if row >= 0:
+            index = self.note_model.index(row, 0)
+            self.note_list.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.note_list.scrollTo(index)
+
+    def undo(self) -> None:
+        self.note_editor.flush()  # unsaved typing is one step of its own, undone first
+        ok, action = self.session.call(self.app.undo)
+        if ok:
+            self.show_message("Undone." if action else "Nothing to undo.")
+
+    def redo(self) -> None:
+        self.note_editor.flush()
+        ok, action = self.session.call(self.app.redo)
+        if ok:
+            self.show_message("Redone." if action else "Nothing to redo.")
+
+    def delete_selected(self) -> None:
+        """Delete what the focused part shows: the list, the selected tasks or the note."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.sidebar.isAncestorOf(focus):
+            self.delete_current_list()
+        elif self.tabs.currentIndex() == NOTES_TAB:
+            self.delete_current_note()
+        else:
+            self.delete_selected_tasks()
+
+    def delete_selected_tasks(self) -> None:
+        ids = self.task_view.selected_ids()
+        if not ids:
+            return
+        if len(ids) == 1:
+            ok, item = self.session.call(self.app.delete, ids[0])
+            what = f"“{item.title}”" if ok and item else ""
+        else:  # one action, so one Ctrl+Z brings them all back
+            steps = [act.DeleteItem(id=i) for i in ids]
+            ok, _ = self.session.call(self.app.dispatch_steps, steps)
+            what = _plural(len(ids), "task")
+        if ok:
+            self.show_message(f"Deleted {what}. Ctrl+Z brings it back.")
+
+    def delete_current_note(self) -> None:
+        note_id = self.note_model.id_at(self.note_list.currentIndex().row())
+        if note_id is None:
+            return
+        self.note_editor.flush()
+        ok, item = self.session.call(self.app.delete, note_id)
+        if ok and item:
+            self.show_message(f"Deleted “{item.title}”. Ctrl+Z brings it back.")
+
+    def delete_current_list(self) -> None:
+        target = self.sidebar.scope.list_in(self.session.state)
+        if target is None:
+            self.show_message("“All” and “No list” are views, not lists: nothing to delete.")
+            return
+        ok, _ = self.session.call(self.app.delete, target.id)
+        if ok:
+            self.show_message(
+                f"Deleted list “{target.name}”; its tasks and notes are now in No list. "
+                "Ctrl+Z brings it back."
+            )
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    def clear_filter(self) -> None:
+        self.filter_edit.clear()
+        self.tabs.currentWidget().setFocus()
+
+    # -- reacting ------------------------------------------------------------------------
+
+    def _set_scope(self, scope: Scope) -> None:
+        self.task_model.set_scope(scope)
+        self.note_model.set_scope(scope)
+        self._update_placeholder()
+        self._counts_timer.start()
+
+    def _set_filter(self, text: str) -> None:
+        self.task_model.set_filter(text)
+        self.note_model.set_filter(text)
+
+    def _on_tab(self, index: int) -> None:
+        self.note_editor.flush()
+        self._update_placeholder()
+
+    def _on_state(self, state: State, action: object) -> None:
+        self._update_placeholder()  # the current list may have been renamed
+        self._counts_timer.start()
+
+    def _on_note_current(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.note_editor.set_note(
+            self.note_model.id_at(current.row()) if current.isValid() else None
+        )
+
+    def _update_placeholder(self) -> None:
+        scope, state = self.scope, self.session.state
+        kind = "note" if self.tabs.currentIndex() == NOTES_TAB else "task"
+        target = scope.list_in(state)
+        where = f" to {target.name}" if target else " (no list)" if scope == NO_LIST else ""
+        self.quick_add.setPlaceholderText(f"Add a {kind}{where}: type, then Enter")
+        title = target.name if target else "No list" if scope == NO_LIST else "All"
+        self.setWindowTitle(f"{title} — Tidemark")
+
+    def _update_counts(self) -> None:
+        state, scope = self.session.state, self.scope
+        tasks = [t for t in state.tasks.values() if scope.contains(state, t)]
+        done = sum(t.done for t in tasks)
+        notes = sum(1 for n in state.notes.values() if scope.contains(state, n))
+        parts = [f"{len(tasks) - done} open", f"{done} done", _plural(notes, "note")]
+        if problems := rules.problems(state):
+            parts.append(f"⚠ {_plural(len(problems), 'conflict')}")
+        self.status.set_counts(" · ".join(parts))
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        if self._settings is None:
+            return
+        for key, restore in (
+            ("window/geometry", self.restoreGeometry),
+            ("window/splitter", self.splitter.restoreState),
+            ("window/notes_splitter", self.notes_splitter.restoreState),
+        ):
+            if (value := self._settings.value(key)) is not None:
+                restore(value)
+
+    def _save_settings(self) -> None:
+        if self._settings is None:
+            return
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.setValue("window/notes_splitter", self.notes_splitter.saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the open note and checkpoint, so the next start replays nothing."""
+        if not self._closed:
+            self._closed = True
+            self.note_editor.flush()
+            self._save_settings()
+            try:
+                self.app.checkpoint()
+            except Exception:  # only a start-up shortcut: the journal already has everything
+                log.warning("could not checkpoint on close", exc_info=True)
+            self.session.dispose()
+            self.closed.emit()
+        super().closeEvent(event)

@@ -1,0 +1,82 @@
+"""Notes of the current scope as a one-column list (title; pinned ones bold)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QStyle
+
+from desktop_app.core import Note, State
+from desktop_app.ui.models.rows import ID_ROLE, RowsModel
+from desktop_app.ui.scope import ALL, Scope, select_notes
+from desktop_app.ui.session import AppSession
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+Role = Qt.ItemDataRole
+PREVIEW_CHARS = 300
+
+
+class NoteListModel(RowsModel):
+    HEADERS = ("Title",)
+
+    def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
+        self._scope: Scope = ALL
+        self._filter = ""
+        super().__init__(session, parent)
+
+    @property
+    def scope(self) -> Scope:
+        return self._scope
+
+    def set_scope(self, scope: Scope) -> None:
+        if scope != self._scope:
+            self._scope = scope
+            self.refresh()
+
+    def set_filter(self, text: str) -> None:
+        if text != self._filter:
+            self._filter = text
+            self.refresh()
+
+    def select(self, state: State) -> Sequence[Note]:
+        return select_notes(state, self._scope, self._filter)
+
+    def affected(self, old: State, new: State) -> bool:
+        return old.notes is not new.notes or old.lists is not new.lists
+
+    def data(self, index: AnyIndex, role: int = Role.DisplayRole) -> Any:
+        note: Note | None = self.item_at(index.row()) if index.isValid() else None
+        if note is None or index.column() != 0:
+            return None
+        if role in (Role.DisplayRole, Role.EditRole):
+            return note.title
+        if role == ID_ROLE:
+            return note.id
+        if role == Role.ToolTipRole:
+            preview = note.body[:PREVIEW_CHARS].strip()
+            if note.conflicts:
+                kept = f"{len(note.conflicts)} other version(s) kept"
+                preview = f"Edited on two devices: {kept}\n\n{preview}"
+            return preview or None
+        if role == Role.FontRole and note.pinned:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Role.DecorationRole and note.conflicts:
+            style = QApplication.style()
+            return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Role.EditRole) -> bool:
+        note: Note | None = self.item_at(index.row()) if index.isValid() else None
+        if note is None or role != Role.EditRole or value is None:
+            return False
+        return self._session.call(self._session.app.edit, note.id, title=str(value))[0]

@@ -1,0 +1,172 @@
+"""A table model whose rows are immutable items with ids, refreshed by diffing.
+
+The state is immutable and persistent, so an unchanged item is the *same
+object* in the next state: a refresh compares row ids and item identity and
+emits the narrowest signal that is correct: ``dataChanged`` for the rows that
+changed (a done toggle touches one row), ``rowsInserted``/``rowsRemoved`` for
+pure additions or removals (the view keeps its selection), and a reset only
+when rows moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from desktop_app.core import Action, State
+from desktop_app.ui.session import AppSession
+
+ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+def _is_subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
+    it = iter(long)
+    return all(any(x == y for y in it) for x in short)
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Sorted indexes as inclusive (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+class RowsModel(QAbstractTableModel):
+    """Subclasses give ``HEADERS``, ``select(state)`` and ``data`` for their items."""
+
+    HEADERS: ClassVar[tuple[str, ...]] = ("",)
+
+    def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._state = session.state
+        self._rows: list[Any] = list(self.select(self._state))
+        self._reindex()
+        session.state_changed.connect(self._on_state)
+
+    # -- what subclasses provide ---------------------------------------------------
+
+    def select(self, state: State) -> Sequence[HasId]:
+        raise NotImplementedError
+
+    def affected(self, old: State, new: State) -> bool:
+        """False when the change cannot touch these rows (cheap identity checks)."""
+        return True
+
+    # -- access ------------------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    def item_at(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def id_at(self, row: int) -> str | None:
+        item = self.item_at(row)
+        return item.id if item is not None else None
+
+    def row_of(self, item_id: str | None) -> int:
+        """The row showing ``item_id``, or -1."""
+        return self._index.get(item_id, -1) if item_id is not None else -1
+
+    def ids(self) -> list[str]:
+        return [r.id for r in self._rows]
+
+    # -- Qt model API ----------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
+        return None
+
+    # -- refreshing --------------------------------------------------------------------
+
+    def _on_state(self, state: State, action: Action | None) -> None:
+        # Read the store, not the signal's argument: a dispatch made while an
+        # earlier notification is still being delivered (a note saved because the
+        # selection moved) makes later slots of that earlier emit see an older state.
+        old, self._state = self._state, self._session.state
+        if self._state is not old and self.affected(old, self._state):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the rows (after a state, scope or filter change) and signal the diff."""
+        self._state = self._session.state
+        new = list(self.select(self._state))
+        old_ids, new_ids = self.ids(), [r.id for r in new]
+        if old_ids == new_ids:
+            self._replace_changed(new)
+        elif len(new_ids) > len(old_ids) and _is_subsequence(old_ids, new_ids):
+            self._insert_missing(new)
+            self._replace_changed(new)
+        elif len(new_ids) < len(old_ids) and _is_subsequence(new_ids, old_ids):
+            self._remove_gone(set(new_ids))
+            self._replace_changed(new)
+        else:
+            self.beginResetModel()
+            self._rows = new
+            self._reindex()
+            self.endResetModel()
+
+    def _reindex(self) -> None:
+        self._index = {r.id: i for i, r in enumerate(self._rows)}
+
+    def _replace_changed(self, new: list[Any]) -> None:
+        # Identity first (free for untouched items); equality spares a repaint when
+        # a row was rebuilt with the same values (the sidebar's pseudo rows).
+        changed = [
+            i for i, (a, b) in enumerate(zip(self._rows, new, strict=True)) if a is not b and a != b
+        ]
+        self._rows = new
+        last_column = self.columnCount() - 1
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+    def _insert_missing(self, new: list[Any]) -> None:
+        known = set(self._index)
+        positions = [i for i, r in enumerate(new) if r.id not in known]
+        for first, last in _runs(positions):  # left to right: earlier inserts fix the offsets
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._rows[first:first] = new[first : last + 1]
+            self._reindex()
+            self.endInsertRows()
+
+    def _remove_gone(self, keep: set[str]) -> None:
+        positions = [i for i, r in enumerate(self._rows) if r.id not in keep]
+        for first, last in reversed(_runs(positions)):  # right to left: offsets stay valid
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self._reindex()
+            self.endRemoveRows()

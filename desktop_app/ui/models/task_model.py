@@ -1,0 +1,193 @@
+"""Tasks of the current scope as a table: done, title, due, priority, tags.
+
+Every edit goes through ``App.edit`` (validation, one action per edit); the
+model never changes its rows itself: it repaints when the store says so.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from desktop_app.core import Priority, State, Task
+from desktop_app.core import actions as act
+from desktop_app.ui.models.rows import ID_ROLE, RowsModel
+from desktop_app.ui.scope import ALL, Scope, select_tasks
+from desktop_app.ui.session import AppSession
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+Role = Qt.ItemDataRole
+
+MUTED = QColor(128, 128, 128)
+OVERDUE = QColor(192, 40, 40)
+HIGH = QColor(200, 90, 0)
+
+
+class TaskColumn(enum.IntEnum):
+    DONE = 0
+    TITLE = 1
+    DUE = 2
+    PRIORITY = 3
+    TAGS = 4
+
+
+def parse_tags(text: str) -> set[str]:
+    """``"#home, errand"`` -> ``{"home", "errand"}`` (the engine validates each)."""
+    return {t.strip().lstrip("#") for t in text.replace(",", " ").split()} - {""}
+
+
+def is_checked(value: Any) -> bool:
+    """Views hand over an int or a ``Qt.CheckState``; both mean the same."""
+    if isinstance(value, Qt.CheckState):
+        return value == Qt.CheckState.Checked
+    return int(value) == Qt.CheckState.Checked.value
+
+
+class TaskTableModel(RowsModel):
+    HEADERS = ("Done", "Title", "Due", "Priority", "Tags")
+
+    def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
+        self._scope: Scope = ALL
+        self._filter = ""
+        self.today = date.today()
+        super().__init__(session, parent)
+
+    # -- selection -----------------------------------------------------------------
+
+    @property
+    def scope(self) -> Scope:
+        return self._scope
+
+    def set_scope(self, scope: Scope) -> None:
+        if scope != self._scope:
+            self._scope = scope
+            self.refresh()
+
+    def set_filter(self, text: str) -> None:
+        if text != self._filter:
+            self._filter = text
+            self.refresh()
+
+    def select(self, state: State) -> Sequence[Task]:
+        self.today = date.today()  # 'overdue' stays right past midnight
+        return select_tasks(state, self._scope, self._filter)
+
+    def affected(self, old: State, new: State) -> bool:
+        return old.tasks is not new.tasks or old.lists is not new.lists
+
+    # -- reading -------------------------------------------------------------------------
+
+    def data(self, index: AnyIndex, role: int = Role.DisplayRole) -> Any:
+        task: Task | None = self.item_at(index.row()) if index.isValid() else None
+        if task is None:
+            return None
+        column = TaskColumn(index.column())
+        if role == ID_ROLE:
+            return task.id
+        if role == Role.CheckStateRole and column is TaskColumn.DONE:
+            return Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked
+        if role == Role.DisplayRole:
+            return self._display(task, column)
+        if role == Role.EditRole:
+            return self._edit_text(task, column)
+        if role == Role.ForegroundRole:
+            return self._foreground(task, column)
+        if role == Role.FontRole and column is TaskColumn.TITLE and task.done:
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if role == Role.ToolTipRole and column is TaskColumn.DUE and self._overdue(task):
+            return "Overdue"
+        return None
+
+    def _display(self, task: Task, column: TaskColumn) -> str | None:
+        if column is TaskColumn.DONE:
+            return None
+        if column is TaskColumn.PRIORITY:
+            return task.priority.name.capitalize()
+        if column is TaskColumn.TAGS:
+            return " ".join(f"#{t}" for t in sorted(task.tags))
+        return self._edit_text(task, column)
+
+    @staticmethod
+    def _edit_text(task: Task, column: TaskColumn) -> str | None:
+        if column is TaskColumn.TITLE:
+            return task.title
+        if column is TaskColumn.DUE:
+            return task.due.isoformat() if task.due else ""
+        if column is TaskColumn.PRIORITY:
+            return task.priority.value
+        if column is TaskColumn.TAGS:
+            return " ".join(sorted(task.tags))
+        return None
+
+    def _overdue(self, task: Task) -> bool:
+        return not task.done and task.due is not None and task.due < self.today
+
+    def _foreground(self, task: Task, column: TaskColumn) -> QBrush | None:
+        if task.done:
+            return QBrush(MUTED)
+        if column is TaskColumn.DUE and self._overdue(task):
+            return QBrush(OVERDUE)
+        if column is TaskColumn.PRIORITY:
+            if task.priority is Priority.HIGH:
+                return QBrush(HIGH)
+            return QBrush(MUTED)
+        if column is TaskColumn.TAGS:
+            return QBrush(MUTED)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == TaskColumn.DONE:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        return base | Qt.ItemFlag.ItemIsEditable
+
+    # -- writing --------------------------------------------------------------------------
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Role.EditRole) -> bool:
+        task: Task | None = self.item_at(index.row()) if index.isValid() else None
+        if task is None or value is None:
+            return False
+        column = TaskColumn(index.column())
+        app = self._session.app
+        if column is TaskColumn.DONE:
+            if role != Role.CheckStateRole:
+                return False
+            return self._session.call(app.edit, task.id, done=is_checked(value))[0]
+        if role != Role.EditRole:
+            return False
+        text = str(value)
+        if column is TaskColumn.TITLE:
+            return self._session.call(app.edit, task.id, title=text)[0]
+        if column is TaskColumn.DUE:
+            return self._session.call(app.edit, task.id, due=text.strip() or None)[0]
+        if column is TaskColumn.PRIORITY:
+            return self._session.call(app.edit, task.id, priority=text)[0]
+        wanted = parse_tags(text)
+        return self._session.call(
+            app.edit,
+            task.id,
+            add_tags=sorted(wanted - task.tags),
+            remove_tags=sorted(task.tags - wanted),
+        )[0]
+
+    def toggle_done(self, task_ids: Sequence[str]) -> None:
+        """Space on selected rows: all done unless all already are (one undo step)."""
+        tasks = [t for i in task_ids if (t := self._state.tasks.get(i)) is not None]
+        if not tasks:
+            return
+        done = not all(t.done for t in tasks)
+        app = self._session.app
+        if len(tasks) == 1:
+            self._session.call(app.edit, tasks[0].id, done=done)
+            return
+        steps = [act.TaskDone(id=t.id, done=done) for t in tasks if t.done != done]
+        self._session.call(app.dispatch_steps, steps)

@@ -1,0 +1,28 @@
+"""Finding files in ``resources/`` from a source checkout or a PyInstaller bundle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+
+ICON_NAME = "tidemark.svg"
+
+
+def resource_path(name: str) -> Path | None:
+    """The bundled copy first (``sys._MEIPASS``), then the checkout's; None if neither."""
+    roots = []
+    if bundle := getattr(sys, "_MEIPASS", None):
+        roots.append(Path(bundle))
+    roots.append(Path(__file__).resolve().parents[2])
+    for root in roots:
+        if (path := root / "resources" / name).is_file():
+            return path
+    return None
+
+
+def app_icon() -> QIcon:
+    """The app icon; an installed theme icon (from the .desktop install) as fallback."""
+    path = resource_path(ICON_NAME)
+    return QIcon(str(path)) if path else QIcon.fromTheme("tidemark")

@@ -1,0 +1,59 @@
+"""The window's handle on the Qt-free ``App``: store changes become a Qt signal.
+
+Every widget and model talks to the engine through one ``AppSession`` so that
+(1) a state change reaches them as ``state_changed`` on the GUI thread, even
+when it was caused elsewhere (the sync worker will load snapshots from its own
+thread: Qt queues a signal emitted there), and (2) an ``AppError`` becomes a
+plain message in the status bar instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.app import App, AppError
+from desktop_app.core import Action, State
+from desktop_app.storage import StorageError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class AppSession(QObject):
+    """Wraps one ``App``; does not own it (whoever opened it closes it)."""
+
+    state_changed = Signal(object, object)  # (State, Action | None)
+    error = Signal(str)
+
+    def __init__(self, app: App, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self._unsubscribe: Callable[[], None] | None = app.store.subscribe(self._on_store)
+
+    @property
+    def state(self) -> State:
+        return self.app.state
+
+    def _on_store(self, state: State, action: Action | None) -> None:
+        self.state_changed.emit(state, action)
+
+    def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> tuple[bool, T | None]:
+        """Run one engine call; on a user-level error show it and return ``(False, None)``."""
+        try:
+            return True, fn(*args, **kwargs)
+        except AppError as exc:
+            self.error.emit(str(exc))
+        except StorageError as exc:  # undo/redo reach the journal without App's wrapper
+            log.warning("local store error: %s", exc)
+            self.error.emit(str(exc))
+        return False, None
+
+    def dispose(self) -> None:
+        """Stop listening to the store (the window is going away)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None

@@ -1,0 +1,24 @@
+"""Every keyboard shortcut in one table (docs/ui.md lists the same; a test checks)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+
+SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "new_task": ("Ctrl+N",),
+    "new_note": ("Ctrl+Shift+N",),
+    "new_list": ("Ctrl+Shift+L",),
+    "undo": ("Ctrl+Z",),
+    "redo": ("Ctrl+Shift+Z", "Ctrl+Y"),
+    "find": ("Ctrl+F",),
+    "delete": ("Delete",),
+    "toggle_done": ("Space",),
+    "rename": ("F2",),
+    "show_tasks": ("Ctrl+1",),
+    "show_notes": ("Ctrl+2",),
+    "quit": ("Ctrl+Q",),
+}
+
+
+def keys(name: str) -> list[QKeySequence]:
+    return [QKeySequence(k) for k in SHORTCUTS[name]]

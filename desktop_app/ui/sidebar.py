@@ -1,0 +1,93 @@
+"""The list sidebar: All, No list and each list, with add, rename and delete buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QListView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.delegates import CountDelegate
+from desktop_app.ui.models import SidebarModel
+from desktop_app.ui.models.list_model import COUNT_ROLE
+from desktop_app.ui.scope import ALL, Scope
+from desktop_app.ui.view_state import KeepCurrent
+
+Trigger = QAbstractItemView.EditTrigger
+
+
+class Sidebar(QWidget):
+    scope_changed = Signal(object)  # Scope
+    add_requested = Signal()
+    rename_requested = Signal()
+    delete_requested = Signal()
+
+    def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.view = QListView()
+        self.view.setObjectName("sidebar")
+        self.view.setModel(model)
+        self.view.setUniformItemSizes(True)
+        self.view.setStyleSheet("QListView#sidebar::item { padding: 3px 4px; }")
+        self.view.setEditTriggers(Trigger.DoubleClicked | Trigger.EditKeyPressed)
+        self.view.setItemDelegate(CountDelegate(COUNT_ROLE, self.view))
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        KeepCurrent(self.view, model, on_lost=lambda: self.select_scope(ALL))
+        model.rowsRemoved.connect(self._ensure_current)
+
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for text, tip, signal in (
+            ("+", "New list (Ctrl+Shift+L)", self.add_requested),
+            ("✎", "Rename list (F2)", self.rename_requested),
+            (
+                "\N{MINUS SIGN}",
+                "Delete list (Delete): its items move to No list",
+                self.delete_requested,
+            ),
+        ):
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setAutoRaise(True)
+            button.clicked.connect(signal.emit)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        self.select_scope(ALL)
+
+    @property
+    def scope(self) -> Scope:
+        current = self.view.currentIndex()
+        row = self.model.item_at(current.row()) if current.isValid() else None
+        return row.scope if row is not None else ALL
+
+    def select_scope(self, scope: Scope) -> None:
+        row = self.model.row_of_scope(scope)
+        if row < 0:
+            row = self.model.row_of_scope(ALL)
+        self.view.selectionModel().setCurrentIndex(
+            self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+
+    def rename_current(self) -> None:
+        current = self.view.currentIndex()
+        if current.isValid() and self.model.flags(current) & Qt.ItemFlag.ItemIsEditable:
+            self.view.edit(current)
+
+    def _on_current(self) -> None:
+        self.scope_changed.emit(self.scope)
+
+    def _ensure_current(self) -> None:
+        if not self.view.currentIndex().isValid():
+            self.select_scope(ALL)

@@ -1,0 +1,34 @@
+"""The status bar: transient messages on the left; counts and sync status on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+MESSAGE_MS = 4000
+ERROR_MS = 8000
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("counts")
+        self.sync_label = QLabel("Local only")
+        self.sync_label.setObjectName("syncStatus")
+        self.sync_label.setToolTip("Sync status")
+        self.counts_label.setContentsMargins(0, 0, 12, 0)
+        self.sync_label.setContentsMargins(0, 0, 6, 0)
+        self.addPermanentWidget(self.counts_label)
+        self.addPermanentWidget(self.sync_label)
+
+    def show_info(self, text: str) -> None:
+        self.showMessage(text, MESSAGE_MS)
+
+    def show_error(self, text: str) -> None:
+        self.showMessage(f"⚠ {text[:1].upper()}{text[1:]}", ERROR_MS)
+
+    def set_counts(self, text: str) -> None:
+        self.counts_label.setText(text)
+
+    def set_sync(self, text: str) -> None:
+        self.sync_label.setText(text)
