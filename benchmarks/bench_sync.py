@@ -120,9 +120,8 @@ def bench_apply(n: int, repeat: int) -> None:
 
     def ours() -> None:
         state, seen = State(), set()
-        for blob in blobs:
-            update = protocol.decode_update(blob)
-            state, _ = fold_new(state, update.actions, seen.__contains__, seen)
+        updates = [protocol.decode_update(blob) for blob in blobs]
+        state, _ = fold_new(state, updates, seen.__contains__, seen)
 
     # Equivalent Yjs updates: one map per task, one set per field edit.
     source = pycrdt.Doc()

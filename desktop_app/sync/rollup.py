@@ -72,8 +72,7 @@ def rollup(
     if run:
         fetched = _fetch_all(remote, run)
         seen: set[str] = set()
-        for update in fetched:
-            state, _ = fold_new(state, update.actions, applied.__contains__, seen)
+        state, _ = fold_new(state, fetched, applied.__contains__, seen)
         applied |= seen
         position = run[-1]
         stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
