@@ -94,3 +94,28 @@ def test_without_a_remote_it_says_local_only(qtbot, tmp_path: Path) -> None:
     assert not controller.busy
     controller.shutdown()
     app.close()
+
+
+def test_window_shows_sync_status_and_syncs_from_its_action(
+    qtbot, tmp_path: Path, folder_remote: RemoteConfig
+) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    from desktop_app.ui.main_window import MainWindow
+
+    app = App(tmp_path / "p")
+    set_remote(app, folder_remote)
+    app.add_task("pending")
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    controller = _controller(app)
+    window.attach_sync(controller)
+    assert QKeySequence("F5") in window.sync_action.shortcuts()
+    assert window.sync_action in window.actions()  # active with the menu bar hidden too
+    with qtbot.waitSignal(controller.synced, timeout=10_000):
+        window.sync_action.trigger()
+    assert window.status.sync_label.text().startswith("Synced")
+    assert app.local.pending_count() == 0
+    window.close()
+    controller.shutdown()
+    app.close()

@@ -14,11 +14,11 @@ import sys
 from datetime import timedelta
 
 from desktop_app.app import App, AppError
-from desktop_app.app.syncing import SYNC_ERRORS, get_remote, run_round, set_remote, status
 from desktop_app.cli.common import UsageError
-from desktop_app.sync.credentials import load_credentials, save_credentials
-from desktop_app.sync.remote_config import RemoteConfigError, open_remote, parse_remote
-from desktop_app.sync.rollup import DEFAULT_RETENTION, rollup
+
+# The sync machinery (boto3, keyring) is imported inside the handlers: every
+# other command starts faster without it.
+DEFAULT_RETENTION_DAYS = 90
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,14 +54,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--retention-days",
         type=float,
-        default=DEFAULT_RETENTION.days,
+        default=DEFAULT_RETENTION_DAYS,
         metavar="DAYS",
-        help=f"keep updates this long after they are folded (default {DEFAULT_RETENTION.days})",
+        help=f"keep updates this long after they are folded (default {DEFAULT_RETENTION_DAYS})",
     )
     p.set_defaults(func=_rollup)
 
 
 def _remote(args: argparse.Namespace, app: App | None) -> int:
+    from desktop_app.app.syncing import get_remote, set_remote
+    from desktop_app.sync.remote_config import RemoteConfigError, parse_remote
+
     assert app is not None
     if args.target is None:
         config = get_remote(app.local)
@@ -85,6 +88,8 @@ def _remote(args: argparse.Namespace, app: App | None) -> int:
 
 
 def _sync(args: argparse.Namespace, app: App | None) -> int:
+    from desktop_app.app.syncing import SYNC_ERRORS, run_round
+
     assert app is not None
     try:
         report = run_round(app.local, app.clock)
@@ -98,6 +103,8 @@ def _sync(args: argparse.Namespace, app: App | None) -> int:
 
 
 def _status(args: argparse.Namespace, app: App | None) -> int:
+    from desktop_app.app.syncing import status
+
     assert app is not None
     info = status(app)
     if args.json:
@@ -121,6 +128,9 @@ def _prompt(label: str, secret: bool = False) -> str:
 
 
 def _login(args: argparse.Namespace, app: App | None) -> int:
+    from desktop_app.app.syncing import SYNC_ERRORS, get_remote
+    from desktop_app.sync.credentials import save_credentials
+
     assert app is not None
     config = get_remote(app.local)
     if config is None or config.kind != "s3":
@@ -136,6 +146,11 @@ def _login(args: argparse.Namespace, app: App | None) -> int:
 
 
 def _rollup(args: argparse.Namespace, app: App | None) -> int:
+    from desktop_app.app.syncing import SYNC_ERRORS, get_remote
+    from desktop_app.sync.credentials import load_credentials
+    from desktop_app.sync.remote_config import open_remote
+    from desktop_app.sync.rollup import rollup
+
     assert app is not None
     config = get_remote(app.local)
     if config is None:

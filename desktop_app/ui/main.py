@@ -20,11 +20,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app.app import App, AppError
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.resources import app_icon
+from desktop_app.ui.sync_worker import SyncController
 
 APP_NAME = "Tidemark"
 ORGANIZATION = "Tidemark"
 ORGANIZATION_DOMAIN = "tidemark.app"
 log = logging.getLogger(__name__)
+STARTUP_SYNC_DELAY_MS = 500  # after the window is up: start-up never waits on the network
 
 
 def application() -> QApplication:
@@ -59,8 +61,11 @@ def run(data_dir: Path) -> int:
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
+    sync = SyncController(engine)
     try:
         window = MainWindow(engine, QSettings())
+        window.attach_sync(sync)
+        QTimer.singleShot(STARTUP_SYNC_DELAY_MS, sync.sync_now)
         window.closed.connect(qt_app.quit)
         sys.excepthook = _report_unexpected
         # Ctrl+C in the terminal closes the window the normal way (checkpoint and
@@ -74,4 +79,5 @@ def run(data_dir: Path) -> int:
     finally:
         sys.excepthook = old_hook
         signal.signal(signal.SIGINT, old_sigint)
+        sync.shutdown()
         engine.close()

@@ -38,6 +38,7 @@ from desktop_app.ui.session import AppSession
 from desktop_app.ui.shortcuts import keys
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status_bar import StatusBar
+from desktop_app.ui.sync_worker import SyncController
 from desktop_app.ui.task_view import TaskTable
 from desktop_app.ui.view_state import KeepCurrent
 
@@ -190,6 +191,15 @@ class MainWindow(QMainWindow):
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
 
     # -- public API (menu actions, and what sync will call) -----------------------------
+
+    def attach_sync(self, controller: SyncController) -> None:
+        """Show the controller's status and offer File > Sync Now (F5)."""
+        self.sync_controller = controller
+        controller.status_changed.connect(self.show_sync_status)
+        self.sync_action = self._action("&Sync Now", controller.sync_now, "sync_now")
+        file_menu = self.menuBar().actions()[0].menu()
+        file_menu.insertAction(self.quit_action, self.sync_action)
+        file_menu.insertSeparator(self.quit_action)
 
     def show_sync_status(self, text: str) -> None:
         """Shown at the right of the status bar until replaced (the sync worker's voice)."""

@@ -16,6 +16,7 @@ SHORTCUTS: dict[str, tuple[str, ...]] = {
     "rename": ("F2",),
     "show_tasks": ("Ctrl+1",),
     "show_notes": ("Ctrl+2",),
+    "sync_now": ("F5",),
     "quit": ("Ctrl+Q",),
 }
 

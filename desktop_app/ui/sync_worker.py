@@ -12,6 +12,7 @@ edits, and on demand; a request during a round queues exactly one more.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -120,7 +121,8 @@ class SyncController(QObject):
     @Slot(object)
     def _on_finished(self, report: SyncReport) -> None:
         self._app.reload_view()
-        text = f"Synced: {report.summary()}"
+        when = datetime.now().strftime("%H:%M")
+        text = f"Synced at {when}: {report.pulled_actions} in, {report.pushed_actions} out"
         if report.clock_warning:
             text = f"{text}. {report.clock_warning}"
         self._done()
