@@ -99,6 +99,7 @@ class App:
     def _load_view(self) -> tuple[State, int]:
         """The checkpointed view plus the few local actions journaled after it."""
         self._view_generation = self.local.view_generation()
+        self.clock.floor(int(self.local.meta("clock_floor_ms") or 0))
         saved = self.local.load_checkpoint("view")
         if saved is None:
             base = self.local.load_checkpoint("base")
@@ -120,6 +121,7 @@ class App:
             fresh = self.local.view_generation() == self._view_generation
             if fresh:
                 self.local.save_checkpoint("view", self.state, self.local.last_seq(), db=db)
+            self.local.set_meta("clock_floor_ms", str(self.clock.last_ms), db)
         if fresh:
             self._since_checkpoint = 0
         else:
@@ -193,13 +195,19 @@ class App:
             self.checkpoint()
 
     def undo(self) -> Action | None:
-        action = self.store.undo()
+        try:
+            action = self.store.undo()
+        except StorageError as exc:
+            raise AppError(str(exc)) from None
         if action:
             self._count(1)
         return action
 
     def redo(self) -> Action | None:
-        action = self.store.redo()
+        try:
+            action = self.store.redo()
+        except StorageError as exc:
+            raise AppError(str(exc)) from None
         if action:
             self._count(1)
         return action

@@ -70,13 +70,21 @@ class LocalStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
         try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # Disk full, read-only media, a locked or damaged file: one sentence for
+            # the user; the rollback kept everything already saved intact.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise StorageError(f"could not save to {self.path} ({exc})") from None
 
     def close(self) -> None:
         with self._lock:

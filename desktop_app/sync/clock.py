@@ -67,6 +67,11 @@ class Clock:
             self._last_ms = ms
             return ms
 
+    @property
+    def last_ms(self) -> int:
+        """The newest time handed out (persisted so a restart never goes back)."""
+        return self._last_ms
+
     def floor(self, ms: int) -> None:
         """Never hand out a time at or before ``ms`` (e.g. the newest one on disk)."""
         with self._lock:
