@@ -338,3 +338,17 @@ def test_info_form_names_enums_in_lowercase_and_dates_in_iso() -> None:
     assert codec.to_info(State(tasks=immutables.Map({"t": task})))["tasks"]["t"] == info
     lst = codec.to_info(TaskList(id="l", name="Home", created=WHEN))
     assert lst == {"id": "l", "name": "Home", "created": info["created"]}
+
+
+@pytest.mark.parametrize("container", [tuple, list, frozenset])
+def test_once_tagged_containers_decode_the_same_by_either_path(container: type) -> None:
+    """``loads`` has a one-pass path for what ``dumps`` writes; padding takes the other."""
+    tasks = container(Task(id=f"t{n}", title="x", created=WHEN, updated=WHEN) for n in range(3))
+    data = codec.dumps(tasks)
+    assert data.startswith(b'{"of":"Task"')
+    for variant in (data, b" " + data, data + b"\n"):
+        assert_same(tasks, codec.loads(variant))
+    with pytest.raises(CodecError):
+        codec.loads(data[:-1] + b"]}")
+    with pytest.raises(CodecError, match="Gizmo"):
+        codec.loads(data.replace(b'"of":"Task"', b'"of":"Gizmo"'))

@@ -147,7 +147,7 @@ def test_last_seq_never_goes_back(local: LocalStore) -> None:
 
 def test_a_duplicate_action_id_is_refused_whole(local: LocalStore) -> None:
     local.record(action(1), EDIT)
-    with pytest.raises(Exception):  # noqa: B017
+    with pytest.raises(StorageError):
         local.record_many([action(2), action(1)])
     assert [a.id for _, a in local.local_actions()] == ["a00001"]
 

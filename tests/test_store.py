@@ -16,7 +16,7 @@ import pytest
 
 from desktop_app.core import Action, State, Store, TaskList, fold
 from desktop_app.core import actions as act
-from desktop_app.storage import LocalStore
+from desktop_app.storage import LocalStore, StorageError
 
 T0 = datetime(2024, 1, 2, tzinfo=UTC)
 
@@ -91,7 +91,7 @@ def test_a_failed_journal_write_changes_nothing(store: Store, local: LocalStore)
     store.subscribe(lambda state, action: calls.append(action))
     before = store.state
     local.db.execute("DROP TABLE local_actions")
-    with pytest.raises(Exception):  # noqa: B017  (whatever the storage layer raises)
+    with pytest.raises(StorageError):
         store.dispatch(act.TaskTitle(id="t1", title="bread"))
     assert store.state is before
     assert calls == []

@@ -18,6 +18,7 @@ Canonical bytes: keys and sets are sorted, so equal values encode identically
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -131,10 +132,42 @@ def loads(data: bytes | str) -> Any:
 
 
 _CONTAINERS = {"tuple": tuple, "list": list, "frozenset": frozenset}
+_TYPED_CONTAINERS: dict[str, Any] = {
+    "tuple": lambda tp: tuple[tp, ...],
+    "list": lambda tp: list[tp],
+    "frozenset": lambda tp: frozenset[tp],
+}
+
+# What ``dumps`` writes for a once-tagged container (keys sorted: of, type, value).
+_ONCE_TAGGED = re.compile(
+    rb'\{"of":"([A-Za-z_][A-Za-z0-9_]*)","type":"(tuple|list|frozenset)","value":'
+)
+
+
+def _once_tagged(text: bytes) -> Any:
+    """Decode a once-tagged container in one typed pass, skipping the envelope scan.
+
+    The envelope decoder would walk the whole value once more just to find where
+    it ends; the value is everything between the header and the final brace.
+    Returns ``_MISS`` when the bytes are not in exactly that shape.
+    """
+    head = _ONCE_TAGGED.match(text)
+    if head is None or not text.endswith(b"}"):
+        return _MISS
+    tp = _TYPED_CONTAINERS[head[2].decode()](_lookup(head[1].decode()))
+    try:
+        return _decoder(tp).decode(memoryview(text)[head.end() : -1])
+    except msgspec.DecodeError:
+        return _MISS  # let the general path report it
+
+
+_MISS = object()
 
 
 def _unwrap(raw: bytes | str | msgspec.Raw) -> Any:
     text = bytes(raw) if isinstance(raw, msgspec.Raw) else raw
+    if isinstance(text, bytes) and (value := _once_tagged(text)) is not _MISS:
+        return value
     stripped = text.lstrip()
     if not stripped.startswith(b"{" if isinstance(stripped, bytes) else "{"):
         value = _decoder(Any).decode(text)
