@@ -352,3 +352,14 @@ def test_once_tagged_containers_decode_the_same_by_either_path(container: type) 
         codec.loads(data[:-1] + b"]}")
     with pytest.raises(CodecError, match="Gizmo"):
         codec.loads(data.replace(b'"of":"Task"', b'"of":"Gizmo"'))
+
+
+def test_absurdly_deep_nesting_is_a_codec_error_not_a_crash() -> None:
+    """A corrupt or hostile update must not take the sync thread down with RecursionError."""
+    depth = 5000
+    nested = b'{"action":"batch","steps":[' * depth + b"]}" * depth
+    action = b'{"arg":' + nested + b',"at":1,"device":"d","id":"a"}'
+    with pytest.raises(CodecError, match="deep"):
+        codec.decode_action(action)
+    with pytest.raises(CodecError, match="deep"):
+        codec.loads(b'{"type":"tuple","value":[' * depth + b"]}" * depth)

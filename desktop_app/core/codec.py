@@ -129,6 +129,8 @@ def loads(data: bytes | str) -> Any:
         return _unwrap(data)
     except msgspec.DecodeError as exc:
         raise CodecError(f"malformed data: {exc}") from None
+    except RecursionError:
+        raise CodecError("malformed data: nested too deeply") from None
 
 
 _CONTAINERS = {"tuple": tuple, "list": list, "frozenset": frozenset}
@@ -214,6 +216,8 @@ def decode(data: bytes | str, tp: Any) -> Any:
         raise CodecError(f"invalid {getattr(tp, '__name__', tp)}: {message}") from None
     except msgspec.DecodeError as exc:
         raise CodecError(f"malformed data: {exc}") from None
+    except RecursionError:  # a hostile or corrupt file, not a batch anyone wrote
+        raise CodecError("malformed data: nested too deeply") from None
 
 
 def encode_action(action: Action) -> bytes:
