@@ -118,10 +118,23 @@ def bench_apply(n: int, repeat: int) -> None:
         for i, a in enumerate(actions)
     ]
 
-    def ours() -> None:
+    batched = [
+        protocol.encode(
+            Update(id=new_id(), device="r", at=0, position=i // 10 + 1, actions=tuple(chunk))
+        )
+        for i in range(0, n, 10)
+        if (chunk := actions[i : i + 10])
+    ]
+
+    def ours(blobs: list[bytes] = blobs) -> None:
         state, seen = State(), set()
         updates = [protocol.decode_update(blob) for blob in blobs]
         state, _ = fold_new(state, updates, seen.__contains__, seen)
+
+    decoded = [protocol.decode_update(blob) for blob in blobs]
+
+    def fold_only() -> None:
+        fold_new(State(), decoded, set().__contains__, set())
 
     # Equivalent Yjs updates: one map per task, one set per field edit.
     source = pycrdt.Doc()
@@ -148,11 +161,20 @@ def bench_apply(n: int, repeat: int) -> None:
     assert len(updates) == n
     floor = _best(yjs, repeat)
     mine = _best(ours, repeat)
-    print(f"apply {n} remote single-action updates (best of {repeat}):")
-    print(f"  pycrdt Doc.apply_update x{n}:        {floor:8.3f} s  (floor)")
+    grouped = _best(lambda: ours(batched), repeat)
+    folding = _best(fold_only, repeat)
+    print(f"apply {n} remote actions (best of {repeat}):")
+    print(f"  pycrdt Doc.apply_update x{n}:           {floor:8.3f} s  (floor)")
     print(
-        f"  decode + dedupe + fold into State:   {mine:8.3f} s  ratio {mine / floor:.2f}x"
+        f"  {n} one-action updates: decode+fold    {mine:8.3f} s  ratio {mine / floor:.2f}x"
         "  (target <= 1.0x)"
+    )
+    print(
+        f"  {n // 10} ten-action updates: decode+fold  {grouped:8.3f} s"
+        f"  ratio {grouped / floor:.2f}x"
+    )
+    print(
+        f"  fold alone (already decoded)           {folding:8.3f} s  ratio {folding / floor:.2f}x"
     )
 
 
