@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.app import App, AppError
@@ -65,7 +65,7 @@ def run(data_dir: Path) -> int:
     try:
         window = MainWindow(engine, QSettings())
         window.attach_sync(sync)
-        QTimer.singleShot(STARTUP_SYNC_DELAY_MS, sync.sync_now)
+        sync.sync_soon(STARTUP_SYNC_DELAY_MS)
         window.closed.connect(qt_app.quit)
         sys.excepthook = _report_unexpected
         # Ctrl+C in the terminal closes the window the normal way (checkpoint and
@@ -75,7 +75,11 @@ def run(data_dir: Path) -> int:
         wake.timeout.connect(lambda: None)
         wake.start(250)
         window.show()
-        return qt_app.exec()
+        code = qt_app.exec()
+        # Closing the last window quits a second time; drop that queued Quit so a
+        # later event loop in this process (tests, an embedding host) is not ended.
+        QCoreApplication.removePostedEvents(qt_app, QEvent.Type.Quit)
+        return code
     finally:
         sys.excepthook = old_hook
         signal.signal(signal.SIGINT, old_sigint)

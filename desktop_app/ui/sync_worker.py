@@ -86,6 +86,7 @@ class SyncController(QObject):
         self._poll.timeout.connect(self.sync_now)
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
+        self._after_edit_ms = after_edit_ms
         self._soon.setInterval(after_edit_ms)
         self._soon.timeout.connect(self.sync_now)
         self._unsubscribe = app.store.subscribe(self._on_change)
@@ -114,9 +115,16 @@ class SyncController(QObject):
         self.status_changed.emit("Syncing…")
         self._request.emit()
 
+    def sync_soon(self, delay_ms: int | None = None) -> None:
+        """A round after ``delay_ms`` (default: the after-edit delay); cancelled by shutdown."""
+        if delay_ms is None:
+            self._soon.start()
+        else:
+            self._soon.start(delay_ms)
+
     def _on_change(self, state: object, action: object) -> None:
         if action is not None and self.has_remote():
-            self._soon.start()
+            self._soon.start(self._after_edit_ms)
 
     @Slot(object)
     def _on_finished(self, report: SyncReport) -> None:
@@ -142,7 +150,9 @@ class SyncController(QObject):
             QTimer.singleShot(0, self.sync_now)
 
     def shutdown(self) -> None:
-        """Stop timers and the thread; waits for a round in progress to end."""
+        """Stop timers and the thread; waits for a round in progress to end. Idempotent."""
+        if not self._thread.isRunning():
+            return
         self._poll.stop()
         self._soon.stop()
         self._unsubscribe()

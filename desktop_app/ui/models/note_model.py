@@ -5,41 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
 from desktop_app.core import Note, State
-from desktop_app.ui.models.rows import ID_ROLE, RowsModel
-from desktop_app.ui.scope import ALL, Scope, select_notes
-from desktop_app.ui.session import AppSession
+from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
+from desktop_app.ui.scope import select_notes
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
 PREVIEW_CHARS = 300
 
 
-class NoteListModel(RowsModel):
+class NoteListModel(ScopedRowsModel):
     HEADERS = ("Title",)
-
-    def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
-        self._scope: Scope = ALL
-        self._filter = ""
-        super().__init__(session, parent)
-
-    @property
-    def scope(self) -> Scope:
-        return self._scope
-
-    def set_scope(self, scope: Scope) -> None:
-        if scope != self._scope:
-            self._scope = scope
-            self.refresh()
-
-    def set_filter(self, text: str) -> None:
-        if text != self._filter:
-            self._filter = text
-            self.refresh()
 
     def select(self, state: State) -> Sequence[Note]:
         return select_notes(state, self._scope, self._filter)

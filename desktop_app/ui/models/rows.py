@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 )
 
 from desktop_app.core import Action, State
+from desktop_app.ui.scope import ALL, Scope
 from desktop_app.ui.session import AppSession
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -170,3 +171,26 @@ class RowsModel(QAbstractTableModel):
             del self._rows[first : last + 1]
             self._reindex()
             self.endRemoveRows()
+
+
+class ScopedRowsModel(RowsModel):
+    """Rows narrowed by the sidebar's scope and the filter box (tasks and notes)."""
+
+    def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
+        self._scope: Scope = ALL
+        self._filter = ""
+        super().__init__(session, parent)
+
+    @property
+    def scope(self) -> Scope:
+        return self._scope
+
+    def set_scope(self, scope: Scope) -> None:
+        if scope != self._scope:
+            self._scope = scope
+            self.refresh()
+
+    def set_filter(self, text: str) -> None:
+        if text != self._filter:
+            self._filter = text
+            self.refresh()

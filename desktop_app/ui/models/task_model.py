@@ -16,8 +16,8 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop_app.core import Priority, State, Task
 from desktop_app.core import actions as act
-from desktop_app.ui.models.rows import ID_ROLE, RowsModel
-from desktop_app.ui.scope import ALL, Scope, select_tasks
+from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
+from desktop_app.ui.scope import select_tasks
 from desktop_app.ui.session import AppSession
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -48,30 +48,14 @@ def is_checked(value: Any) -> bool:
     return int(value) == Qt.CheckState.Checked.value
 
 
-class TaskTableModel(RowsModel):
+class TaskTableModel(ScopedRowsModel):
     HEADERS = ("Done", "Title", "Due", "Priority", "Tags")
 
     def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
-        self._scope: Scope = ALL
-        self._filter = ""
         self.today = date.today()
         super().__init__(session, parent)
 
     # -- selection -----------------------------------------------------------------
-
-    @property
-    def scope(self) -> Scope:
-        return self._scope
-
-    def set_scope(self, scope: Scope) -> None:
-        if scope != self._scope:
-            self._scope = scope
-            self.refresh()
-
-    def set_filter(self, text: str) -> None:
-        if text != self._filter:
-            self._filter = text
-            self.refresh()
 
     def select(self, state: State) -> Sequence[Task]:
         self.today = date.today()  # 'overdue' stays right past midnight
