@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -252,3 +253,59 @@ def test_lambda_handler_rolls_up(
     result = handler({}, None)
     assert result["snapshot_position"] == 1 and result["created"] is True
     device.close()
+
+
+SKEWED_BODY = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>RequestTimeTooSkewed</Code>
+<Message>The difference between the request time and the current time is too large.</Message>
+<RequestTime>20261126T090000Z</RequestTime><ServerTime>2026-11-26T11:00:00Z</ServerTime>
+<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds></Error>"""
+
+
+@pytest.fixture
+def skew_refusing_s3() -> Iterator[str]:
+    """An HTTP endpoint answering like S3 does to a request signed by a clock 2 h off."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Refuse(BaseHTTPRequestHandler):
+        def _refuse(self) -> None:
+            self.send_response(403)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(SKEWED_BODY)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(SKEWED_BODY)
+
+        do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _refuse
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_request_time_too_skewed_is_explained_in_plain_words(
+    skew_refusing_s3: str, tmp_path: Path, aws_env: None
+) -> None:
+    data = tmp_path / "p"
+    _run(data, "remote", "s3://tidemark-test", "--endpoint-url", skew_refusing_s3)
+    _run(data, "add-task", "kept")
+    result = subprocess.run(
+        [_cli(), "--data-dir", str(data), "sync"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ.copy(),
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "clock" in line.lower() and "15 minutes" in line
+    assert json.loads(_run(data, "status", "--json"))["pending"] == 1
