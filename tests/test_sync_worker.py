@@ -119,3 +119,22 @@ def test_window_shows_sync_status_and_syncs_from_its_action(
     window.close()
     controller.shutdown()
     app.close()
+
+
+def test_an_idle_round_does_not_reload_the_view(
+    qtbot, tmp_path: Path, folder_remote: RemoteConfig
+) -> None:
+    app = App(tmp_path / "p")
+    set_remote(app, folder_remote)
+    app.add_task("first")
+    controller = _controller(app)
+    with qtbot.waitSignal(controller.synced, timeout=10_000):
+        controller.sync_now()
+    reloads: list[object] = []
+    app.store.subscribe(lambda state, action: reloads.append(action))
+    with qtbot.waitSignal(controller.synced, timeout=10_000) as blocker:
+        controller.sync_now()
+    assert blocker.args[0].pulled_actions == blocker.args[0].pushed_actions == 0
+    assert reloads == []  # nothing changed: no snapshot load, no model reset
+    controller.shutdown()
+    app.close()

@@ -127,8 +127,14 @@ class App:
         else:
             self.reload_view()
 
-    def reload_view(self) -> None:
-        """Adopt the view a sync round wrote, plus local edits made meanwhile."""
+    def reload_view(self, *, only_if_changed: bool = False) -> None:
+        """Adopt the view a sync round wrote, plus local edits made meanwhile.
+
+        ``only_if_changed``: skip the reload when no sync rewrote the view since
+        ours was loaded (an idle round), sparing the window a needless refresh.
+        """
+        if only_if_changed and self.local.view_generation() == self._view_generation:
+            return
         state, replayed = self._load_view()
         self._since_checkpoint = replayed
         self.store.load_snapshot(state)

@@ -128,7 +128,7 @@ class SyncController(QObject):
 
     @Slot(object)
     def _on_finished(self, report: SyncReport) -> None:
-        self._app.reload_view()
+        self._app.reload_view(only_if_changed=True)
         when = datetime.now().strftime("%H:%M")
         text = f"Synced at {when}: {report.pulled_actions} in, {report.pushed_actions} out"
         if report.clock_warning:
