@@ -36,6 +36,7 @@ from desktop_app.app.engine import App, clean_title, parse_due
 from desktop_app.app.errors import AppError
 from desktop_app.core import Arg, Note, Priority, State, Task, TaskList, views
 from desktop_app.core import actions as act
+from desktop_app.core.views import sorted_lists
 
 EXPORT_FORMAT = "tidemark-export"
 EXPORT_VERSION = 1
@@ -61,10 +62,6 @@ class ImportResult:
 
 
 # -- ordering shared by every listing (CLI ``show``, Markdown) ------------------------
-
-
-def sorted_lists(state: State) -> list[TaskList]:
-    return sorted(state.lists.values(), key=lambda lst: (lst.name.casefold(), lst.id))
 
 
 def sorted_tasks(tasks: Iterable[Task]) -> list[Task]:

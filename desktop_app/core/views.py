@@ -7,6 +7,11 @@ from typing import Any
 from desktop_app.core.model import Note, State, Task, TaskList
 
 
+def sorted_lists(state: State) -> list[TaskList]:
+    """Lists in display order: by name, case-insensitively (id breaks ties)."""
+    return sorted(state.lists.values(), key=lambda lst: (lst.name.casefold(), lst.id))
+
+
 def _list_name(state: State, list_id: str | None) -> str | None:
     lst = state.lists.get(list_id) if list_id else None
     return lst.name if lst else None

@@ -62,7 +62,3 @@ def select_notes(state: State, scope: Scope, text: str = "") -> list[Note]:
     found.sort(key=lambda n: n.created, reverse=True)
     found.sort(key=lambda n: not n.pinned)
     return found
-
-
-def sorted_lists(state: State) -> list[TaskList]:
-    return sorted(state.lists.values(), key=lambda lst: (lst.name.casefold(), lst.id))

@@ -11,8 +11,9 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from desktop_app.core import State
+from desktop_app.core.views import sorted_lists
 from desktop_app.ui.models.rows import ID_ROLE, RowsModel
-from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope, sorted_lists
+from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope
 from desktop_app.ui.session import AppSession
 
 AnyIndex = QModelIndex | QPersistentModelIndex
