@@ -25,12 +25,17 @@ TASKS, NOTES = 10_000, 2_000
 
 
 class HandlerCalls:
-    """Counts every handler call (batch steps included) by wrapping the registry."""
+    """Counts every handler call (batch steps included) by wrapping the registry.
+
+    The reducer's field-setter shortcut is switched off so every replayed action
+    goes through a (counted) handler.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
         for name, kind in list(REGISTRY.items()):
-            monkeypatch.setitem(REGISTRY, name, dataclasses.replace(kind, handler=self._wrap(kind)))
+            counted = dataclasses.replace(kind, handler=self._wrap(kind), sets_field=None)
+            monkeypatch.setitem(REGISTRY, name, counted)
 
     def _wrap(self, kind: ActionType) -> Callable[[State, Arg], State]:
         def counted(state: State, arg: Arg) -> State:

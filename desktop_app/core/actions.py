@@ -213,12 +213,17 @@ class ActionType(Generic[A]):
     arg_type: type[A]
     handler: Handler[A]
     invert: Inverter[A]
+    # For plain field setters, (collection, field): lets the reducer set the field
+    # and the ``updated`` stamp in one step. Must mean exactly what ``handler`` does.
+    sets_field: tuple[str, str] | None = None
 
 
 REGISTRY: dict[str, ActionType[Any]] = {}
 
 
-def action(arg_type: type[A], invert: Inverter[A]) -> Callable[[Handler[A]], Handler[A]]:
+def action(
+    arg_type: type[A], invert: Inverter[A], sets_field: tuple[str, str] | None = None
+) -> Callable[[Handler[A]], Handler[A]]:
     """Register ``handler`` as the action named by ``arg_type``'s tag."""
 
     def register(handler: Handler[A]) -> Handler[A]:
@@ -226,7 +231,7 @@ def action(arg_type: type[A], invert: Inverter[A]) -> Callable[[Handler[A]], Han
         assert isinstance(name, str)
         if name in REGISTRY:
             raise ValueError(f"action {name!r} registered twice")
-        REGISTRY[name] = ActionType(name, arg_type, handler, invert)
+        REGISTRY[name] = ActionType(name, arg_type, handler, invert, sets_field)
         return handler
 
     return register

@@ -135,22 +135,26 @@ def add_task(state: State, arg: NewTask) -> State:
     )
 
 
-@action(TaskTitle, invert=_task_field_inverse("title", TaskTitle))
+@action(TaskTitle, invert=_task_field_inverse("title", TaskTitle), sets_field=("tasks", "title"))
 def set_task_title(state: State, arg: TaskTitle) -> State:
     return _edit_task(state, arg.id, title=arg.title)
 
 
-@action(TaskDue, invert=_task_field_inverse("due", TaskDue))
+@action(TaskDue, invert=_task_field_inverse("due", TaskDue), sets_field=("tasks", "due"))
 def set_task_due(state: State, arg: TaskDue) -> State:
     return _edit_task(state, arg.id, due=arg.due)
 
 
-@action(TaskDone, invert=_task_field_inverse("done", TaskDone))
+@action(TaskDone, invert=_task_field_inverse("done", TaskDone), sets_field=("tasks", "done"))
 def set_task_done(state: State, arg: TaskDone) -> State:
     return _edit_task(state, arg.id, done=arg.done)
 
 
-@action(TaskPriority, invert=_task_field_inverse("priority", TaskPriority))
+@action(
+    TaskPriority,
+    invert=_task_field_inverse("priority", TaskPriority),
+    sets_field=("tasks", "priority"),
+)
 def set_task_priority(state: State, arg: TaskPriority) -> State:
     return _edit_task(state, arg.id, priority=arg.priority)
 
@@ -181,7 +185,7 @@ def add_note(state: State, arg: NewNote) -> State:
     )
 
 
-@action(NoteTitle, invert=_note_field_inverse("title", NoteTitle))
+@action(NoteTitle, invert=_note_field_inverse("title", NoteTitle), sets_field=("notes", "title"))
 def set_note_title(state: State, arg: NoteTitle) -> State:
     return _edit_note(state, arg.id, title=arg.title)
 
@@ -209,7 +213,9 @@ def set_note_body(state: State, arg: NoteBody) -> State:
     return state.with_note(replace(note, body=arg.body, conflicts=conflicts))
 
 
-@action(NotePinned, invert=_note_field_inverse("pinned", NotePinned))
+@action(
+    NotePinned, invert=_note_field_inverse("pinned", NotePinned), sets_field=("notes", "pinned")
+)
 def set_note_pinned(state: State, arg: NotePinned) -> State:
     return _edit_note(state, arg.id, pinned=arg.pinned)
 
