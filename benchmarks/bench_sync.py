@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import boto3
 import pycrdt
+from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from desktop_app.app import App
@@ -71,7 +72,13 @@ def _best(fn, repeat: int) -> float:
 
 
 def bench_pull(endpoint: str, n_updates: int, per_update: int, repeat: int) -> None:
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    # Same connection pool as S3RemoteStore, so the floor is not starved of connections.
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        config=Config(max_pool_connections=32),
+    )
     client.create_bucket(Bucket=BUCKET)
     store = S3RemoteStore(BUCKET, endpoint_url=endpoint, region="us-east-1")
     store.put_if_absent(protocol.META_KEY, protocol.encode(VaultMeta(format=1, vault_id=new_id())))
