@@ -139,6 +139,9 @@ class SyncEngine:
             else:
                 seeded = self._seed_new_remote()
                 remote_meta = meta
+        elif remote_meta.vault_id == local_vault and not self._holds_position():
+            # We created this vault earlier but stopped before seeding it.
+            seeded = self._seed_new_remote()
         if local_vault is not None and remote_meta.vault_id != local_vault:
             raise RemoteError(
                 f"{self.remote_name} holds a different vault ({remote_meta.vault_id[:8]}…) "
@@ -210,14 +213,27 @@ class SyncEngine:
         )
         report.position = new_position
 
+    def _holds_position(self) -> bool:
+        """Whether the remote has our base position: the update there, a later
+        one, or a snapshot at or after it."""
+        _, position = self.local.base()
+        if position == 0:
+            return True
+        if self.remote.list(protocol.UPDATES, protocol.update_key(position - 1)):
+            return True
+        return self._snapshot_covers(position)
+
+    def _snapshot_covers(self, position: int) -> bool:
+        return any(
+            (p := protocol.position_of(e.key)) is not None and p >= position
+            for e in self.remote.list(protocol.SNAPSHOTS)
+        )
+
     def _check_not_replaced(self, position: int) -> None:
         """Update ``position`` is gone and nothing follows it: unless a snapshot
         covers it, this is not the log we synced with (an unmounted share, a
         wiped bucket). Writing into it would fork the vault, so stop here."""
-        if any(
-            (p := protocol.position_of(e.key)) is not None and p >= position
-            for e in self.remote.list(protocol.SNAPSHOTS)
-        ):
+        if self._snapshot_covers(position):
             return
         raise ProtocolError(
             f"{self.remote_name} no longer holds this vault's updates (update {position} is "
