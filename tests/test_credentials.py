@@ -26,24 +26,10 @@ MINIO = RemoteConfig(kind="s3", bucket="my-notes", endpoint_url="http://nas.loca
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
-class PlaintextFileKeyring(keyring.backend.KeyringBackend):
+class PlaintextFileKeyring(MemoryKeyring):
     """Stands in for keyrings.alt's PlaintextKeyring: suitable, not recommended."""
 
     priority = 0.5  # type: ignore[assignment]
-    viable = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
 
 
 class PromotedPlaintextKeyring(PlaintextFileKeyring):
