@@ -51,7 +51,9 @@ def _actions(n: int, device: str) -> list[Action]:
     for i in range(n):
         task_id = ids[i % len(ids)]
         if i < len(ids):
-            arg: act.Arg = act.NewTask(id=task_id, title=f"task {i}", created=now)
+            # As App makes them: created is the action's own timestamp.
+            created = datetime.fromtimestamp((at + i) / 1000, tz=UTC)
+            arg: act.Arg = act.NewTask(id=task_id, title=f"task {i}", created=created)
         elif i % 3 == 0:
             arg = act.TaskTitle(id=task_id, title=f"title {i}")
         elif i % 3 == 1:

@@ -27,14 +27,14 @@ TASKS, NOTES = 10_000, 2_000
 class HandlerCalls:
     """Counts every handler call (batch steps included) by wrapping the registry.
 
-    The reducer's field-setter shortcut is switched off so every replayed action
+    The reducer's one-step item edits are switched off so every replayed action
     goes through a (counted) handler.
     """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
         for name, kind in list(REGISTRY.items()):
-            counted = dataclasses.replace(kind, handler=self._wrap(kind), sets_field=None)
+            counted = dataclasses.replace(kind, handler=self._wrap(kind), edits=None)
             monkeypatch.setitem(REGISTRY, name, counted)
 
     def _wrap(self, kind: ActionType) -> Callable[[State, Arg], State]:

@@ -213,16 +213,20 @@ class ActionType(Generic[A]):
     arg_type: type[A]
     handler: Handler[A]
     invert: Inverter[A]
-    # For plain field setters, (collection, field): lets the reducer set the field
-    # and the ``updated`` stamp in one step. Must mean exactly what ``handler`` does.
-    sets_field: tuple[str, str] | None = None
+    # For edits of one task or note: the collections to look in, in order, and
+    # ``edit(item, arg) -> changed fields | None``. The handler is built from it,
+    # and the reducer uses it to set the fields and the ``updated`` stamp at once.
+    edits: ItemEdit | None = None
 
 
 REGISTRY: dict[str, ActionType[Any]] = {}
 
 
+ItemEdit = tuple[tuple[str, ...], Callable[[Any, Any], "dict[str, Any] | None"]]
+
+
 def action(
-    arg_type: type[A], invert: Inverter[A], sets_field: tuple[str, str] | None = None
+    arg_type: type[A], invert: Inverter[A], edits: ItemEdit | None = None
 ) -> Callable[[Handler[A]], Handler[A]]:
     """Register ``handler`` as the action named by ``arg_type``'s tag."""
 
@@ -231,7 +235,7 @@ def action(
         assert isinstance(name, str)
         if name in REGISTRY:
             raise ValueError(f"action {name!r} registered twice")
-        REGISTRY[name] = ActionType(name, arg_type, handler, invert, sets_field)
+        REGISTRY[name] = ActionType(name, arg_type, handler, invert, edits)
         return handler
 
     return register

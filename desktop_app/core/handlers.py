@@ -8,6 +8,7 @@ that would undo it, or None when the action would change nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -49,6 +50,40 @@ def _edit_task(state: State, task_id: str, **changes: Any) -> State:
 def _edit_note(state: State, note_id: str, **changes: Any) -> State:
     note = state.notes.get(note_id)
     return state.with_note(replace(note, **changes)) if note else state
+
+
+def item_edit(
+    arg_type: type[Arg],
+    invert: Any,
+    collections: tuple[str, ...],
+    edit: Callable[[Any, Any], dict[str, Any] | None],
+) -> None:
+    """Register an action that changes fields of one task or note.
+
+    ``edit(item, arg)`` returns the changed fields, or None for no change. The
+    handler is derived from it (first collection holding the id wins), so the
+    reducer's one-step use of ``edit`` means exactly what the handler does.
+    """
+
+    def handler(state: State, arg: Any) -> State:
+        for name in collections:
+            item = getattr(state, name).get(arg.id)
+            if item is not None:
+                changes = edit(item, arg)
+                return state if changes is None else state.with_item(replace(item, **changes))
+        return state
+
+    handler.__name__ = handler.__qualname__ = str(arg_type.__struct_config__.tag)
+    action(arg_type, invert=invert, edits=(collections, edit))(handler)
+
+
+def _field(name: str) -> Callable[[Any, Any], dict[str, Any]]:
+    return lambda item, arg: {name: getattr(arg, name)}
+
+
+TASKS = ("tasks",)
+NOTES = ("notes",)
+TASKS_THEN_NOTES = ("tasks", "notes")
 
 
 def _task_field_inverse(field: str, arg_type: type[Arg]):
@@ -135,28 +170,13 @@ def add_task(state: State, arg: NewTask) -> State:
     )
 
 
-@action(TaskTitle, invert=_task_field_inverse("title", TaskTitle), sets_field=("tasks", "title"))
-def set_task_title(state: State, arg: TaskTitle) -> State:
-    return _edit_task(state, arg.id, title=arg.title)
-
-
-@action(TaskDue, invert=_task_field_inverse("due", TaskDue), sets_field=("tasks", "due"))
-def set_task_due(state: State, arg: TaskDue) -> State:
-    return _edit_task(state, arg.id, due=arg.due)
-
-
-@action(TaskDone, invert=_task_field_inverse("done", TaskDone), sets_field=("tasks", "done"))
-def set_task_done(state: State, arg: TaskDone) -> State:
-    return _edit_task(state, arg.id, done=arg.done)
-
-
-@action(
-    TaskPriority,
-    invert=_task_field_inverse("priority", TaskPriority),
-    sets_field=("tasks", "priority"),
-)
-def set_task_priority(state: State, arg: TaskPriority) -> State:
-    return _edit_task(state, arg.id, priority=arg.priority)
+for _arg_type, _name in (
+    (TaskTitle, "title"),
+    (TaskDue, "due"),
+    (TaskDone, "done"),
+    (TaskPriority, "priority"),
+):
+    item_edit(_arg_type, _task_field_inverse(_name, _arg_type), TASKS, _field(_name))
 
 
 @action(RestoreTask, invert=lambda state, arg: _delete_if_added(state, arg.task))
@@ -185,9 +205,7 @@ def add_note(state: State, arg: NewNote) -> State:
     )
 
 
-@action(NoteTitle, invert=_note_field_inverse("title", NoteTitle), sets_field=("notes", "title"))
-def set_note_title(state: State, arg: NoteTitle) -> State:
-    return _edit_note(state, arg.id, title=arg.title)
+item_edit(NoteTitle, _note_field_inverse("title", NoteTitle), NOTES, _field("title"))
 
 
 def _invert_body(state: State, arg: NoteBody) -> Arg | None:
@@ -197,27 +215,22 @@ def _invert_body(state: State, arg: NoteBody) -> Arg | None:
     return NoteBody(id=arg.id, body=note.body, base=arg.body)
 
 
-@action(NoteBody, invert=_invert_body)
-def set_note_body(state: State, arg: NoteBody) -> State:
+def _edit_body(note: Note, arg: NoteBody) -> dict[str, Any] | None:
     """An edit based on a body that has since changed keeps the overwritten text.
 
     The displaced version goes to ``conflicts`` so nobody's words vanish; the
     conflict panel offers to merge or pick.
     """
-    note = state.notes.get(arg.id)
-    if note is None or note.body == arg.body:
-        return state
+    if note.body == arg.body:
+        return None
     conflicts = note.conflicts
     if arg.base is not None and arg.base != note.body and note.body not in conflicts:
         conflicts = (*conflicts, note.body)
-    return state.with_note(replace(note, body=arg.body, conflicts=conflicts))
+    return {"body": arg.body, "conflicts": conflicts}
 
 
-@action(
-    NotePinned, invert=_note_field_inverse("pinned", NotePinned), sets_field=("notes", "pinned")
-)
-def set_note_pinned(state: State, arg: NotePinned) -> State:
-    return _edit_note(state, arg.id, pinned=arg.pinned)
+item_edit(NoteBody, _invert_body, NOTES, _edit_body)
+item_edit(NotePinned, _note_field_inverse("pinned", NotePinned), NOTES, _field("pinned"))
 
 
 @action(RestoreNote, invert=lambda state, arg: _delete_if_added(state, arg.note))
@@ -235,11 +248,7 @@ def _invert_move(state: State, arg: ItemList) -> Arg | None:
     return ItemList(id=arg.id, list_id=item.list_id)
 
 
-@action(ItemList, invert=_invert_move)
-def move_item(state: State, arg: ItemList) -> State:
-    if arg.id in state.tasks:
-        return _edit_task(state, arg.id, list_id=arg.list_id)
-    return _edit_note(state, arg.id, list_id=arg.list_id)
+item_edit(ItemList, _invert_move, TASKS_THEN_NOTES, _field("list_id"))
 
 
 def _tags_of(state: State, item_id: str) -> frozenset[str] | None:
@@ -247,38 +256,27 @@ def _tags_of(state: State, item_id: str) -> frozenset[str] | None:
     return None if item is None else item.tags
 
 
-def _retag(state: State, item_id: str, tags: frozenset[str]) -> State:
-    if item_id in state.tasks:
-        return _edit_task(state, item_id, tags=tags)
-    return _edit_note(state, item_id, tags=tags)
+def _invert_add_tag(state: State, arg: AddTag) -> Arg | None:
+    tags = _tags_of(state, arg.id)
+    return RemoveTag(id=arg.id, tag=arg.tag) if tags is not None and arg.tag not in tags else None
 
 
-@action(
+def _invert_remove_tag(state: State, arg: RemoveTag) -> Arg | None:
+    return AddTag(id=arg.id, tag=arg.tag) if arg.tag in (_tags_of(state, arg.id) or ()) else None
+
+
+item_edit(
     AddTag,
-    invert=lambda state, arg: (
-        RemoveTag(id=arg.id, tag=arg.tag)
-        if (tags := _tags_of(state, arg.id)) is not None and arg.tag not in tags
-        else None
-    ),
+    _invert_add_tag,
+    TASKS_THEN_NOTES,
+    lambda item, arg: None if arg.tag in item.tags else {"tags": item.tags | {arg.tag}},
 )
-def add_tag(state: State, arg: AddTag) -> State:
-    tags = _tags_of(state, arg.id)
-    if tags is None or arg.tag in tags:
-        return state
-    return _retag(state, arg.id, tags | {arg.tag})
-
-
-@action(
+item_edit(
     RemoveTag,
-    invert=lambda state, arg: (
-        AddTag(id=arg.id, tag=arg.tag) if arg.tag in (_tags_of(state, arg.id) or ()) else None
-    ),
+    _invert_remove_tag,
+    TASKS_THEN_NOTES,
+    lambda item, arg: {"tags": item.tags - {arg.tag}} if arg.tag in item.tags else None,
 )
-def remove_tag(state: State, arg: RemoveTag) -> State:
-    tags = _tags_of(state, arg.id)
-    if tags is None or arg.tag not in tags:
-        return state
-    return _retag(state, arg.id, tags - {arg.tag})
 
 
 def _members(state: State, list_id: str) -> list[Task | Note]:

@@ -13,15 +13,15 @@ from functools import lru_cache
 from msgspec.structs import replace
 
 from desktop_app.core import handlers as _handlers  # noqa: F401  (registers every action)
-from desktop_app.core.actions import REGISTRY, Action, Arg, action_type
+from desktop_app.core.actions import REGISTRY, Action, Arg, ItemEdit, action_type
 from desktop_app.core.model import State
 
 
 def apply(state: State, action: Action) -> State:
     arg = action.arg
     kind = REGISTRY[arg.__struct_config__.tag]
-    if kind.sets_field is not None:
-        return _set_field(state, kind.sets_field, arg, action.at)
+    if kind.edits is not None:
+        return _edit_and_stamp(state, kind.edits, arg, action.at)
     new = kind.handler(state, arg)
     if new is state:
         return state
@@ -29,25 +29,30 @@ def apply(state: State, action: Action) -> State:
 
 
 def apply_by_handler(state: State, action: Action) -> State:
-    """``apply`` without the field-setter shortcut (the tests compare the two)."""
+    """``apply`` without the one-step item edit (the tests compare the two)."""
     arg = action.arg
     new = action_type(arg).handler(state, arg)
     return state if new is state else _stamp(state, new, arg.target_ids, action.at)
 
 
-def _set_field(state: State, where: tuple[str, str], arg: Arg, at_ms: int) -> State:
-    """A field setter's handler and the ``updated`` stamp in one replace (hot path)."""
-    collection, field = where
-    items = state.tasks if collection == "tasks" else state.notes
+def _edit_and_stamp(state: State, edits: ItemEdit, arg: Arg, at_ms: int) -> State:
+    """An item edit's changes and the ``updated`` stamp in one replace (the hot path)."""
+    collections, edit = edits
     item_id = arg.id  # type: ignore[attr-defined]
-    item = items.get(item_id)
-    if item is None:
-        return state
-    changed = replace(item, **{field: getattr(arg, field), "updated": _moment(at_ms)})
-    items = items.set(item_id, changed)
-    if collection == "tasks":
-        return State(state.lists, items, state.notes)
-    return State(state.lists, state.tasks, items)
+    for name in collections:
+        items = state.tasks if name == "tasks" else state.notes
+        item = items.get(item_id)
+        if item is None:
+            continue
+        changes = edit(item, arg)
+        if changes is None:
+            return state
+        changes["updated"] = _moment(at_ms)
+        items = items.set(item_id, replace(item, **changes))
+        if name == "tasks":
+            return State(state.lists, items, state.notes)
+        return State(state.lists, state.tasks, items)
+    return state
 
 
 def fold(state: State, actions: Iterable[Action]) -> State:
@@ -68,12 +73,15 @@ def _moment(at_ms: int) -> datetime:
 
 def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:
     tasks, notes = new.tasks, new.notes
+    when = _moment(at_ms)
     changed = False
     for item_id in ids:
-        if (task := tasks.get(item_id)) is not None and task is not old.tasks.get(item_id):
-            tasks = tasks.set(item_id, replace(task, updated=_moment(at_ms)))
+        task = tasks.get(item_id)
+        if task is not None and task is not old.tasks.get(item_id) and task.updated != when:
+            tasks = tasks.set(item_id, replace(task, updated=when))
             changed = True
-        if (note := notes.get(item_id)) is not None and note is not old.notes.get(item_id):
-            notes = notes.set(item_id, replace(note, updated=_moment(at_ms)))
+        note = notes.get(item_id)
+        if note is not None and note is not old.notes.get(item_id) and note.updated != when:
+            notes = notes.set(item_id, replace(note, updated=when))
             changed = True
     return State(new.lists, tasks, notes) if changed else new
