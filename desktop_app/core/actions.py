@@ -18,7 +18,7 @@ import msgspec
 from desktop_app.core.model import Note, Priority, State, Task, TaskList
 
 
-class Arg(msgspec.Struct, frozen=True, kw_only=True, tag_field="action"):
+class Arg(msgspec.Struct, frozen=True, kw_only=True, tag_field="action", gc=False):
     """Base of every action argument; subclasses set ``tag`` to the action name."""
 
     @property
@@ -181,7 +181,7 @@ AnyArg = (
 )
 
 
-class Action(msgspec.Struct, frozen=True, kw_only=True):
+class Action(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An immutable, id-stamped, timestamped intent from one device.
 
     ``at`` is milliseconds since the Unix epoch (UTC) on the device's

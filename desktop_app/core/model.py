@@ -1,5 +1,10 @@
 """Domain values: lists, tasks, notes and the whole state, all immutable.
 
+Every value is a frozen Struct built only from values that exist before it, so
+none can take part in a reference cycle: they opt out of the cyclic garbage
+collector (``gc=False``), which otherwise rescans every task of a large state
+again and again while a big pull allocates.
+
 The state's collections are persistent maps (``immutables.Map``): a handler that
 changes one task shares everything else with the previous state, so dispatch
 stays O(log n) even with tens of thousands of items.
@@ -22,13 +27,13 @@ class Priority(enum.Enum):
     HIGH = "high"
 
 
-class TaskList(msgspec.Struct, frozen=True, kw_only=True):
+class TaskList(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     id: str
     name: str
     created: datetime
 
 
-class Task(msgspec.Struct, frozen=True, kw_only=True):
+class Task(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     id: str
     title: str
     done: bool = False
@@ -40,7 +45,7 @@ class Task(msgspec.Struct, frozen=True, kw_only=True):
     updated: datetime
 
 
-class Note(msgspec.Struct, frozen=True, kw_only=True):
+class Note(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     id: str
     title: str
     body: str = ""
@@ -59,7 +64,7 @@ Item = Task | Note | TaskList
 _EMPTY: immutables.Map = immutables.Map()
 
 
-class State(msgspec.Struct, frozen=True):
+class State(msgspec.Struct, frozen=True, gc=False):
     """Everything one person has. Replace, never mutate."""
 
     lists: immutables.Map = _EMPTY  # id -> TaskList

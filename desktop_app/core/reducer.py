@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from msgspec.structs import replace
 
@@ -65,10 +64,18 @@ def invert(state: State, arg: Arg) -> Arg | None:
     return action_type(arg).invert(state, arg)
 
 
-@lru_cache(maxsize=4096)
+_last_moment: tuple[int, datetime] = (0, datetime.fromtimestamp(0, tz=UTC))
+
+
 def _moment(at_ms: int) -> datetime:
-    """Actions in a burst share milliseconds; cache their datetimes."""
-    return datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+    """The action's time as a datetime; the steps of one action share the last one."""
+    global _last_moment
+    cached = _last_moment
+    if cached[0] == at_ms:
+        return cached[1]
+    when = datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+    _last_moment = (at_ms, when)
+    return when
 
 
 def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:

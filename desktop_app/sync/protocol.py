@@ -33,7 +33,7 @@ class VaultMeta(msgspec.Struct, frozen=True):
     vault_id: str
 
 
-class Update(msgspec.Struct, frozen=True, kw_only=True):
+class Update(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An immutable, ordered group of actions from one device."""
 
     format: int = FORMAT_VERSION
@@ -91,12 +91,15 @@ def encode(value: VaultMeta | Update | Snapshot) -> bytes:
     return codec.encode(value)
 
 
+_update_decoder = msgspec.json.Decoder(Update)
+
+
 def decode_update(data: bytes) -> Update:
     try:
-        return codec.decode(data, Update)
-    except codec.CodecError:
+        return _update_decoder.decode(data)  # the hot path of a pull: no wrapper
+    except (msgspec.DecodeError, msgspec.ValidationError):
         _check_format(_probe_format(data), "update")  # a newer format explains it better
-        raise
+    return codec.decode(data, Update)  # raises CodecError with the usual wording
 
 
 def decode_snapshot(data: bytes) -> Snapshot:
