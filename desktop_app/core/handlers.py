@@ -42,16 +42,6 @@ from desktop_app.core.model import Note, State, Task, TaskList
 replace = msgspec.structs.replace
 
 
-def _edit_task(state: State, task_id: str, **changes: Any) -> State:
-    task = state.tasks.get(task_id)
-    return state.with_task(replace(task, **changes)) if task else state
-
-
-def _edit_note(state: State, note_id: str, **changes: Any) -> State:
-    note = state.notes.get(note_id)
-    return state.with_note(replace(note, **changes)) if note else state
-
-
 def item_edit(
     arg_type: type[Arg],
     invert: Any,
