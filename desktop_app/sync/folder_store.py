@@ -176,10 +176,12 @@ class FolderRemoteStore:
                     self._walk(Path(entry.path), key, prefix, start_after, out)
                 elif key.startswith(prefix) and key > start_after and entry.is_file():
                     try:
-                        mtime = entry.stat().st_mtime
+                        info = entry.stat()
                     except FileNotFoundError:  # deleted while we listed
                         continue
-                    out.append(RemoteEntry(key, datetime.fromtimestamp(mtime, UTC)))
+                    modified = datetime.fromtimestamp(info.st_mtime, UTC)
+                    etag = f"{info.st_size}-{info.st_mtime_ns}"
+                    out.append(RemoteEntry(key, modified, etag))
 
     def _create(self, path: Path, data: bytes) -> bool:
         """Publish ``data`` at ``path`` only if nothing is there; never half-visible."""

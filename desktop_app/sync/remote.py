@@ -37,6 +37,9 @@ class RemoteNotFound(RemoteError):
 class RemoteEntry(msgspec.Struct, frozen=True):
     key: str
     modified: datetime  # aware, UTC; the store's clock
+    # Changes whenever the object at ``key`` is replaced (S3's ETag; size and
+    # mtime for a folder). Sync uses it to notice a log replaced under one name.
+    etag: str = ""
 
 
 # Called with (server time, local time request sent, local time response received),

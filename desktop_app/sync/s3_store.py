@@ -165,7 +165,8 @@ class S3RemoteStore:
             for item in response.get("Contents", ()):
                 key = item["Key"][len(self._root) :]
                 if valid_key(key):  # skip console "folder/" markers and the like
-                    entries.append(RemoteEntry(key, item["LastModified"].astimezone(UTC)))
+                    modified = item["LastModified"].astimezone(UTC)
+                    entries.append(RemoteEntry(key, modified, item.get("ETag", "")))
             if not response.get("IsTruncated"):
                 break
             params["ContinuationToken"] = response["NextContinuationToken"]
