@@ -94,7 +94,10 @@ class SyncEngine:
         *,
         remote_name: str | None = None,
         on_progress: Callable[[str], None] | None = None,
+        fetch_workers: int = FETCH_WORKERS,
     ) -> None:
+        """``fetch_workers=1`` fetches on the calling thread (the simulator's choice)."""
+        self.fetch_workers = fetch_workers
         self.local = local
         self.remote = remote
         self.clock = clock
@@ -279,9 +282,9 @@ class SyncEngine:
             key = protocol.update_key(position)
             return self._decode(key, protocol.decode_update)
 
-        if len(positions) == 1:
-            return [fetch(positions[0])]
-        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(positions))) as pool:
+        if len(positions) == 1 or self.fetch_workers <= 1:
+            return [fetch(p) for p in positions]
+        with ThreadPoolExecutor(max_workers=min(self.fetch_workers, len(positions))) as pool:
             return list(pool.map(fetch, positions))
 
     def _decode(self, key: str, decode: Callable[[bytes], msgspec.Struct]) -> msgspec.Struct:
