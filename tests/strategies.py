@@ -218,6 +218,11 @@ def arg_strategies(pool: Sequence[str] = ID_POOL) -> dict[type[act.Arg], st.Sear
         act.RestoreTask: st.builds(act.RestoreTask, task=tasks(item_id, pool)),
         act.RestoreNote: st.builds(act.RestoreNote, note=notes(item_id, pool)),
         act.RestoreList: st.builds(act.RestoreList, list=task_lists(item_id)),
+        act.MergeState: st.builds(
+            act.MergeState,
+            state=state_docs(),
+            applied=st.lists(texts(8), max_size=3).map(lambda xs: tuple(sorted(set(xs)))),
+        ),
     }
 
 

@@ -36,10 +36,12 @@ def test_an_unmounted_share_is_refused_not_forked(tmp_path: Path) -> None:
     device.close()
 
 
-def test_seeding_interrupted_after_the_vault_was_created_is_finished_later(
-    tmp_path: Path,
+@pytest.mark.parametrize("who_finishes", ["the founder", "a newcomer"])
+def test_founding_interrupted_between_genesis_and_meta_is_finished_later(
+    tmp_path: Path, who_finishes: str
 ) -> None:
-    """A crash between writing meta.json and the seed snapshot must not strand the data."""
+    """A crash after the genesis and before meta.json must not strand the data, and
+    a device joining in between must build on the genesis, never under it."""
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
@@ -48,21 +50,35 @@ def test_seeding_interrupted_after_the_vault_was_created_is_finished_later(
     device.sync()
     before = device.document()
 
-    class CrashBeforeSeed(FolderRemoteStore):
+    class CrashBeforeMeta(FolderRemoteStore):
         def put_if_absent(self, key: str, data: bytes) -> bool:
-            if key.startswith("snapshots/"):
+            if key == "meta.json":
                 raise OSError("power cut (test)")
             return super().put_if_absent(key, data)
 
-    device.remote = CrashBeforeSeed(second)
+    device.remote = CrashBeforeMeta(second)
+    set_remote_again(device)
     with pytest.raises(OSError):
         device.sync()
-    assert (second / "meta.json").exists() and not (second / "snapshots").exists()
+    assert (second / "updates" / "000000000001").exists() and not (second / "meta.json").exists()
 
-    device.remote = FolderRemoteStore(second)
-    assert device.sync().seeded
     newcomer = Device("desktop", tmp_path / "desktop", FolderRemoteStore(second))
+    newcomer.app.add_task("joined mid-seed")
+    if who_finishes == "a newcomer":
+        newcomer.sync()  # writes meta.json from the genesis, commits above it
+    device.remote = FolderRemoteStore(second)
+    device.sync()
     newcomer.sync()
-    assert newcomer.document() == before
+    device.sync()
+    assert (second / "meta.json").exists()
+    assert device.document() == newcomer.document()
+    titles = {t["title"] for t in device.document()["tasks"]}
+    assert titles == {"made before the move", "joined mid-seed"}
+    assert before["tasks"][0]["title"] == "made before the move"
     device.close()
     newcomer.close()
+
+
+def set_remote_again(device: Device) -> None:
+    """What `desktop-app remote ...` does: the next round binds to the remote afresh."""
+    device.app.local.set_meta("vault_remote", None)

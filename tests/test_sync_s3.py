@@ -122,12 +122,21 @@ def test_clock_offset_is_estimated_from_the_date_header(
     assert device.app.clock.offset_s == pytest.approx(-7200, abs=3)
     assert report.clock_warning and "ahead of" in report.clock_warning
     assert status(device.app)["clock_offset_s"] == pytest.approx(-7200, abs=3)
-    # Timestamps only move forward on a device, so the correction applies to new
-    # edits once those stamped by the fast clock have synced: after a restart here.
+    # Timestamps only move forward on a device (invariant 8), across a restart too,
+    # even after the round folded and dropped the fast-stamped actions: new edits
+    # stay just after the fast stamps until the corrected clock catches up.
+    hello = max(t.created for t in device.app.state.tasks.values()).timestamp()
     device.restart()
     task_id = device.app.add_task("stamped")
     created = device.app.state.tasks[task_id].created.timestamp()
-    assert abs(created - time.time()) < 5
+    assert hello < created < hello + 5
+    # A device that never stamped with the fast clock uses the corrected one at once.
+    fresh = Device("fresh", tmp_path / "fresh", None, skew_s=7200)  # type: ignore[arg-type]
+    fresh.remote = _store(s3_bucket, on_server_time=fresh.app.clock.observe)
+    fresh.sync()
+    fresh_id = fresh.app.add_task("corrected")
+    assert abs(fresh.app.state.tasks[fresh_id].created.timestamp() - time.time()) < 5
+    fresh.close()
     device.close()
 
 
@@ -209,15 +218,16 @@ def test_concurrent_rollups_are_harmless(s3_bucket: RemoteConfig, tmp_path: Path
         t.start()
     for t in threads:
         t.join()
-    assert sorted(r.snapshot_position for r in results) == [6, 6]
+    # Position 1 is the log's genesis; the six updates follow it.
+    assert sorted(r.snapshot_position for r in results) == [7, 7]
     assert [r.created for r in results].count(True) >= 1
     store = _store(s3_bucket)
-    snapshot = protocol.decode_snapshot(store.get(protocol.snapshot_key(6)))
+    snapshot = protocol.decode_snapshot(store.get(protocol.snapshot_key(7)))
     a.sync()
     b.sync()
     assert snapshot.state.to_state() == b.app.state == a.app.state
     newcomer = Device("c", tmp_path / "c", _store(s3_bucket))
-    assert newcomer.sync().snapshot_loaded == 6
+    assert newcomer.sync().snapshot_loaded == 7
     assert newcomer.document() == a.document()
     for device in (a, b, newcomer):
         device.close()
@@ -232,10 +242,10 @@ def test_retention_keeps_recent_updates_and_the_newest(
         device.sync()
     store = _store(s3_bucket)
     kept = rollup(store)  # default 90 days: nothing is old enough
-    assert (kept.snapshot_position, kept.deleted_updates) == (4, 0)
+    assert (kept.snapshot_position, kept.deleted_updates) == (5, 0)  # genesis + 4
     pruned = rollup(store, retention=timedelta(0))
-    assert pruned.deleted_updates == 3
-    assert [e.key for e in store.list(protocol.UPDATES)] == [protocol.update_key(4)]
+    assert pruned.deleted_updates == 4
+    assert [e.key for e in store.list(protocol.UPDATES)] == [protocol.update_key(5)]
     device.close()
 
 
@@ -251,7 +261,7 @@ def test_lambda_handler_rolls_up(
     from desktop_app.sync.lambda_handler import handler
 
     result = handler({}, None)
-    assert result["snapshot_position"] == 1 and result["created"] is True
+    assert result["snapshot_position"] == 2 and result["created"] is True  # genesis + 1
     device.close()
 
 

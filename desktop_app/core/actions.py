@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from desktop_app.core.model import Note, Priority, State, Task, TaskList
+from desktop_app.core.model import Note, Priority, State, StateDoc, Task, TaskList
 
 
 class Arg(msgspec.Struct, frozen=True, kw_only=True, tag_field="action", gc=False):
@@ -148,6 +148,24 @@ class RestoreList(Arg, frozen=True, kw_only=True, tag="restore_list"):
     list: TaskList
 
 
+class MergeState(Arg, frozen=True, kw_only=True, tag="merge_state"):
+    """Knowledge a device can only hand over as state, not as the actions that made it.
+
+    A new log starts with one (its genesis: the founding device's whole state), and
+    a device that rebinds to a log lacking changes it knows only from a snapshot
+    sends one with those changes' ids in ``applied``, so each still takes effect
+    once. The merge is deterministic: an item the state lacks is added; a task or
+    note both hold keeps the later ``updated`` stamp (a tie keeps the state's).
+    """
+
+    state: StateDoc
+    applied: tuple[str, ...] = ()
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return ()
+
+
 class Batch(Arg, frozen=True, kw_only=True, tag="batch"):
     """Several steps as one action: one journal write, one undo entry, one sync unit."""
 
@@ -177,6 +195,7 @@ AnyArg = (
     | RestoreTask
     | RestoreNote
     | RestoreList
+    | MergeState
     | Batch
 )
 

@@ -20,6 +20,7 @@ from desktop_app.core.actions import (
     DeleteItem,
     ItemList,
     ListName,
+    MergeState,
     NewList,
     NewNote,
     NewTask,
@@ -37,7 +38,7 @@ from desktop_app.core.actions import (
     action,
     action_type,
 )
-from desktop_app.core.model import Note, State, Task, TaskList
+from desktop_app.core.model import Item, Note, State, Task, TaskList
 
 replace = msgspec.structs.replace
 
@@ -292,6 +293,53 @@ def delete_item(state: State, arg: DeleteItem) -> State:
         for item in _members(state, arg.id):
             state = state.with_item(replace(item, list_id=None))
     return state.without(arg.id)
+
+
+# -- merged state (a log's genesis, a rebind's fallback) ----------------------
+
+
+def _merged_items(state: State, arg: MergeState) -> tuple[list[Item], list[Task | Note]]:
+    """(items the merge adds, items it replaces by a later version), in id order."""
+    added: list[Item] = []
+    replaced: list[Task | Note] = []
+    taken: set[str] = set()  # an id is one item, even in a malformed merged state
+    for lst in sorted(arg.state.lists.values(), key=lambda i: i.id):
+        if state.find(lst.id) is None and lst.id not in taken:
+            added.append(lst)
+            taken.add(lst.id)
+    incoming: list[Task | Note] = [*arg.state.tasks.values(), *arg.state.notes.values()]
+    for item in sorted(incoming, key=lambda i: (type(i).__name__, i.id)):
+        if item.id in taken:
+            continue
+        taken.add(item.id)
+        current = state.find(item.id)
+        if current is None:
+            added.append(item)
+        elif type(current) is type(item) and item.updated > current.updated:  # type: ignore[union-attr]
+            replaced.append(item)
+    return added, replaced
+
+
+def _invert_merge(state: State, arg: MergeState) -> Arg | None:
+    added, replaced = _merged_items(state, arg)
+    steps: list[Arg] = []
+    for item in replaced:
+        old = state.find(item.id)
+        steps.append(DeleteItem(id=item.id))
+        steps.append(RestoreTask(task=old) if isinstance(old, Task) else RestoreNote(note=old))  # type: ignore[arg-type]
+    steps += [DeleteItem(id=i.id) for i in added if not isinstance(i, TaskList)]
+    for lst in (i for i in added if isinstance(i, TaskList)):
+        steps.append(DeleteItem(id=lst.id))
+        steps += [ItemList(id=i.id, list_id=lst.id) for i in _members(state, lst.id)]
+    return Batch(steps=tuple(steps)) if steps else None
+
+
+@action(MergeState, invert=_invert_merge)
+def merge_state(state: State, arg: MergeState) -> State:
+    added, replaced = _merged_items(state, arg)
+    for item in (*added, *replaced):
+        state = state.with_item(item)
+    return state
 
 
 # -- batches ----------------------------------------------------------------

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import msgspec
+
 from desktop_app.core import Action, Arg, CodecError, History, State, codec, fold, new_id
 from desktop_app.core.actions import AnyArg
 from desktop_app.storage.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -35,7 +37,7 @@ class LocalStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,8 +65,24 @@ class LocalStore:
             conn.execute("PRAGMA busy_timeout=10000")
             self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                self._close_orphans()
+                self._connections.append((threading.current_thread(), conn))
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended (pool threads come and
+        go; keeping theirs would exhaust file descriptors over many rounds)."""
+        alive = []
+        for thread, conn in self._connections:
+            if thread.is_alive():
+                alive.append((thread, conn))
+            else:
+                conn.close()
+        self._connections = alive
+
+    def connection_count(self) -> int:
+        with self._lock:
+            return len(self._connections)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -88,7 +106,7 @@ class LocalStore:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for _, conn in self._connections:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
@@ -229,9 +247,7 @@ class LocalStore:
         )
 
     def load_checkpoint(self, name: str) -> tuple[State, int] | None:
-        row = self.db.execute(
-            "SELECT body, mark FROM checkpoints WHERE name=?", (name,)
-        ).fetchone()
+        row = self.db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
         if row is None:
             return None
         try:
@@ -295,18 +311,63 @@ class LocalStore:
             (status,),
         ).fetchall()
 
+    def sent_bodies(self) -> dict[int, bytes]:
+        """The exact bytes of this device's sent updates by position: local copies
+        that spare a download (read on the caller's thread, never a pool's)."""
+        rows = self.db.execute(
+            "SELECT position, body FROM updates WHERE status='sent' AND body IS NOT NULL"
+        ).fetchall()
+        return {position: body for position, body in rows}
+
     def update_actions(self, update_id: str) -> list[Action]:
         rows = self.db.execute(
             "SELECT body FROM local_actions WHERE update_id=? ORDER BY seq", (update_id,)
         ).fetchall()
         return [self._decode_action(r[0]) for r in rows]
 
-    def mark_sent(self, update_id: str, position: int, at: int) -> None:
+    def mark_sent(self, update_id: str, position: int, at: int, body: bytes | None = None) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE updates SET status='sent', position=?, at=? WHERE id=?",
-                (position, at, update_id),
+                "UPDATE updates SET status='sent', position=?, at=?, body=? WHERE id=?",
+                (position, at, body, update_id),
             )
+
+    def base_link(self) -> tuple[str, str]:
+        """(effective id, listing etag) of the update at the base position."""
+        return self.meta("base_last") or "", self.meta("base_etag") or ""
+
+    def set_base_etag(self, position: int, etag: str) -> None:
+        """Remember the etag of the base's update the first time a listing shows it."""
+        with self.transaction() as db:
+            if self._base_mark(db) == position:
+                self.set_meta("base_etag", etag, db)
+
+    def archived_actions(self, wanted: set[str]) -> list[Action]:
+        """Actions with ids in ``wanted`` from every update ever folded here, in fold
+        order, each once."""
+        found: list[Action] = []
+        taken: set[str] = set()
+        if not wanted:
+            return found
+        for (body,) in self.db.execute("SELECT body FROM archive ORDER BY ord"):
+            try:
+                actions = _archived_decoder.decode(body).actions
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                continue  # written by a newer version that this one was downgraded from
+            for action in actions:
+                if action.id in wanted and action.id not in taken:
+                    taken.add(action.id)
+                    found.append(action)
+        return found
+
+    @staticmethod
+    def _base_mark(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT mark FROM checkpoints WHERE name='base'").fetchone()
+        return row[0] if row else 0
+
+    def _check_expected(self, db: sqlite3.Connection, expected_position: int | None) -> None:
+        if expected_position is not None and self._base_mark(db) != expected_position:
+            raise StorageError("another sync of this profile ran at the same time; try again")
 
     def commit_base(
         self,
@@ -318,19 +379,19 @@ class LocalStore:
         confirmed: Iterable[str] = (),
         meta: dict[str, str | None] | None = None,
         expected_position: int | None = None,
+        archive: Iterable[tuple[str, bytes]] = (),
+        last: str | None = None,
+        etag: str | None = None,
     ) -> tuple[State, int]:
         """Atomically move the base forward and rebase the view on it.
 
         Local actions that took effect in the base leave the journal; the rest are
-        folded on top of the new base to make the view. Returns (view, its mark).
+        folded on top of the new base to make the view. ``archive`` holds the
+        (update id, bytes) of each update folded in; ``last``/``etag`` identify the
+        update now at the base position. Returns (view, its mark).
         """
         with self.transaction() as db:
-            if expected_position is not None:
-                row = db.execute("SELECT mark FROM checkpoints WHERE name='base'").fetchone()
-                if (row[0] if row else 0) != expected_position:
-                    raise StorageError(
-                        "another sync of this profile ran at the same time; try again"
-                    )
+            self._check_expected(db, expected_position)
             self._write_checkpoint(db, "base", position, codec.encode_state(state))
             if replace_applied:
                 db.execute("DELETE FROM applied")
@@ -340,18 +401,113 @@ class LocalStore:
             db.executemany(
                 "UPDATE updates SET status='confirmed' WHERE id=?", ((u,) for u in confirmed)
             )
-            db.execute(
-                "DELETE FROM local_actions WHERE id IN (SELECT action_id FROM applied)"
-            )
-            db.execute(
-                "DELETE FROM updates WHERE NOT EXISTS "
-                "(SELECT 1 FROM local_actions a WHERE a.update_id = updates.id)"
-            )
-            rows = db.execute("SELECT body FROM local_actions ORDER BY seq").fetchall()
-            view = fold(state, (self._decode_action(r[0]) for r in rows))
-            mark = self.last_seq()
-            self._write_checkpoint(db, "view", mark, codec.encode_state(view))
-            self.set_meta("view_generation", str(self.view_generation() + 1), db)
+            db.executemany("INSERT INTO archive(update_id, body) VALUES (?, ?)", archive)
+            if last is not None:
+                self.set_meta("base_last", last, db)
+                self.set_meta("base_etag", etag or "", db)
             for key, value in (meta or {}).items():
                 self.set_meta(key, value, db)
+            view, mark = self._settle(db, state, position)
         return view, mark
+
+    def replace_base(
+        self,
+        state: State,
+        position: int,
+        applied: set[str],
+        *,
+        last: str,
+        etag: str,
+        repush: list[Action],
+        forget_positions: bool,
+        expected_position: int | None,
+        meta: dict[str, str | None] | None = None,
+    ) -> tuple[State, int]:
+        """Start the base over from a snapshot or another log.
+
+        ``repush``: actions this device knows that the log lacks; they go back into
+        the journal ahead of the pending ones, to be pushed again. With
+        ``forget_positions`` (another log) every own update is sent again as new.
+        """
+        with self.transaction() as db:
+            self._check_expected(db, expected_position)
+            self._write_checkpoint(db, "base", position, codec.encode_state(state))
+            db.execute("DELETE FROM applied")
+            db.executemany(
+                "INSERT INTO applied(action_id) VALUES (?)", ((i,) for i in sorted(applied))
+            )
+            if forget_positions:
+                db.execute("UPDATE local_actions SET update_id=NULL")
+                db.execute("DELETE FROM updates")
+            if repush:
+                self._insert_ahead(db, repush)
+            self.set_meta("base_last", last, db)
+            self.set_meta("base_etag", etag, db)
+            for key, value in (meta or {}).items():
+                self.set_meta(key, value, db)
+            view, mark = self._settle(db, state, position)
+        return view, mark
+
+    def _insert_ahead(self, db: sqlite3.Connection, actions: list[Action]) -> None:
+        """Journal ``actions`` before every pending one (renumbering the pending)."""
+        pending = db.execute(
+            "SELECT id, body, update_id FROM local_actions ORDER BY seq"
+        ).fetchall()
+        known = {row[0] for row in pending}
+        db.execute("DELETE FROM local_actions")
+        db.executemany(
+            "INSERT INTO local_actions(id, body) VALUES (?, ?)",
+            ((a.id, codec.encode_action(a)) for a in actions if a.id not in known),
+        )
+        db.executemany("INSERT INTO local_actions(id, body, update_id) VALUES (?, ?, ?)", pending)
+
+    def _settle(self, db: sqlite3.Connection, state: State, position: int) -> tuple[State, int]:
+        """Drop journaled actions the base now holds (keeping the clock floor past
+        them), send again updates the log lost, and write the view."""
+        floor = int(self.meta("clock_floor_ms") or 0)
+        for (body,) in db.execute(
+            "SELECT body FROM local_actions WHERE id IN (SELECT action_id FROM applied)"
+        ):
+            floor = max(floor, _at_of(body))
+        self.set_meta("clock_floor_ms", str(floor), db)
+        db.execute("DELETE FROM local_actions WHERE id IN (SELECT action_id FROM applied)")
+        db.execute(
+            "DELETE FROM updates WHERE NOT EXISTS "
+            "(SELECT 1 FROM local_actions a WHERE a.update_id = updates.id)"
+        )
+        # A sent update at or below the base whose actions the base lacks was never
+        # part of this log (retired under a snapshot, or the log was replaced): new again.
+        db.execute(
+            "UPDATE updates SET status='new', position=NULL, body=NULL "
+            "WHERE status='sent' AND position <= ?",
+            (position,),
+        )
+        rows = db.execute("SELECT body FROM local_actions ORDER BY seq").fetchall()
+        view = fold(state, (self._decode_action(r[0]) for r in rows))
+        mark = self.last_seq()
+        self._write_checkpoint(db, "view", mark, codec.encode_state(view))
+        self.set_meta("view_generation", str(self.view_generation() + 1), db)
+        return view, mark
+
+
+class _Archived(msgspec.Struct):
+    """The part of an archived update a re-push needs (storage knows no sync format)."""
+
+    actions: tuple[Action, ...] = ()
+
+
+_archived_decoder = msgspec.json.Decoder(_Archived)
+
+
+class _At(msgspec.Struct):
+    at: int = 0
+
+
+_at_decoder = msgspec.json.Decoder(_At)
+
+
+def _at_of(body: bytes) -> int:
+    try:
+        return _at_decoder.decode(body).at
+    except msgspec.DecodeError:
+        return 0

@@ -47,6 +47,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX history_by_stack ON history(stack, seq);
     """,
+    # 2: sync format 2. The exact bytes of each update this device sent (its local
+    # copy, with the link it names), and an archive of every update folded into the
+    # base, so a device can re-push what a moved, restored or replaced log lacks.
+    """
+    ALTER TABLE updates ADD COLUMN body BLOB;
+    CREATE TABLE archive(
+        ord INTEGER PRIMARY KEY AUTOINCREMENT,
+        update_id TEXT NOT NULL,
+        body BLOB NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

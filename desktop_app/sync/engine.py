@@ -2,39 +2,52 @@
 
 The round, in order (docs/sync-protocol.md explains why each step is safe):
 
-1. **Vault**: on the first round with a remote, read or create ``meta.json``;
-   refuse a remote that belongs to another vault. A new, empty remote is seeded
-   with a snapshot of what this device already has, never the other way round.
-2. **Pull**: list updates after the base position (the only request when idle).
-   If the list starts past ``position + 1`` (older updates rolled up and
-   retired), load the newest snapshot first. Fetch the contiguous run
-   concurrently, reuse local copies of this device's own updates, fold each
-   action into the base once (dedupe by action id), and rebase the local
-   pending actions on top, all in one SQLite transaction.
-3. **Push**: group every pending action into one update and create it at the
-   next free position; on a collision try the next one. An update that lands
-   right after the base is folded in at once, saving a download next round.
+1. **Bind** (first round with a remote): read ``meta.json``; refuse another
+   vault. An empty remote gets a new log whose genesis (update 1) holds this
+   device's state; ``meta.json`` is written after it. If the remote's log is
+   not the one this device's positions belong to, **rebind**: start from that
+   log's newest snapshot and re-push every action of ours it lacks.
+2. **Pull**: list updates from the base position on (the only request when
+   idle). Check the base's update is still the one we folded (else the log was
+   replaced: rebind, or refuse an empty mount point). Fold the gapless run,
+   checking each update's link to the one before; a hole or a broken link means
+   a snapshot covers it (load it, re-push what it lacks of ours). All of it is
+   one SQLite transaction.
+3. **Push**: group pending actions into one update and create it at
+   ``base + 1`` naming the base's update as ``prev``. If the position is taken,
+   pull again and build on what landed. A created update is folded at once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import msgspec
 
-from desktop_app.core import Action, CodecError, State, apply, new_id
+from desktop_app.core import Action, State, StateDoc, new_id
+from desktop_app.core.actions import MergeState
 from desktop_app.storage import LocalStore
 from desktop_app.sync import protocol
 from desktop_app.sync.clock import Clock
-from desktop_app.sync.protocol import ProtocolError, Snapshot, Update, VaultMeta
-from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteStore
+from desktop_app.sync.log import Walk, contiguous, fold_new, merged_ids, walk
+from desktop_app.sync.protocol import (
+    Genesis,
+    NewerFormat,
+    ProtocolError,
+    Snapshot,
+    Unreadable,
+    Update,
+    VaultMeta,
+)
+from desktop_app.sync.remote import RemoteEntry, RemoteError, RemoteNotFound, RemoteStore
+
+__all__ = ["FETCH_WORKERS", "SyncEngine", "SyncReport", "contiguous", "fold_new"]
 
 log = logging.getLogger(__name__)
 
-MAX_PUSH_ATTEMPTS = 100
+MAX_PUSH_TRIES = 20
 FETCH_WORKERS = 16
 
 
@@ -46,6 +59,9 @@ class SyncReport(msgspec.Struct):
     snapshot_loaded: int | None = None
     position: int = 0
     seeded: bool = False
+    rebound: bool = False
+    repushed: int = 0
+    quarantined: list[str] = []
     clock_warning: str | None = None
 
     def summary(self) -> str:
@@ -55,32 +71,15 @@ class SyncReport(msgspec.Struct):
         ]
         if self.snapshot_loaded is not None:
             parts.insert(0, f"loaded snapshot {self.snapshot_loaded}")
+        if self.rebound:
+            parts.insert(0, "joined the remote's log")
         if self.seeded:
             parts.insert(0, "seeded the new remote with this device's data")
+        if self.repushed:
+            parts.append(f"sent again {self.repushed} change(s) the remote lacked")
+        if self.quarantined:
+            parts.append("skipped unreadable " + ", ".join(self.quarantined))
         return "; ".join(parts) + f"; at position {self.position}"
-
-
-def fold_new(
-    state: State,
-    updates: Iterable[Update],
-    applied: Callable[[str], bool],
-    seen: set[str],
-) -> tuple[State, int]:
-    """Apply, in order, each action of ``updates`` not applied before.
-
-    ``seen`` collects the ids applied now. One flat loop: this is the hot path
-    of a large pull, and per-update call overhead is measurable there.
-    """
-    count = 0
-    for update in updates:
-        for action in update.actions:
-            action_id = action.id
-            if action_id in seen or applied(action_id):
-                continue
-            state = apply(state, action)
-            seen.add(action_id)
-            count += 1
-    return state, count
 
 
 class SyncEngine:
@@ -108,8 +107,7 @@ class SyncEngine:
 
     def sync(self) -> SyncReport:
         report = SyncReport()
-        seeded = self._ensure_vault()
-        report.seeded = seeded
+        self._bind(report)
         self._pull(report)
         self._push(report)
         report.clock_warning = self.clock.skew_message()
@@ -117,237 +115,389 @@ class SyncEngine:
         self.local.set_meta("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
         return report
 
-    # -- vault ------------------------------------------------------------------------
+    # -- binding --------------------------------------------------------------------
 
-    def _ensure_vault(self) -> bool:
-        """Bind this device to the remote's vault; True if we seeded a new remote."""
+    @property
+    def _log_id(self) -> str:
+        return self.local.meta("log_id") or ""
+
+    def _bind(self, report: SyncReport) -> None:
+        """First round with this remote: find (or found) its log and bind to it."""
         if self.local.meta("vault_remote") == self.remote_name:
-            return False
-        local_vault = self.local.meta("vault_id")
+            return
+        meta = self._read_meta()
+        if meta is None:
+            meta = self._found_log(report)
+        self._check_vault(meta)
+        if meta.log_id != self._log_id:
+            self._rebind(meta, report)
+        with self.local.transaction() as db:
+            self.local.set_meta("vault_id", meta.vault_id, db)
+            self.local.set_meta("vault_remote", self.remote_name, db)
+
+    def _read_meta(self) -> VaultMeta | None:
         try:
-            remote_meta = protocol.decode_meta(self.remote.get(protocol.META_KEY))
+            data = self.remote.get(protocol.META_KEY)
         except RemoteNotFound:
-            remote_meta = None
-        except CodecError as exc:
+            return None
+        try:
+            return protocol.decode_meta(data)
+        except Unreadable as exc:
             raise ProtocolError(
-                f"{protocol.META_KEY} on the remote is unreadable ({exc})"
+                f"{protocol.META_KEY} on {self.remote_name} is unreadable ({exc}); "
+                "it is not a Tidemark vault this version can use"
             ) from None
-        seeded = False
-        if remote_meta is None:
-            vault_id = local_vault or new_id()
-            meta = VaultMeta(format=protocol.FORMAT_VERSION, vault_id=vault_id)
-            if not self.remote.put_if_absent(protocol.META_KEY, protocol.encode(meta)):
-                # Another device created the vault a moment ago: join theirs.
-                remote_meta = protocol.decode_meta(self.remote.get(protocol.META_KEY))
-            else:
-                seeded = self._seed_new_remote()
-                remote_meta = meta
-        elif remote_meta.vault_id == local_vault and not self._holds_position():
-            # We created this vault earlier but stopped before seeding it.
-            seeded = self._seed_new_remote()
-        if local_vault is not None and remote_meta.vault_id != local_vault:
+
+    def _check_vault(self, meta: VaultMeta) -> None:
+        local_vault = self.local.meta("vault_id")
+        if local_vault is not None and meta.vault_id != local_vault:
             raise RemoteError(
-                f"{self.remote_name} holds a different vault ({remote_meta.vault_id[:8]}…) "
+                f"{self.remote_name} holds a different vault ({meta.vault_id[:8]}…) "
                 f"than this device's ({local_vault[:8]}…); choose the right remote, or a new "
                 "empty location to copy this device's data to"
             )
-        self.local.set_meta("vault_id", remote_meta.vault_id)
-        self.local.set_meta("vault_remote", self.remote_name)
-        return seeded
 
-    def _seed_new_remote(self) -> bool:
-        """Give a new remote what this device already has, so it wipes nothing."""
-        base, position = self.local.base()
-        if position == 0 and not base.tasks and not base.notes and not base.lists:
-            return False
-        snapshot = Snapshot.of(base, position, self.clock.now_ms(), self.local.applied_ids())
-        self.remote.put_if_absent(protocol.snapshot_key(position), protocol.encode(snapshot))
-        return True
+    def _found_log(self, report: SyncReport) -> VaultMeta:
+        """Start a log on an empty remote: genesis first, ``meta.json`` after it.
 
-    # -- pull -------------------------------------------------------------------------
+        A device that finds the genesis but no ``meta.json`` (the founder crashed
+        in between, or is writing it now) writes the same ``meta.json`` from it.
+        """
+        base, _ = self.local.base()
+        applied = self.local.applied_ids()
+        vault_id = self.local.meta("vault_id") or new_id()
+        at = self.clock.now_ms()
+        actions: tuple[Action, ...] = ()
+        if applied or base.tasks or base.notes or base.lists:
+            merge = MergeState(state=StateDoc.of(base), applied=tuple(sorted(applied)))
+            actions = (Action(id=new_id(), device=self.local.device_id, at=at, arg=merge),)
+        genesis = Update(
+            id=new_id(),
+            device=self.local.device_id,
+            at=at,
+            position=1,
+            genesis=Genesis(vault_id=vault_id, log_id=new_id()),
+            actions=actions,
+        )
+        if self.remote.put_if_absent(protocol.update_key(1), protocol.encode(genesis)):
+            report.seeded = bool(actions)
+        else:
+            genesis = self._decode_update_at(1)
+            if genesis.genesis is None:
+                raise ProtocolError(
+                    f"{self.remote_name} holds updates but no {protocol.META_KEY}: it is "
+                    "not a Tidemark vault this version can join"
+                )
+        assert genesis.genesis is not None
+        meta = VaultMeta(
+            format=protocol.FORMAT_VERSION,
+            vault_id=genesis.genesis.vault_id,
+            log_id=genesis.genesis.log_id,
+        )
+        if not self.remote.put_if_absent(protocol.META_KEY, protocol.encode(meta)):
+            meta = self._read_meta() or meta
+        return meta
+
+    def _decode_update_at(self, position: int) -> Update:
+        key = protocol.update_key(position)
+        try:
+            return protocol.decode_update(self.remote.get(key))
+        except Unreadable as exc:
+            raise ProtocolError(f"{key} on {self.remote_name} is unreadable ({exc})") from None
+
+    def _rebind(self, meta: VaultMeta, report: SyncReport) -> None:
+        """Start over on ``meta``'s log: its state, then what it lacks of ours."""
+        self._progress("reading the vault's log")
+        _, start = self.local.base()
+        snapshot = self._newest_snapshot(after=0, log_id=meta.log_id, report=report)
+        entries = self.remote.list(protocol.UPDATES)
+        self._start_over(
+            snapshot,
+            entries,
+            report,
+            expected_position=start,
+            forget_positions=True,
+            meta={"log_id": meta.log_id, "vault_id": meta.vault_id},
+        )
+        report.rebound = True
+
+    def _relog(self, report: SyncReport, *, position_gone: bool) -> bool:
+        """The base's update changed or vanished: find out what the remote holds now.
+
+        Returns True if this round is done (rebound); False if the log is the same
+        one (the caller carries on). Refuses an empty mount point or wiped store.
+        """
+        meta = self._read_meta()
+        if meta is None:
+            raise ProtocolError(
+                f"{self.remote_name} no longer holds this vault (its description and update "
+                f"{self.local.base()[1]} are missing); if it is a removable drive or network "
+                "share, connect it and try again; if you emptied it on purpose, set the "
+                "remote again to copy this device's data to it"
+            )
+        self._check_vault(meta)
+        if meta.log_id != self._log_id or position_gone:
+            self._rebind(meta, report)
+            return True
+        return False
+
+    # -- pull -----------------------------------------------------------------------
 
     def _pull(self, report: SyncReport) -> None:
         base, position = self.local.base()
-        start_position = position
-        snapshot: Snapshot | None = None
-        # List from our own last update on: it must still be there (or be retired
-        # under a snapshot), which tells a live remote from an empty mount point.
-        start = protocol.update_key(position - 1) if position else ""
-        entries = self.remote.list(protocol.UPDATES, start)
-        positions = [p for e in entries if (p := protocol.position_of(e.key)) is not None]
-        if positions and positions[0] == position:
-            positions = positions[1:]
-        elif position and not positions:
-            self._check_not_replaced(position)
-        if position == 0 or (positions and positions[0] != position + 1):
-            snapshot = self._newest_snapshot(after=position)
+        last, etag = self.local.base_link()
+        entries = self.remote.list(
+            protocol.UPDATES, protocol.update_key(position - 1) if position else ""
+        )
+        listed = {p: e for e in entries if (p := protocol.position_of(e.key)) is not None}
+        report.position = position
+        if position:
+            here = listed.get(position)
+            if here is not None:
+                if here.etag and here.etag != etag:
+                    # First sight of our base's etag, or a changed one: the same update
+                    # re-stored (fine), or another log under the same name.
+                    changed = bool(etag) and not self._same_update_at(position, last)
+                    if changed and self._relog(report, position_gone=False):
+                        return
+                    self.local.set_base_etag(position, here.etag)
+            elif not any(p > position for p in listed):
+                # Our update and everything after it are gone: an empty mount point, a
+                # wiped or restored store, unless a snapshot covers it.
+                snapshot = self._newest_snapshot(after=position - 1, report=report)
+                if snapshot is None:
+                    self._relog(report, position_gone=True)
+                else:
+                    self._start_over(snapshot, entries, report, expected_position=position)
+                return
+        after = [p for p in listed if p > position]
+        if position == 0 or (after and min(after) != position + 1):
+            snapshot = self._newest_snapshot(after=position, report=report)
             if snapshot is not None:
-                position = snapshot.position
-                positions = [p for p in positions if p > position]
-        run = _contiguous(positions, position)
-        if positions and not run:
-            raise ProtocolError(
-                f"{self.remote_name} is missing updates {position + 1} to {positions[0] - 1} "
-                "and has no snapshot covering them"
-            )
-        if snapshot is None and not run:
-            report.position = position
+                self._start_over(snapshot, entries, report, expected_position=position)
+                return
+        run = contiguous(after, position)
+        if not run:
             return
-        if snapshot is not None:
-            base = snapshot.state.to_state()
-            report.snapshot_loaded = snapshot.position
-        updates = self._fetch(run)
-        applied_before = set(snapshot.applied) if snapshot else None
-        is_applied = self._applied_check(updates, applied_before)
-        seen: set[str] = set()
-        base, report.pulled_actions = fold_new(base, updates, is_applied, seen)
-        report.pulled_updates = len(updates)
-        new_position = run[-1] if run else position
-        own = {u for u, *_ in self.local.own_updates("new")} | {
+        self._progress(f"downloading {len(run)} update(s)")
+        own = self._own_update_ids()
+        result = walk(
+            self.remote,
+            run,
+            state=base,
+            position=position,
+            last=last,
+            applied_among=self.local.applied_among,
+            etags={p: e.etag for p, e in listed.items()},
+            local_copies=self.local.sent_bodies(),
+            own_ids=own,
+            fetch_workers=self.fetch_workers,
+            on_break=self._break_decision(report),
+        )
+        if result.stop == "break":
+            snapshot = self._newest_snapshot(after=result.stop_position - 2, report=report)
+            if snapshot is not None and snapshot.position > position:
+                self._start_over(snapshot, entries, report, expected_position=position)
+                return
+        self._commit_walk(result, report, expected_position=position)
+        if result.stop == "break":
+            self._relog(report, position_gone=False)  # the log was replaced under us
+        if result.stop == "newer" and result.newer is not None:
+            raise result.newer
+
+    def _commit_walk(self, result: Walk, report: SyncReport, *, expected_position: int) -> None:
+        report.pulled_updates += result.updates
+        report.pulled_actions += result.actions
+        report.quarantined += result.quarantined
+        report.position = result.position
+        if result.updates == 0:
+            return
+        self.local.commit_base(
+            result.state,
+            result.position,
+            result.seen,
+            confirmed=result.own,
+            expected_position=expected_position,
+            archive=result.archive,
+            last=result.last,
+            etag=result.etag,
+        )
+
+    def _break_decision(self, report: SyncReport) -> Callable[[int], str]:
+        """A link broke at position p: a snapshot covering p - 1 explains it (a
+        commit into a retired position); a replaced log explains it; otherwise the
+        object is quarantined like any unusable one."""
+
+        def decide(p: int) -> str:
+            snapshots = self._snapshot_positions()
+            if snapshots and max(snapshots) >= p - 1:
+                return "stop"
+            meta = self._read_meta()
+            if meta is not None and meta.log_id != self._log_id:
+                return "stop"
+            return "quarantine"
+
+        return decide  # type: ignore[return-value]
+
+    def _same_update_at(self, position: int, last: str) -> bool:
+        try:
+            data = self.remote.get(protocol.update_key(position))
+        except RemoteNotFound:
+            return False
+        try:
+            return protocol.decode_update(data).id == last
+        except Unreadable:
+            return last == protocol.quarantined_id(position)
+
+    def _own_update_ids(self) -> set[str]:
+        return {u for u, *_ in self.local.own_updates("new")} | {
             u for u, *_ in self.local.own_updates("sent")
         }
-        self.local.commit_base(
-            base,
-            new_position,
-            (applied_before or set()) | seen,
-            replace_applied=snapshot is not None,
-            confirmed=[u.id for u in updates if u.id in own],
-            expected_position=start_position,
+
+    def _start_over(
+        self,
+        snapshot: Snapshot | None,
+        entries: list[RemoteEntry],
+        report: SyncReport,
+        *,
+        expected_position: int,
+        forget_positions: bool = False,
+        meta: dict[str, str | None] | None = None,
+    ) -> None:
+        """Replace the base with the log's own (from ``snapshot`` or its start) and
+        queue again whatever this device knows that the log lacks."""
+        if snapshot is not None:
+            state, position, last = snapshot.state.to_state(), snapshot.position, snapshot.last
+            applied = set(snapshot.applied)
+            report.snapshot_loaded = snapshot.position
+        else:
+            state, position, last, applied = State(), 0, "", set()
+        listed = {p: e for e in entries if (p := protocol.position_of(e.key)) is not None}
+        run = contiguous([p for p in listed if p > position], position)
+        self._progress(f"downloading {len(run)} update(s)")
+        result = walk(
+            self.remote,
+            run,
+            state=state,
+            position=position,
+            last=last,
+            applied_among=applied.intersection,
+            etags={p: e.etag for p, e in listed.items()},
+            local_copies={} if forget_positions else self.local.sent_bodies(),
+            fetch_workers=self.fetch_workers,
+            on_break=lambda p: "quarantine",
         )
-        report.position = new_position
+        if result.updates == 0 and snapshot is not None:
+            result.etag = listed[position].etag if position in listed else ""
+        log_applied = applied | result.seen
+        lacking = self.local.applied_ids() - log_applied
+        repush = self.local.archived_actions(lacking)
+        without_bodies = lacking - merged_ids(repush)
+        if without_bodies:
+            # Known here only as state (a snapshot or genesis of an older log).
+            old_base, _ = self.local.base()
+            merge = MergeState(state=StateDoc.of(old_base), applied=tuple(sorted(without_bodies)))
+            repush.insert(
+                0,
+                Action(id=new_id(), device=self.local.device_id, at=self.clock.now_ms(), arg=merge),
+            )
+        report.repushed += len(repush)
+        report.pulled_updates += result.updates
+        report.pulled_actions += result.actions
+        report.quarantined += result.quarantined
+        report.position = result.position
+        self.local.replace_base(
+            result.state,
+            result.position,
+            log_applied,
+            last=result.last,
+            etag=result.etag,
+            repush=repush,
+            forget_positions=forget_positions,
+            expected_position=expected_position,
+            meta=meta,
+        )
+        if result.stop == "newer" and result.newer is not None:
+            raise result.newer
 
-    def _holds_position(self) -> bool:
-        """Whether the remote has our base position: the update there, a later
-        one, or a snapshot at or after it."""
-        _, position = self.local.base()
-        if position == 0:
-            return True
-        if self.remote.list(protocol.UPDATES, protocol.update_key(position - 1)):
-            return True
-        return self._snapshot_covers(position)
-
-    def _snapshot_covers(self, position: int) -> bool:
-        return any(
-            (p := protocol.position_of(e.key)) is not None and p >= position
+    def _snapshot_positions(self) -> list[int]:
+        return sorted(
+            p
             for e in self.remote.list(protocol.SNAPSHOTS)
+            if (p := protocol.position_of(e.key)) is not None
         )
 
-    def _check_not_replaced(self, position: int) -> None:
-        """Update ``position`` is gone and nothing follows it: unless a snapshot
-        covers it, this is not the log we synced with (an unmounted share, a
-        wiped bucket). Writing into it would fork the vault, so stop here."""
-        if self._snapshot_covers(position):
-            return
-        raise ProtocolError(
-            f"{self.remote_name} no longer holds this vault's updates (update {position} is "
-            "missing); if it is a removable drive or network share, connect it and try again"
-        )
+    def _newest_snapshot(
+        self, after: int, report: SyncReport, log_id: str | None = None
+    ) -> Snapshot | None:
+        """The newest usable snapshot past ``after`` of the log (ours, or ``log_id``)."""
+        log_id = self._log_id if log_id is None else log_id
+        for position in reversed(self._snapshot_positions()):
+            if position <= after:
+                return None
+            key = protocol.snapshot_key(position)
+            self._progress(f"loading snapshot {position}")
+            try:
+                snapshot = protocol.decode_snapshot(self.remote.get(key))
+            except RemoteNotFound:
+                continue  # pruned while we listed
+            except (Unreadable, NewerFormat) as exc:
+                if isinstance(exc, NewerFormat):
+                    raise
+                log.warning("quarantined %s: %s", key, exc)
+                report.quarantined.append(key)
+                continue
+            if snapshot.position != position or (snapshot.log and snapshot.log != log_id):
+                report.quarantined.append(key)
+                continue
+            return snapshot
+        return None
 
-    def _applied_check(
-        self, updates: list[Update], applied_before: set[str] | None
-    ) -> Callable[[str], bool]:
-        if applied_before is not None:
-            return applied_before.__contains__
-        ids = [a.id for u in updates for a in u.actions]
-        known = self.local.applied_among(ids)
-        return known.__contains__
-
-    def _newest_snapshot(self, after: int) -> Snapshot | None:
-        keys = [
-            (p, e.key)
-            for e in self.remote.list(protocol.SNAPSHOTS)
-            if (p := protocol.position_of(e.key)) is not None and p > after
-        ]
-        if not keys:
-            return None
-        position, key = max(keys)
-        self._progress(f"loading snapshot {position}")
-        snapshot = self._decode(key, protocol.decode_snapshot)
-        if snapshot.position != position:
-            raise ProtocolError(f"snapshot {key} names position {snapshot.position}")
-        return snapshot
-
-    def _fetch(self, positions: list[int]) -> list[Update]:
-        """Fetch updates concurrently, using local copies of our own where we have them."""
-        if not positions:
-            return []
-        mine = {pos: uid for uid, pos, _ in self.local.own_updates("sent") if pos is not None}
-        self._progress(f"downloading {len(positions)} update(s)")
-
-        def fetch(position: int) -> Update:
-            if position in mine:
-                uid = mine[position]
-                actions = tuple(self.local.update_actions(uid))
-                return Update(id=uid, device="", at=0, position=position, actions=actions)
-            key = protocol.update_key(position)
-            return self._decode(key, protocol.decode_update)
-
-        if len(positions) == 1 or self.fetch_workers <= 1:
-            return [fetch(p) for p in positions]
-        with ThreadPoolExecutor(max_workers=min(self.fetch_workers, len(positions))) as pool:
-            return list(pool.map(fetch, positions))
-
-    def _decode(self, key: str, decode: Callable[[bytes], msgspec.Struct]) -> msgspec.Struct:
-        data = self.remote.get(key)
-        try:
-            return decode(data)
-        except (CodecError, msgspec.DecodeError) as exc:
-            raise ProtocolError(f"{key} on {self.remote_name} is unreadable ({exc})") from None
-
-    # -- push -------------------------------------------------------------------------
+    # -- push -----------------------------------------------------------------------
 
     def _push(self, report: SyncReport) -> None:
         self.local.group_pending(new_id(), self.clock.now_ms())
-        head = report.position
-        for update_id, _, _ in self.local.own_updates("new"):
+        for _ in range(MAX_PUSH_TRIES):
+            pending = self.local.own_updates("new")
+            if not pending:
+                return
+            update_id = pending[0][0]
             actions = tuple(self.local.update_actions(update_id))
-            position = head = self._commit(update_id, actions, head)
-            report.pushed_actions += len(actions)
-            report.pushed_position = position
-            if position == report.position + 1:
-                self._fold_own(update_id, actions, position)
-                report.position = position
-
-    def _commit(self, update_id: str, actions: tuple[Action, ...], head: int) -> int:
-        """Create the update at the first free position after ``head``."""
-        position = head + 1
-        for attempt in range(MAX_PUSH_ATTEMPTS):
+            base, position = self.local.base()
+            last, _ = self.local.base_link()
             at = self.clock.now_ms()
             update = Update(
-                id=update_id, device=self.local.device_id, at=at, position=position, actions=actions
+                id=update_id,
+                device=self.local.device_id,
+                at=at,
+                position=position + 1,
+                prev=last,
+                actions=actions,
             )
-            if self.remote.put_if_absent(protocol.update_key(position), protocol.encode(update)):
-                self.local.mark_sent(update_id, position, at)
-                return position
-            if attempt % 8 == 7:
-                # Far behind a busy log: jump to the end instead of probing one by one.
-                entries = self.remote.list(protocol.UPDATES, protocol.update_key(position))
-                listed = [p for e in entries if (p := protocol.position_of(e.key)) is not None]
-                position = max([position, *listed])
-            position += 1
-        raise RemoteError(f"could not find a free position on {self.remote_name}; try again")
+            body = protocol.encode(update)
+            if self.remote.put_if_absent(protocol.update_key(position + 1), body):
+                self.local.mark_sent(update_id, position + 1, at, body)
+                report.pushed_actions += len(actions)
+                report.pushed_position = position + 1
+                self._fold_own(update, body, base)
+                report.position = position + 1
+            else:
+                # Another device took the position: fold what landed, build on it.
+                self._pull(report)
+        raise RemoteError(f"{self.remote_name} is too busy right now; sync will try again")
 
-    def _fold_own(self, update_id: str, actions: tuple[Action, ...], position: int) -> None:
+    def _fold_own(self, update: Update, body: bytes, base: State) -> None:
         """Our update landed right after the base: fold it in without downloading it."""
-        base, base_position = self.local.base()
-        if base_position != position - 1:
-            return
-        own = Update(id=update_id, device="", at=0, position=position, actions=actions)
-        known = self.local.applied_among([a.id for a in actions])
+        known = self.local.applied_among([a.id for a in update.actions])
         seen: set[str] = set()
-        base, _ = fold_new(base, [own], known.__contains__, seen)
+        state, _ = fold_new(base, [update], known.__contains__, seen)
         self.local.commit_base(
-            base, position, seen, confirmed=[update_id], expected_position=base_position
+            state,
+            update.position,
+            seen,
+            confirmed=[update.id],
+            expected_position=update.position - 1,
+            archive=[(update.id, body)],
+            last=update.id,
+            etag="",
         )
-
-
-def _contiguous(positions: list[int], after: int) -> list[int]:
-    """The gapless run of positions starting at ``after + 1``."""
-    run: list[int] = []
-    expected = after + 1
-    for p in positions:
-        if p != expected:
-            break
-        run.append(p)
-        expected += 1
-    return run

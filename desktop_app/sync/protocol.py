@@ -2,35 +2,63 @@
 
 Layout under the vault's prefix::
 
-    meta.json                 VaultMeta, created once (create-only)
+    meta.json                 VaultMeta: vault id and log id, written after the genesis
+    updates/000000000001      the log's genesis: an update holding the founder's state
     updates/000000000042      Update committed at position 42 (create-only)
     snapshots/000000000042    Snapshot: state after every update <= 42 (create-only)
 
 Positions form a gapless sequence decided by the store: a writer creates
-``updates/<head+1>`` only if absent, and on a collision tries the next number.
+``updates/<base+1>`` only if absent, naming in ``prev`` the update it built on.
 Every object is immutable once written.
+
+Reading an object sorts it into one of three kinds, the same way on every
+device: usable; written by a newer Tidemark (``NewerFormat``: stop before it and
+ask for an update, never skip it); or unusable (``Unreadable``: torn, garbage,
+another program's file, absurdly nested; quarantined as an empty update).
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from desktop_app.core import Action, State, StateDoc, codec
+from desktop_app.core import REGISTRY, Action, CodecError, State, StateDoc, codec
 
-FORMAT_VERSION = 1
+# Format 2: a log id in meta.json, a genesis update, ``prev`` links. Format 1
+# vaults (no log id, no links) are still read and written.
+FORMAT_VERSION = 2
 META_KEY = "meta.json"
 UPDATES = "updates/"
 SNAPSHOTS = "snapshots/"
 _DIGITS = 12
+# Deeper than any real update or snapshot; a hostile object is refused before
+# the decoder recurses into it.
+MAX_NESTING = 200
 
 
 class ProtocolError(Exception):
     """The remote holds something this version cannot read or must not touch."""
 
 
+class NewerFormat(ProtocolError):
+    """Written by a newer Tidemark: not garbage, so never skipped."""
+
+
+class Unreadable(ProtocolError):
+    """Bytes no version of Tidemark could use: quarantined, identically everywhere."""
+
+
 class VaultMeta(msgspec.Struct, frozen=True):
     format: int
     vault_id: str
+    log_id: str = ""  # "" for a format-1 vault
+
+
+class Genesis(msgspec.Struct, frozen=True, gc=False):
+    """Carried by update 1 of a log: meta.json is derived from it, so a founder
+    that crashed before writing meta.json cannot strand the log."""
+
+    vault_id: str
+    log_id: str
 
 
 class Update(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -41,6 +69,10 @@ class Update(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     device: str
     at: int  # server-adjusted epoch ms when it was committed
     position: int
+    # Effective id of the update at position - 1 this one was built on ("" at the
+    # start of a log, and in format-1 updates, which carry no links).
+    prev: str = ""
+    genesis: Genesis | None = None
     actions: tuple[Action, ...]
 
 
@@ -48,7 +80,9 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     """The state after every update up to ``position``, and the actions it holds.
 
     ``applied`` lists every action id folded in, so an action that also sits in
-    a later update (a duplicate upload) still takes effect exactly once.
+    a later update (a duplicate upload) still takes effect exactly once. ``last``
+    is the effective id of the update at ``position``: the link the next update
+    names. ``log`` is the log it was folded from.
     """
 
     format: int = FORMAT_VERSION
@@ -56,11 +90,27 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     at: int
     state: StateDoc
     applied: tuple[str, ...]
+    last: str = ""
+    log: str = ""
 
     @classmethod
-    def of(cls, state: State, position: int, at: int, applied: set[str]) -> Snapshot:
+    def of(
+        cls,
+        state: State,
+        position: int,
+        at: int,
+        applied: set[str],
+        *,
+        last: str = "",
+        log: str = "",
+    ) -> Snapshot:
         return cls(
-            position=position, at=at, state=StateDoc.of(state), applied=tuple(sorted(applied))
+            position=position,
+            at=at,
+            state=StateDoc.of(state),
+            applied=tuple(sorted(applied)),
+            last=last,
+            log=log,
         )
 
 
@@ -80,11 +130,10 @@ def position_of(key: str) -> int | None:
     return int(name)
 
 
-def _check_format(fmt: int, what: str) -> None:
-    if fmt > FORMAT_VERSION:
-        raise ProtocolError(
-            f"the sync store holds a {what} in format {fmt}; update Tidemark to read it"
-        )
+def quarantined_id(position: int) -> str:
+    """The effective id of an unusable object: a function of its position only,
+    so every device links past it the same way."""
+    return f"quarantined-{position}"
 
 
 def encode(value: VaultMeta | Update | Snapshot) -> bytes:
@@ -95,33 +144,102 @@ _update_decoder = msgspec.json.Decoder(Update)
 
 
 def decode_update(data: bytes) -> Update:
+    """An update, or ``NewerFormat`` / ``Unreadable``."""
     try:
-        return _update_decoder.decode(data)  # the hot path of a pull: no wrapper
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        _check_format(_probe_format(data), "update")  # a newer format explains it better
-    return codec.decode(data, Update)  # raises CodecError with the usual wording
+        update = _update_decoder.decode(data)  # the hot path of a pull: no wrapper
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        _classify_failure(data, "update")
+        raise AssertionError("unreachable") from None
+    if update.format > FORMAT_VERSION:
+        raise _newer("an update", update.format)
+    return update
 
 
 def decode_snapshot(data: bytes) -> Snapshot:
     try:
-        return codec.decode(data, Snapshot)
-    except codec.CodecError:
-        _check_format(_probe_format(data), "snapshot")
-        raise
-
-
-def _probe_format(data: bytes) -> int:
-    try:
-        return msgspec.json.decode(data, type=_Format).format
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return FORMAT_VERSION
+        snapshot: Snapshot = codec.decode(data, Snapshot)
+    except (CodecError, RecursionError):
+        _classify_failure(data, "snapshot")
+        raise AssertionError("unreachable") from None
+    if snapshot.format > FORMAT_VERSION:
+        raise _newer("a snapshot", snapshot.format)
+    return snapshot
 
 
 def decode_meta(data: bytes) -> VaultMeta:
-    meta: VaultMeta = codec.decode(data, VaultMeta)
-    _check_format(meta.format, "vault")
+    try:
+        meta: VaultMeta = codec.decode(data, VaultMeta)
+    except (CodecError, RecursionError):
+        _classify_failure(data, "vault description")
+        raise AssertionError("unreachable") from None
+    if meta.format > FORMAT_VERSION:
+        raise _newer("a vault", meta.format)
     return meta
 
 
-class _Format(msgspec.Struct):
-    format: int = FORMAT_VERSION
+def _newer(what: str, fmt: int) -> NewerFormat:
+    return NewerFormat(
+        f"the sync store holds {what} written by a newer Tidemark (format {fmt}); "
+        "update Tidemark to sync this vault"
+    )
+
+
+def _classify_failure(data: bytes, what: str) -> None:
+    """Raise ``NewerFormat`` if a newer Tidemark explains the bytes, else ``Unreadable``."""
+    if _too_deep(data):
+        raise Unreadable(f"the {what} is nested too deeply to be a Tidemark object")
+    try:
+        loose = msgspec.json.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        raise Unreadable(f"the {what} is not valid JSON (torn or not Tidemark's)") from None
+    if isinstance(loose, dict):
+        fmt = loose.get("format")
+        if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
+            raise _newer(f"a {what}" if what != "update" else "an update", fmt)
+        if (name := _unknown_action(loose.get("actions"))) is not None:
+            raise NewerFormat(
+                f"the sync store holds an action this version does not know ({name!r}); "
+                "update Tidemark to sync this vault"
+            )
+    raise Unreadable(f"the {what} does not have Tidemark's shape")
+
+
+def _too_deep(data: bytes) -> bool:
+    """Bracket depth outside strings beyond ``MAX_NESTING`` (failure path only)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def _unknown_action(actions: object) -> str | None:
+    """The first action name that is well formed but not known to this version."""
+    if not isinstance(actions, list):
+        return None
+    stack: list[object] = [a.get("arg") for a in actions if isinstance(a, dict)]
+    while stack:
+        arg = stack.pop()
+        if not isinstance(arg, dict):
+            continue
+        name = arg.get("action")
+        if isinstance(name, str) and name not in REGISTRY:
+            return name
+        steps = arg.get("steps")
+        if isinstance(steps, list):
+            stack.extend(steps)
+    return None

@@ -34,6 +34,10 @@ class RemoteNotFound(RemoteError):
     """The key does not exist."""
 
 
+class RemoteObjectTooLarge(RemoteError):
+    """The object is larger than any Tidemark object could be; refused unread."""
+
+
 class RemoteEntry(msgspec.Struct, frozen=True):
     key: str
     modified: datetime  # aware, UTC; the store's clock

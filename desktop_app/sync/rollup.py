@@ -11,15 +11,15 @@ must stay visible (see docs/sync-protocol.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from desktop_app.core import State, codec
+from desktop_app.core import State
 from desktop_app.sync import protocol
-from desktop_app.sync.engine import FETCH_WORKERS, _contiguous, fold_new
-from desktop_app.sync.protocol import ProtocolError, Snapshot, Update
+from desktop_app.sync.engine import FETCH_WORKERS
+from desktop_app.sync.log import contiguous, walk
+from desktop_app.sync.protocol import NewerFormat, ProtocolError, Snapshot, Unreadable
 from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteStore
 
 DEFAULT_RETENTION = timedelta(days=90)
@@ -31,6 +31,7 @@ class RollupReport(msgspec.Struct):
     created: bool = False
     deleted_updates: int = 0
     deleted_snapshots: int = 0
+    quarantined: list[str] = []
 
     def summary(self) -> str:
         if self.snapshot_position is None:
@@ -41,10 +42,13 @@ class RollupReport(msgspec.Struct):
             if self.folded_updates
             else f"snapshot {self.snapshot_position} is current"
         )
-        return (
-            f"{text}; deleted {self.deleted_updates} old update(s), "
+        text += (
+            f"; deleted {self.deleted_updates} old update(s), "
             f"{self.deleted_snapshots} old snapshot(s)"
         )
+        if self.quarantined:
+            text += "; skipped unreadable " + ", ".join(self.quarantined)
+        return text
 
 
 def rollup(
@@ -56,36 +60,64 @@ def rollup(
 ) -> RollupReport:
     """Fold every update committed before this call into a snapshot, then prune."""
     try:
-        protocol.decode_meta(remote.get(protocol.META_KEY))
+        meta = protocol.decode_meta(remote.get(protocol.META_KEY))
     except RemoteNotFound:
         raise RemoteError(f"{remote.describe()} holds no Tidemark vault") from None
+    except Unreadable as exc:
+        raise ProtocolError(
+            f"{protocol.META_KEY} on {remote.describe()} is unreadable ({exc})"
+        ) from None
     started = now()
     report = RollupReport()
-    snapshots = _positions(remote, protocol.SNAPSHOTS)
     updates = _positions(remote, protocol.UPDATES)
-    base_position = max(snapshots, default=0)
-    state, applied = State(), set()
-    if snapshots:
-        snap = protocol.decode_snapshot(remote.get(protocol.snapshot_key(base_position)))
-        state, applied = snap.state.to_state(), set(snap.applied)
-    run = _contiguous(sorted(p for p in updates if p > base_position), base_position)
-    if run:
-        fetched = _fetch_all(remote, run)
-        seen: set[str] = set()
-        state, _ = fold_new(state, fetched, applied.__contains__, seen)
-        applied |= seen
-        position = run[-1]
-        stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
-        snapshot = Snapshot.of(state, position, stamp, applied)
-        report.created = remote.put_if_absent(
-            protocol.snapshot_key(position), protocol.encode(snapshot)
-        )
+    base = _newest_snapshot(remote, meta.log_id, report)
+    state, position, last, applied = State(), 0, "", set[str]()
+    if base is not None:
+        state, position, last = base.state.to_state(), base.position, base.last
+        applied = set(base.applied)
         report.snapshot_position = position
-        report.folded_updates = len(run)
-        base_position = position
-    elif snapshots:
-        report.snapshot_position = base_position
-    _prune(remote, base_position, started - retention, report)
+    run = contiguous([p for p in updates if p > position], position)
+    if run:
+
+        def decide(p: int) -> str:
+            # A broken link right after a position a newer snapshot covers: another
+            # roll-up retired it while we read. Stop; it has done this work.
+            newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
+            return "stop" if newest >= p - 1 else "quarantine"
+
+        result = walk(
+            remote,
+            run,
+            state=state,
+            position=position,
+            last=last,
+            applied_among=applied.intersection,
+            fetch_workers=FETCH_WORKERS,
+            on_break=decide,  # type: ignore[arg-type]
+        )
+        report.quarantined = result.quarantined
+        if result.stop == "newer" and result.newer is not None:
+            raise result.newer
+        newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
+        if result.updates and result.position > newest:
+            stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
+            snapshot = Snapshot.of(
+                result.state,
+                result.position,
+                stamp,
+                applied | result.seen,
+                last=result.last,
+                log=meta.log_id,
+            )
+            report.created = remote.put_if_absent(
+                protocol.snapshot_key(result.position), protocol.encode(snapshot)
+            )
+            report.snapshot_position = result.position
+            report.folded_updates = result.updates
+            position = result.position
+        elif newest:
+            report.snapshot_position = position = max(position, newest)
+    _prune(remote, position, started - retention, report)
     return report
 
 
@@ -95,16 +127,22 @@ def _positions(remote: RemoteStore, prefix: str) -> dict[int, datetime]:
     }
 
 
-def _fetch_all(remote: RemoteStore, positions: list[int]) -> list[Update]:
-    def fetch(position: int) -> Update:
-        data = remote.get(protocol.update_key(position))
+def _newest_snapshot(remote: RemoteStore, log_id: str, report: RollupReport) -> Snapshot | None:
+    for position in sorted(_positions(remote, protocol.SNAPSHOTS), reverse=True):
+        key = protocol.snapshot_key(position)
         try:
-            return protocol.decode_update(data)
-        except (codec.CodecError, msgspec.DecodeError) as exc:
-            raise ProtocolError(f"update {position} is unreadable ({exc})") from None
-
-    with ThreadPoolExecutor(max_workers=max(1, min(FETCH_WORKERS, len(positions)))) as pool:
-        return list(pool.map(fetch, positions))
+            snapshot = protocol.decode_snapshot(remote.get(key))
+        except RemoteNotFound:
+            continue
+        except NewerFormat:
+            raise
+        except Unreadable:
+            report.quarantined.append(key)
+            continue
+        if snapshot.position == position and (not snapshot.log or snapshot.log == log_id):
+            return snapshot
+        report.quarantined.append(key)
+    return None
 
 
 def _prune(remote: RemoteStore, covered: int, cutoff: datetime, report: RollupReport) -> None:

@@ -1,0 +1,190 @@
+"""Reading the remote log: fetch a run of positions, check each link, fold once.
+
+Shared by the sync round and the roll-up, so both read the same bytes the same
+way (invariant 14): a usable update is folded if its ``prev`` names the update
+before it; an unusable object (torn, garbage, another program's, nested or
+sized absurdly) is quarantined as an empty update whose effective id depends
+only on its position; an object from a newer Tidemark stops the walk; a broken
+link stops it too and the caller decides (a snapshot covers it, the log was
+replaced, or it is quarantined).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+from desktop_app.core import Action, State, apply
+from desktop_app.core.actions import MergeState
+from desktop_app.sync import protocol
+from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
+from desktop_app.sync.remote import RemoteNotFound, RemoteObjectTooLarge, RemoteStore
+
+log = logging.getLogger(__name__)
+
+BreakDecision = Literal["quarantine", "stop"]
+
+
+def fold_new(
+    state: State,
+    updates: Iterable[Update],
+    applied: Callable[[str], bool],
+    seen: set[str],
+) -> tuple[State, int]:
+    """Apply, in order, each action of ``updates`` not applied before.
+
+    ``seen`` collects the ids applied now (and those a merged state carries). One
+    flat loop: this is the hot path of a large pull.
+    """
+    count = 0
+    for update in updates:
+        for action in update.actions:
+            action_id = action.id
+            if action_id in seen or applied(action_id):
+                continue
+            state = apply(state, action)
+            seen.add(action_id)
+            count += 1
+            if type(action.arg) is MergeState:
+                seen.update(action.arg.applied)
+    return state, count
+
+
+def contiguous(positions: Iterable[int], after: int) -> list[int]:
+    """The gapless run of positions starting at ``after + 1``."""
+    run: list[int] = []
+    expected = after + 1
+    for p in sorted(positions):
+        if p < expected:
+            continue
+        if p != expected:
+            break
+        run.append(p)
+        expected += 1
+    return run
+
+
+@dataclass
+class Walk:
+    """Where a walk along the log got to, and what it folded on the way."""
+
+    state: State
+    position: int
+    last: str
+    etag: str = ""
+    seen: set[str] = field(default_factory=set)
+    archive: list[tuple[str, bytes]] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    updates: int = 0
+    actions: int = 0
+    own: list[str] = field(default_factory=list)
+    # Why it stopped before the end of the run: a broken link, an update retired
+    # under it while it read, or one written by a newer Tidemark.
+    stop: Literal["", "break", "gone", "newer"] = ""
+    stop_position: int = 0
+    newer: NewerFormat | None = None
+
+
+class _Gone:
+    pass
+
+
+def walk(
+    remote: RemoteStore,
+    run: list[int],
+    *,
+    state: State,
+    position: int,
+    last: str,
+    applied_among: Callable[[list[str]], set[str]],
+    etags: dict[int, str] | None = None,
+    local_copies: dict[int, bytes] | None = None,
+    own_ids: set[str] | None = None,
+    fetch_workers: int = 16,
+    on_break: Callable[[int], BreakDecision] = lambda p: "stop",
+) -> Walk:
+    """Fold the updates at ``run`` (gapless, starting at ``position + 1``).
+
+    ``applied_among(ids)`` says which of the run's action ids the state already
+    holds (asked once, for the whole run).
+    """
+    result = Walk(state=state, position=position, last=last)
+    etags = etags or {}
+    copies = local_copies or {}
+    own_ids = own_ids or set()
+
+    def fetch(p: int) -> bytes | Exception | _Gone:
+        if p in copies:
+            return copies[p]
+        try:
+            return remote.get(protocol.update_key(p))
+        except RemoteNotFound:
+            return _Gone()
+        except RemoteObjectTooLarge as exc:
+            return exc
+
+    if len(run) <= 1 or fetch_workers <= 1:
+        fetched = [fetch(p) for p in run]
+    else:
+        with ThreadPoolExecutor(max_workers=min(fetch_workers, len(run))) as pool:
+            fetched = list(pool.map(fetch, run))
+
+    # Decode everything first: the applied lookup is one query for the whole run.
+    readable: list[tuple[int, Update | None, bytes, str]] = []
+    for p, data in zip(run, fetched, strict=True):
+        if isinstance(data, _Gone):
+            result.stop, result.stop_position = "gone", p
+            break
+        if isinstance(data, Exception):
+            readable.append((p, None, b"", str(data)))
+            continue
+        try:
+            update = protocol.decode_update(data)
+        except NewerFormat as exc:
+            result.stop, result.stop_position, result.newer = "newer", p, exc
+            break
+        except Unreadable as exc:
+            readable.append((p, None, b"", str(exc)))
+            continue
+        if update.position != p:
+            readable.append((p, None, b"", f"it names position {update.position}"))
+            continue
+        readable.append((p, update, data, ""))
+    known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
+    is_applied = known.__contains__
+
+    for p, update, data, problem in readable:
+        if update is not None and update.prev and update.prev != result.last:
+            if on_break(p) == "stop":
+                result.stop, result.stop_position, result.newer = "break", p, None
+                return result
+            update, problem = None, "it does not follow the update before it"
+        if update is None:
+            key = protocol.update_key(p)
+            log.warning("quarantined %s: %s", key, problem)
+            result.quarantined.append(key)
+            result.last = protocol.quarantined_id(p)
+        else:
+            result.state, count = fold_new(result.state, (update,), is_applied, result.seen)
+            result.actions += count
+            result.last = update.id
+            result.archive.append((update.id, data))
+            if update.id in own_ids:
+                result.own.append(update.id)
+        result.position = p
+        result.etag = etags.get(p, "")
+        result.updates += 1
+    return result
+
+
+def merged_ids(actions: Iterable[Action]) -> set[str]:
+    """Ids a list of actions carries, merged states' included."""
+    ids: set[str] = set()
+    for action in actions:
+        ids.add(action.id)
+        if type(action.arg) is MergeState:
+            ids.update(action.arg.applied)
+    return ids
