@@ -255,10 +255,12 @@ class SyncEngine:
             here = listed.get(position)
             if here is not None:
                 if here.etag and here.etag != etag:
-                    # First sight of our base's etag, or a changed one: the same update
-                    # re-stored (fine), or another log under the same name.
-                    changed = bool(etag) and not self._same_update_at(position, last)
-                    if changed and self._relog(report, position_gone=False):
+                    # A changed etag, or the first sight of our own update since we
+                    # pushed it: still the update we folded, or another log under the
+                    # same name (wiped and founded again)? One GET tells.
+                    if not self._same_update_at(position, last) and self._relog(
+                        report, position_gone=False
+                    ):
                         return
                     self.local.set_base_etag(position, here.etag)
             elif not any(p > position for p in listed):

@@ -1,0 +1,394 @@
+"""Issue 6's scenarios, each through a real folder store (S3 ones in test_sync_s3):
+moved vaults, joining mid-seed, commits into retired positions, torn and hostile
+objects, newer formats, leaked connections and timestamps after a crash.
+
+Each ends converged with nothing lost, or in a clear refusal that loses nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core import codec, views
+from desktop_app.sync import protocol
+from desktop_app.sync.engine import SyncEngine
+from desktop_app.sync.folder_store import FolderRemoteStore
+from desktop_app.sync.protocol import NewerFormat, ProtocolError
+from desktop_app.sync.remote import RemoteUnavailable
+from desktop_app.sync.rollup import rollup
+from tests.sync_harness import Device
+
+
+def folder(tmp_path: Path, name: str) -> FolderRemoteStore:
+    root = tmp_path / name
+    root.mkdir()
+    return FolderRemoteStore(root)
+
+
+def point_at(device: Device, store: FolderRemoteStore) -> None:
+    """What `desktop-app remote ...` does: a new remote, bound afresh next round."""
+    device.remote = store
+    device.app.local.set_meta("vault_remote", None)
+
+
+def titles(device: Device) -> set[str]:
+    doc = device.document()
+    return {t["title"] for t in doc["tasks"]} | {n["title"] for n in doc["notes"]}
+
+
+def converged(*devices: Device) -> None:
+    for _ in range(2):
+        for device in devices:
+            device.sync()
+    first = codec.encode_state(devices[0].app.state)
+    for device in devices[1:]:
+        assert codec.encode_state(device.app.state) == first, device.name
+    for device in devices:
+        assert device.app.local.pending_count() == 0, device.name
+
+
+@pytest.fixture
+def old(tmp_path: Path) -> FolderRemoteStore:
+    return folder(tmp_path, "old")
+
+
+# -- 1. moving the vault to a new, empty remote ------------------------------------------
+
+
+def test_move_device_behind_keeps_its_unsynced_edit(tmp_path: Path, old) -> None:
+    a = Device("a", tmp_path / "a", old)
+    b = Device("b", tmp_path / "b", old)
+    a.app.add_task("shared")
+    a.sync()
+    b.sync()
+    for i in range(3):  # b falls a few updates behind
+        a.app.add_task(f"a{i}")
+        a.sync()
+    new = folder(tmp_path, "new")
+    point_at(a, new)
+    assert a.sync().seeded
+    b.app.add_task("b offline edit")
+    point_at(b, new)
+    report = b.sync()
+    converged(a, b)
+    assert titles(a) == {"shared", "a0", "a1", "a2", "b offline edit"}
+    assert report.rebound
+    newcomer = Device("c", tmp_path / "c", new)
+    newcomer.sync()
+    assert titles(newcomer) == titles(a)
+
+
+def test_move_device_ahead_pushes_what_the_new_remote_lacks(tmp_path: Path, old) -> None:
+    a = Device("a", tmp_path / "a", old)
+    b = Device("b", tmp_path / "b", old)
+    c = Device("c", tmp_path / "c", old)
+    a.app.add_task("shared")
+    a.sync()
+    b.sync()
+    b.app.add_task("b committed on the old remote")
+    b.sync()
+    c.app.add_task("c committed, a never saw it")
+    c.sync()
+    b.sync()  # b is now ahead of a
+    new = folder(tmp_path, "new")
+    point_at(a, new)
+    a.sync()
+    point_at(b, new)
+    report = b.sync()
+    converged(a, b)
+    assert titles(a) == {"shared", "b committed on the old remote", "c committed, a never saw it"}
+    assert report.rebound and report.repushed == 2
+    # No second snapshot claims a position of its own: the new log has one genesis.
+    assert not list((tmp_path / "new").glob("snapshots/*"))
+
+
+def test_move_with_an_update_sent_but_never_confirmed(tmp_path: Path, old, monkeypatch) -> None:
+    """The update landed on the old remote, the crash came before it was folded
+    locally: it is pushed again to the new remote, and its local copy is never
+    read in place of what the new remote holds at that number."""
+    a = Device("a", tmp_path / "a", old)
+    b = Device("b", tmp_path / "b", old)
+    a.app.add_task("shared")
+    a.sync()
+    b.sync()
+    b.app.add_task("sent, unconfirmed")
+    crash = RuntimeError("crash after the upload (test)")
+
+    def crash_before_fold(self, *args, **kwargs):
+        raise crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SyncEngine, "_fold_own", crash_before_fold)
+        with pytest.raises(RuntimeError):
+            b.sync()
+    assert b.app.local.own_updates("sent")
+    new = folder(tmp_path, "new")
+    point_at(a, new)
+    a.sync()
+    for i in range(3):  # the new remote's positions fill with other updates
+        a.app.add_task(f"new remote {i}")
+        a.sync()
+    point_at(b, new)
+    b.sync()
+    converged(a, b)
+    assert "sent, unconfirmed" in titles(a)
+    assert {"new remote 0", "new remote 1", "new remote 2"} <= titles(b)
+
+
+def test_a_log_replaced_under_the_same_name_is_noticed_and_rejoined(tmp_path: Path) -> None:
+    store = folder(tmp_path, "share")
+    a = Device("a", tmp_path / "a", store)
+    b = Device("b", tmp_path / "b", store)
+    a.app.add_task("before the wipe")
+    a.sync()
+    b.sync()
+    b.app.add_task("b's last committed edit")
+    b.sync()
+    a.sync()
+    # The share is wiped and re-seeded from a device that never saw b's edit.
+    for path in sorted((tmp_path / "share").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    c = Device("c", tmp_path / "c", store)
+    c.app.add_task("c's own vault")
+    c.app.local.set_meta("vault_id", a.app.local.meta("vault_id"))  # restored from a backup
+    c.sync()
+    c.app.add_task("c after founding")
+    c.sync()
+    report = b.sync()  # b never re-pointed: it must notice the new log on its own
+    converged(a, b, c)
+    assert titles(a) >= {"before the wipe", "b's last committed edit", "c after founding"}
+    assert report.rebound
+
+
+def test_an_emptied_remote_is_refused_until_set_again(tmp_path: Path) -> None:
+    store = folder(tmp_path, "bucket")
+    a = Device("a", tmp_path / "a", store)
+    a.app.add_task("kept")
+    a.sync()
+    for path in sorted((tmp_path / "bucket").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    before = a.document()
+    with pytest.raises(ProtocolError, match="no longer holds"):
+        a.sync()
+    assert a.document() == before
+    assert not list((tmp_path / "bucket").iterdir())
+    point_at(a, store)  # the user says: this is on purpose
+    assert a.sync().seeded
+    fresh = Device("fresh", tmp_path / "fresh", store)
+    fresh.sync()
+    assert titles(fresh) == {"kept"}
+
+
+def test_a_restored_older_copy_gets_back_what_it_lacks(tmp_path: Path) -> None:
+    import shutil
+
+    store = folder(tmp_path, "nas")
+    a = Device("a", tmp_path / "a", store)
+    b = Device("b", tmp_path / "b", store)
+    a.app.add_task("in the backup")
+    a.sync()
+    b.sync()
+    shutil.copytree(tmp_path / "nas", tmp_path / "backup")
+    b.app.add_task("after the backup")
+    b.sync()
+    a.sync()
+    shutil.rmtree(tmp_path / "nas")
+    shutil.copytree(tmp_path / "backup", tmp_path / "nas")
+    b.sync()
+    a.sync()
+    converged(a, b)
+    assert titles(a) == {"in the backup", "after the backup"}
+
+
+# -- 3. a commit into a position that roll-up already retired --------------------------
+
+
+class RetireBeforePut(FolderRemoteStore):
+    """Runs ``before`` once, just before this device's next update upload: the
+    moment a slow writer (a suspended laptop) is between its listing and its write."""
+
+    def __init__(self, root, before) -> None:
+        super().__init__(root)
+        self.before = before
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        if key.startswith(protocol.UPDATES) and self.before is not None:
+            hook, self.before = self.before, None
+            hook()
+        return super().put_if_absent(key, data)
+
+
+def test_a_commit_into_a_retired_position_is_never_lost(tmp_path: Path) -> None:
+    root = tmp_path / "remote"
+    root.mkdir()
+    a = Device("a", tmp_path / "a", FolderRemoteStore(root))
+    b = Device("b", tmp_path / "b", FolderRemoteStore(root))
+    a.app.add_task("start")
+    a.sync()
+    b.sync()
+
+    def others_commit_and_roll_up() -> None:
+        for i in range(3):
+            b.app.add_task(f"b{i}")
+            b.sync()
+        rollup(FolderRemoteStore(root), retention=timedelta(0))
+
+    slow = RetireBeforePut(root, others_commit_and_roll_up)
+    a.remote = slow
+    a.app.add_task("slow writer")
+    start = a.app.local.base()[1]
+    a.sync()
+    # a's create landed where a retired update was: below the snapshot.
+    assert (root / "updates" / f"{start + 1:012d}").exists()
+    snapshots = sorted(int(p.name) for p in (root / "snapshots").iterdir())
+    assert snapshots[-1] > start + 1
+    reader = Device("reader", tmp_path / "reader", FolderRemoteStore(root))
+    converged(a, b, reader)
+    assert titles(reader) == {"start", "b0", "b1", "b2", "slow writer"}
+    rollup(FolderRemoteStore(root), retention=timedelta(0))
+    late = Device("late", tmp_path / "late", FolderRemoteStore(root))
+    late.sync()
+    assert titles(late) == titles(reader)
+
+
+# -- hostile, torn and newer objects --------------------------------------------------------
+
+
+def _next_key(root: Path) -> Path:
+    highest = max(int(p.name) for p in (root / "updates").iterdir())
+    return root / "updates" / f"{highest + 1:012d}"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x00\xff not json",
+        b'{"format": 2, "id": "u", "device": "d", "at": 1, "position": 3, "actions": [',
+        b'{"hello": "another program"}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b"",
+    ],
+    ids=["binary", "torn", "another-program", "deeply-nested", "empty"],
+)
+def test_an_unusable_object_is_quarantined_the_same_way_everywhere(
+    tmp_path: Path, garbage: bytes
+) -> None:
+    root = tmp_path / "remote"
+    root.mkdir()
+    a = Device("a", tmp_path / "a", FolderRemoteStore(root))
+    b = Device("b", tmp_path / "b", FolderRemoteStore(root))
+    a.app.add_task("before")
+    a.sync()
+    b.sync()
+    bad = _next_key(root)
+    bad.write_bytes(garbage)
+    a.app.add_task("after")
+    report = a.sync()
+    assert report.quarantined == [f"updates/{bad.name}"]
+    assert "skipped unreadable" in report.summary()
+    b.app.add_task("b after")
+    converged(a, b)
+    rollup(FolderRemoteStore(root), retention=timedelta(0))
+    c = Device("c", tmp_path / "c", FolderRemoteStore(root))
+    c.sync()
+    assert titles(c) == titles(a) == {"before", "after", "b after"}
+    assert codec.encode_state(c.app.state) == codec.encode_state(a.app.state)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"format": 3, "id": "u", "device": "d", "at": 1, "position": 0, "actions": []}',
+        b'{"format": 2, "id": "u", "device": "d", "at": 1, "position": 0, "prev": "",'
+        b' "actions": [{"id": "x", "device": "d", "at": 1,'
+        b' "arg": {"action": "set_task_colour", "id": "t", "colour": "red"}}]}',
+    ],
+    ids=["newer-format", "unknown-action"],
+)
+def test_a_newer_object_is_never_skipped(tmp_path: Path, body: bytes) -> None:
+    root = tmp_path / "remote"
+    root.mkdir()
+    a = Device("a", tmp_path / "a", FolderRemoteStore(root))
+    b = Device("b", tmp_path / "b", FolderRemoteStore(root))
+    a.app.add_task("before")
+    a.sync()
+    a.app.add_task("committed just before the newer one")
+    a.sync()
+    newer = _next_key(root)
+    newer.write_bytes(body.replace(b'"position": 0', f'"position": {int(newer.name)}'.encode()))
+    b.app.add_task("b's pending edit")
+    with pytest.raises(NewerFormat, match="update Tidemark"):
+        b.sync()
+    b.app.reload_view()  # what the window does after any round, failed or not
+    assert titles(b) == {"before", "committed just before the newer one", "b's pending edit"}
+    assert b.app.local.pending_count() == 1  # kept for the upgraded app to send
+    assert b.app.local.base()[1] == int(newer.name) - 1
+    with pytest.raises(NewerFormat):
+        rollup(FolderRemoteStore(root))
+
+
+# -- 6. connections and 9. time ----------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd")
+def test_rounds_do_not_leak_database_connections(tmp_path: Path) -> None:
+    root = tmp_path / "remote"
+    root.mkdir()
+    writer = Device("w", tmp_path / "w", FolderRemoteStore(root))
+    reader = Device("r", tmp_path / "r", FolderRemoteStore(root))
+    writer.app.add_task("warm up")
+    writer.sync()
+    reader.sync()
+    open_files = len(list(Path("/proc/self/fd").iterdir()))
+    for round_ in range(30):
+        for i in range(3):
+            writer.app.add_task(f"t{round_}-{i}")
+            writer.sync()
+        reader.app.add_task(f"r{round_}")
+        reader.sync()  # pulls several updates on pool threads
+    assert len(list(Path("/proc/self/fd").iterdir())) - open_files < 10
+
+
+def test_timestamps_never_go_back_after_a_crash(tmp_path: Path) -> None:
+    store = folder(tmp_path, "remote")
+    offset = [0.0]
+    device = Device("a", tmp_path / "a", store)
+    device._wall = lambda: time.time() + offset[0]
+    device.restart()
+    device.app.add_task("first")
+    stamped = max(t.created for t in device.app.state.tasks.values())
+    device.sync()  # folds and drops the journaled action
+    assert device.app.local.pending_count() == 0
+    device.app.local.close()  # a crash: no checkpoint, no clean close
+    offset[0] = -3600.0  # the wall clock is set back an hour meanwhile
+    from desktop_app.app import App
+
+    device.app = App(device.data_dir, wall=device._wall)
+    later = device.app.add_task("second")
+    assert device.app.state.tasks[later].created > stamped
+
+
+def test_an_unreachable_remote_mid_round_loses_nothing(tmp_path: Path) -> None:
+    store = folder(tmp_path, "remote")
+    a = Device("a", tmp_path / "a", store)
+    a.app.add_task("one")
+
+    class DropsUploads(FolderRemoteStore):
+        def put_if_absent(self, key: str, data: bytes) -> bool:
+            if key.startswith(protocol.UPDATES) and key != protocol.update_key(1):
+                raise RemoteUnavailable("offline (test)")
+            return super().put_if_absent(key, data)
+
+    a.remote = DropsUploads(tmp_path / "remote")
+    with pytest.raises(RemoteUnavailable):
+        a.sync()
+    assert titles(a) == {"one"}
+    a.remote = store
+    a.sync()
+    b = Device("b", tmp_path / "b", store)
+    b.sync()
+    assert views.document(b.app.state) == a.document()
