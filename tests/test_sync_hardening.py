@@ -353,6 +353,27 @@ def test_rounds_do_not_leak_database_connections(tmp_path: Path) -> None:
     assert len(list(Path("/proc/self/fd").iterdir())) - open_files < 10
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd")
+def test_connections_of_ended_threads_are_closed(tmp_path: Path) -> None:
+    """A pool thread that touched the store must not keep its connection (and its
+    file descriptors) for ever: the window ran out of them after a few dozen rounds."""
+    import threading
+
+    from desktop_app.storage import LocalStore
+
+    local = LocalStore(tmp_path / "db.sqlite3")
+    local.pending_count()
+    open_files = len(list(Path("/proc/self/fd").iterdir()))
+    for _ in range(60):
+        worker = threading.Thread(target=local.pending_count)
+        worker.start()
+        worker.join()
+    local.pending_count()
+    threading.Thread(target=local.pending_count).start()
+    assert len(list(Path("/proc/self/fd").iterdir())) - open_files < 10
+    local.close()
+
+
 def test_timestamps_never_go_back_after_a_crash(tmp_path: Path) -> None:
     store = folder(tmp_path, "remote")
     offset = [0.0]
