@@ -61,7 +61,9 @@ def sync_now(app: App, on_progress: Callable[[str], None] | None = None) -> Sync
         report = run_round(app.local, app.clock, on_progress)
     except SYNC_ERRORS as exc:
         raise AppError(str(exc)) from None
-    app.reload_view()
+    finally:
+        # A round that failed after its pull was saved still rewrote the view.
+        app.reload_view(only_if_changed=True)
     return report
 
 
