@@ -121,9 +121,12 @@ class Device:
         return SyncEngine(self.app.local, self.remote, self.app.clock)
 
     def sync(self) -> SyncReport:
-        report = self.engine().sync()
-        self.app.reload_view()
-        return report
+        """A round, then its result in the App, as the window and the CLI do: a round
+        that fails after its pull was saved still rewrote the view."""
+        try:
+            return self.engine().sync()
+        finally:
+            self.app.reload_view(only_if_changed=True)
 
     def restart(self) -> None:
         self.app.close()

@@ -19,7 +19,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_app.core import Priority, codec, views
+from desktop_app.app import App
+from desktop_app.core import Priority, codec, fold, views
 from desktop_app.core import actions as act
 from desktop_app.sync.folder_store import FolderRemoteStore
 from desktop_app.sync.remote import RemoteUnavailable
@@ -27,6 +28,10 @@ from desktop_app.sync.rollup import rollup
 from tests.sync_harness import Device, SharedLog, Tap
 
 EXAMPLES = int(os.environ.get("TIDEMARK_CONVERGENCE_EXAMPLES", "300"))
+# Durability is the crash test's subject, not this one's: profiles and the remote
+# live in RAM (tmpfs) where there is one, so fsync costs nothing and the time goes
+# to the view checks after every step. Still real SQLite files and real folders.
+SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 EDIT_KINDS = (
     "add_task", "add_note", "add_list", "title", "done", "due", "priority", "body",
@@ -100,6 +105,33 @@ def _edit(device: Device, kind: str, pick: int, word: str, pool: list[str], list
     app.dispatch(arg)
 
 
+def shown_on_start(device: Device) -> dict:
+    """What ``show --json`` would print now: the profile as a new process loads it.
+
+    The peek closes only its connection: a checkpoint on the way out would change
+    the profile under the device it is checking.
+    """
+    fresh = App(device.data_dir)
+    try:
+        return views.document(fresh.state)
+    finally:
+        fresh.local.close()
+
+
+def check_views(devices: list[Device], mine: dict[str, set[str]], step: int) -> None:
+    """After every step, on every device (issue 14): what the user sees is the base
+    folded with every pending local action, and none of its own actions is gone."""
+    for device in devices:
+        local = device.app.local
+        pending = local.local_actions()
+        expected = views.document(fold(local.base()[0], [a for _, a in pending]))
+        where = f"{device.name} after step {step}"
+        assert views.document(device.app.state) == expected, f"the window, {where}"
+        assert shown_on_start(device) == expected, f"show --json, {where}"
+        kept = {a.id for _, a in pending} | local.applied_among(mine[device.name])
+        assert mine[device.name] <= kept, f"a dispatched action vanished, {where}"
+
+
 def run_program(root: Path, n_devices: int, skews: list[float], ops: list[tuple]) -> None:
     store_root = root / "remote"
     store_root.mkdir()
@@ -111,19 +143,23 @@ def run_program(root: Path, n_devices: int, skews: list[float], ops: list[tuple]
     pool: list[str] = []
     lists: list[str] = []
     dispatched: set[str] = set()
+    mine: dict[str, set[str]] = {d.name: set() for d in devices}
     try:
-        for op in ops:
+        for step, op in enumerate(ops):
             kind, who = op[0], op[1]
             if kind == "rollup":
                 retention = timedelta(0) if who else timedelta(days=90)
                 if (store_root / "meta.json").exists():  # no vault yet: nothing to roll up
                     rollup(Tap(FolderRemoteStore(store_root), log), retention=retention)
+                check_views(devices, mine, step)
                 continue
             device = devices[who % n_devices]
             if kind == "edit":
                 before = device.app.local.last_seq()
                 _edit(device, op[2], op[3], op[4], pool, lists)
-                dispatched |= {a.id for _, a in device.app.local.local_actions(after_seq=before)}
+                new = {a.id for _, a in device.app.local.local_actions(after_seq=before)}
+                dispatched |= new
+                mine[device.name] |= new
             elif kind == "offline":
                 device.remote.offline = not device.remote.offline
             elif kind == "restart":
@@ -141,6 +177,7 @@ def run_program(root: Path, n_devices: int, skews: list[float], ops: list[tuple]
                 if not who % 2:
                     log.flush_duplicates(FolderRemoteStore(store_root), retries)
                 device.remote.lose_next_ack = device.remote.duplicate_next = False
+            check_views(devices, mine, step)
 
         for device in devices:
             device.remote.offline = False
@@ -175,7 +212,7 @@ def run_program(root: Path, n_devices: int, skews: list[float], ops: list[tuple]
     ops=st.lists(operation, max_size=50),
 )
 def test_devices_converge(n_devices: int, skews: list[float], ops: list[tuple]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
         run_program(Path(tmp), n_devices, skews, ops)
 
 
@@ -221,6 +258,23 @@ def test_delayed_duplicate_upload_takes_effect_once(tmp_path: Path) -> None:
     run_program(tmp_path, 3, [0.0] * 5, ops)
 
 
+def test_a_pending_edit_stays_visible_when_a_round_loses_its_ack(tmp_path: Path) -> None:
+    """Between a pull that moved the base and the push's lost acknowledgement, the
+    device must go on showing its unsent edit (issue 14; checked after every step)."""
+    ops = [
+        ("edit", 0, "add_task", 0, "milk"),
+        ("sync", 0),
+        ("sync", 1),
+        ("edit", 1, "title", 0, "report"),
+        ("sync", 1),
+        ("edit", 0, "done", 0, "x"),  # pending on d0 while d1's title waits remotely
+        ("lost_ack", 0),  # pulls the title, pushes, never hears back
+        ("restart", 0),
+        ("sync", 0),
+    ]
+    run_program(tmp_path, 3, [0.0] * 5, ops)
+
+
 @settings(max_examples=max(50, EXAMPLES // 3), deadline=None)
 @given(
     ops=st.lists(
@@ -242,5 +296,5 @@ def test_delayed_duplicate_upload_takes_effect_once(tmp_path: Path) -> None:
 def test_retried_uploads_take_effect_once(ops: list[tuple]) -> None:
     """Exactly once (invariant 3): edits of one task while uploads get retried late."""
     setup = [("edit", 0, "add_task", 0, "milk"), ("sync", 0), ("sync", 1), ("sync", 2)]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
         run_program(Path(tmp), 3, [0.0] * 5, setup + ops)

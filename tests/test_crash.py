@@ -6,6 +6,9 @@ times over one profile so history, checkpoints and undo state accumulate, and
 after every kill checks that each printed id is in the journal, that SQLite's
 integrity check passes, and that start-up (checkpoint + replay) gives exactly
 the state a full replay of the journal gives.
+
+The schedule follows one seed, printed at the start and named in any failure;
+``TIDEMARK_CRASH_SEED=N pytest tests/test_crash.py -s`` replays it.
 """
 
 from __future__ import annotations
@@ -103,9 +106,27 @@ class Child:
         return list(self.lines), self.proc.stderr.read()
 
 
+SEED_ENV = "TIDEMARK_CRASH_SEED"
+
+
+def crash_seed() -> int:
+    """The seed from ``TIDEMARK_CRASH_SEED`` (to replay a failure), else a fresh one."""
+    text = os.environ.get(SEED_ENV, "").strip()
+    return int(text) if text else random.randrange(1 << 30)
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_acknowledged(tmp_path: Path) -> None:
-    seed = int(os.environ.get("TIDEMARK_CRASH_SEED", random.randrange(1 << 30)))
+    seed = crash_seed()
+    print(f"crash test: {SEED_ENV}={seed}")  # shown by `pytest -s` and in a failure's output
+    try:
+        _kill_at_random_moments(tmp_path, seed)
+    except BaseException as exc:
+        exc.add_note(f"replay with {SEED_ENV}={seed}")
+        raise
+
+
+def _kill_at_random_moments(tmp_path: Path, seed: int) -> None:
     rnd = random.Random(seed)
     data_dir = tmp_path / "profile"
     acknowledged: set[str] = set()

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from desktop_app.core import Action, History, State, Task
+from desktop_app.app import App
+from desktop_app.core import Action, History, State, Task, fold, views
 from desktop_app.core import actions as act
 from desktop_app.storage import DB_NAME, LocalStore, StorageError, local_store
 from desktop_app.storage.local_store import HISTORY_LIMIT
 from desktop_app.storage.migrations import SCHEMA_VERSION
+from desktop_app.sync import protocol
+from desktop_app.sync.engine import SyncEngine
+from desktop_app.sync.folder_store import FolderRemoteStore
+from desktop_app.sync.remote import RemoteEntry
+from tests.sync_harness import Device, LostAck, SharedLog, Tap
 
 T0 = datetime(2024, 1, 2, tzinfo=UTC)
 EDIT = History("edit", None)
@@ -264,3 +270,121 @@ def test_close_then_use_again_reopens(local: LocalStore) -> None:
     local.record(action(1), EDIT)
     local.close()
     assert [a.id for _, a in local.local_actions()] == ["a00001"]
+
+
+# -- the base between a pull and a push (issue 14) ---------------------------------------
+# Real rounds on a real folder remote: these guards only show across pull, push and
+# a second connection, which no single LocalStore call exercises.
+
+
+def _devices(tmp_path: Path) -> tuple[Path, Device, Device]:
+    root = tmp_path / "remote"
+    root.mkdir()
+    log = SharedLog()
+    a = Device("a", tmp_path / "a", Tap(FolderRemoteStore(root), log))
+    b = Device("b", tmp_path / "b", Tap(FolderRemoteStore(root), log))
+    return root, a, b
+
+
+def _disk_view(local: LocalStore) -> dict:
+    """The base folded with every pending local action: what the device must show."""
+    return views.document(fold(local.base()[0], [a for _, a in local.local_actions()]))
+
+
+def test_commit_base_keeps_a_pending_edit_in_the_view_when_the_push_ack_is_lost(
+    tmp_path: Path,
+) -> None:
+    """Guard 1: the pulled base is written with pending local actions rebased on it."""
+    _, a, b = _devices(tmp_path)
+    shared = a.app.add_task("shared")
+    a.sync()
+    b.sync()
+    b.app.edit(shared, priority="high")
+    b.app.add_task("from b")
+    b.sync()
+    a.app.edit(shared, title="pending on a")
+    a.remote.lose_next_ack = True
+    with pytest.raises(LostAck):
+        a.engine().sync()  # pulled b's update, pushed, never heard back
+    assert a.app.local.pending_count() == 1
+
+    def shows_everything() -> None:
+        task = a.app.state.tasks[shared]
+        assert (task.title, task.priority.name) == ("pending on a", "HIGH")
+        assert "from b" in {t.title for t in a.app.state.tasks.values()}
+        assert a.document() == _disk_view(a.app.local)
+
+    a.app.reload_view()
+    shows_everything()
+    a.restart()
+    shows_everything()
+    a.sync()
+    b.sync()
+    assert a.document() == b.document()
+    assert b.app.state.tasks[shared].title == "pending on a"
+    a.close()
+    b.close()
+
+
+class _PauseBeforeCommit:
+    """A real remote that runs ``meanwhile`` once, when the round fetches its first
+    update: after its list, before its commit_base."""
+
+    def __init__(self, inner: FolderRemoteStore, meanwhile: Callable[[], None]) -> None:
+        self.inner = inner
+        self.meanwhile: Callable[[], None] | None = meanwhile
+
+    def list(self, prefix: str, start_after: str = "") -> list[RemoteEntry]:
+        return self.inner.list(prefix, start_after)
+
+    def get(self, key: str) -> bytes:
+        if key.startswith(protocol.UPDATES) and self.meanwhile is not None:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+        return self.inner.get(key)
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        return self.inner.put_if_absent(key, data)
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+
+def test_the_slower_of_two_rounds_on_one_profile_is_refused_and_a_retry_converges(
+    tmp_path: Path,
+) -> None:
+    """Guard 3 (``expected_position``): the window's round and ``desktop-app sync`` at
+    once. The slower must not commit its older base over the faster one's."""
+    root, a, b = _devices(tmp_path)
+    a.app.add_task("a0")
+    a.sync()
+    b.sync()
+    b.app.add_task("b1")
+    b.sync()
+    a.app.add_task("a1")  # pending on A: the faster round pushes it
+    cli = App(a.data_dir)  # a second connection to A's profile, as another process
+
+    def faster_round() -> None:
+        b.app.add_task("b2")  # lands after the slower round listed
+        b.sync()
+        SyncEngine(cli.local, FolderRemoteStore(root), cli.clock).sync()
+
+    slower = SyncEngine(
+        a.app.local, _PauseBeforeCommit(FolderRemoteStore(root), faster_round), a.app.clock
+    )
+    with pytest.raises(StorageError, match=r"another sync .* try again"):
+        slower.sync()
+    cli.close()
+    a.sync()  # the retry
+    b.sync()
+    everything = {"a0", "a1", "b1", "b2"}
+    assert {t.title for t in a.app.state.tasks.values()} == everything
+    assert a.document() == b.document() == _disk_view(a.app.local)
+    assert a.app.local.pending_count() == 0
+    a.restart()
+    assert {t.title for t in a.app.state.tasks.values()} == everything
+    a.close()
+    b.close()

@@ -19,6 +19,7 @@ from desktop_app.core import (
     Action,
     Arg,
     Batch,
+    History,
     Item,
     Note,
     Priority,
@@ -79,12 +80,38 @@ def parse_due(value: str | date | None) -> date | None:
         raise AppError(f"invalid date {value!r}: use YYYY-MM-DD") from None
 
 
+class _TrackedJournal:
+    """The local store as the core ``Store`` sees it, telling the App each new seq."""
+
+    def __init__(self, local: LocalStore, on_recorded: Callable[[int], None]) -> None:
+        self._local = local
+        self._on_recorded = on_recorded
+
+    def record(self, action: Action, history: History) -> None:
+        self._on_recorded(self._local.record(action, history))
+
+    def undo_top(self) -> Arg | None:
+        return self._local.undo_top()
+
+    def redo_top(self) -> Arg | None:
+        return self._local.redo_top()
+
+
 class App:
+    """The engine over one profile, which other processes (the CLI, a second window)
+    and this process's sync thread may be writing at the same time.
+
+    ``state`` is always the view checkpoint of generation ``_view_generation``
+    folded with every journaled action up to ``_mark``, in journal order: that
+    is what lets ``checkpoint`` save it under that mark without hiding anything.
+    """
+
     def __init__(
         self, data_dir: Path | str, *, wall: Callable[[], float] = time.time
     ) -> None:
         """``wall`` is this computer's clock; tests pass a skewed one."""
         self.data_dir = Path(data_dir)
+        self._behind = False
         try:
             self.local = LocalStore.in_dir(self.data_dir)
             self.clock = Clock(float(self.local.meta("clock_offset_s") or 0.0), wall=wall)
@@ -92,40 +119,115 @@ class App:
         except StorageError as exc:
             raise AppError(str(exc)) from None
         self._since_checkpoint = replayed
-        self.store = Store(state, self.local, self.local.device_id, self.clock.now_ms)
+        journal = _TrackedJournal(self.local, self._recorded)
+        self.store = Store(state, journal, self.local.device_id, self.clock.now_ms)
 
     # -- lifecycle -----------------------------------------------------------------
 
     def _load_view(self) -> tuple[State, int]:
-        """The checkpointed view plus the few local actions journaled after it."""
-        self._view_generation = self.local.view_generation()
-        self.clock.floor(int(self.local.meta("clock_floor_ms") or 0))
-        saved = self.local.load_checkpoint("view")
-        if saved is None:
-            base = self.local.load_checkpoint("base")
-            state, mark = (base[0] if base else State()), 0
-        else:
-            state, mark = saved
-        tail = [action for _, action in self.local.local_actions(after_seq=mark)]
+        """The checkpointed view plus the local actions journaled after it.
+
+        One read transaction: a sync or another process committing meanwhile
+        lands wholly before or after it, so the view, its tail, the generation
+        and the mark always belong together.
+        """
+        with self.local.read_transaction():
+            self._data_version = self.local.data_version()
+            self._view_generation = self.local.view_generation()
+            self.clock.floor(int(self.local.meta("clock_floor_ms") or 0))
+            saved = self.local.load_checkpoint("view")
+            if saved is None:
+                base = self.local.load_checkpoint("base")
+                state, mark = (base[0] if base else State()), 0
+            else:
+                state, mark = saved
+            tail = [action for _, action in self.local.local_actions(after_seq=mark)]
+            self._mark = self.local.last_seq()
+        self._behind = False
         if tail:
             self.clock.floor(max(a.at for a in tail))
         return fold(state, tail), len(tail)
 
+    def _recorded(self, seq: int) -> None:
+        """A dispatch of ours was journaled at ``seq``.
+
+        A gap before it means another connection journaled actions that our
+        state lacks; folding them in now would apply them after ours, out of
+        journal order, so the next ``_catch_up`` reloads instead.
+        """
+        if seq == self._mark + 1 and not self._behind:
+            self._mark = seq
+        else:
+            self._behind = True
+
+    def _catch_up(self) -> None:
+        """After a dispatch that found others' actions before it: reload."""
+        if self._behind:
+            self.reload_view()
+
+    def refresh_from_disk(self) -> bool:
+        """Show what other connections (another process, the sync thread) wrote.
+
+        Cheap enough to poll: one pragma when nothing changed. New local actions
+        on the same view are folded on; a rewritten view (a sync) is reloaded.
+        Returns whether the state changed. Call it on the thread that uses the App.
+        """
+        try:
+            version = self.local.data_version()
+            if version == self._data_version and not self._behind:
+                return False
+            with self.local.read_transaction():
+                self._data_version = self.local.data_version()
+                generation = self.local.view_generation()
+                last = self.local.last_seq()
+                if generation != self._view_generation or self._behind:
+                    reload = True
+                elif last == self._mark:
+                    return False
+                else:
+                    reload = False
+                    tail = self.local.local_actions(after_seq=self._mark)
+        except StorageError as exc:
+            raise AppError(str(exc)) from None
+        if reload:
+            self.reload_view()
+            return True
+        actions = [action for _, action in tail]
+        self._mark = last
+        if actions:
+            self.clock.floor(max(a.at for a in actions))
+            self._since_checkpoint += len(actions)
+            self.store.load_snapshot(fold(self.state, actions))
+        return bool(actions)
+
     def checkpoint(self) -> None:
         """Save the view so the next start replays nothing.
 
-        If a sync (another thread or process) rewrote the view since we loaded
-        it, ours is stale: adopt theirs instead of overwriting it.
+        Only a view that holds every journaled action up to its mark is saved
+        (invariant 13). If another process journaled actions since we last
+        looked, or a sync rewrote the view, ours is stale: in the same write
+        transaction, read the current view plus its tail and save that instead,
+        then adopt it.
         """
-        with self.local.transaction() as db:
-            fresh = self.local.view_generation() == self._view_generation
-            if fresh:
-                self.local.save_checkpoint("view", self.state, self.local.last_seq(), db=db)
-            self.local.set_meta("clock_floor_ms", str(self.clock.last_ms), db)
-        if fresh:
-            self._since_checkpoint = 0
-        else:
-            self.reload_view()
+        try:
+            with self.local.transaction() as db:
+                current = (
+                    not self._behind
+                    and self.local.view_generation() == self._view_generation
+                    and self.local.last_seq() == self._mark
+                )
+                if current:
+                    self.local.save_checkpoint("view", self.state, self._mark, db=db)
+                else:
+                    state, _ = self._load_view()
+                    self.local.save_checkpoint("view", state, self._mark, db=db)
+                self.local.set_meta("clock_floor_ms", str(self.clock.last_ms), db)
+        except StorageError as exc:
+            self._behind = True  # marks may have moved without the state: reload next time
+            raise AppError(str(exc)) from None
+        self._since_checkpoint = 0
+        if not current:
+            self.store.load_snapshot(state)
 
     def reload_view(self, *, only_if_changed: bool = False) -> None:
         """Adopt the view a sync round wrote, plus local edits made meanwhile.
@@ -133,9 +235,16 @@ class App:
         ``only_if_changed``: skip the reload when no sync rewrote the view since
         ours was loaded (an idle round), sparing the window a needless refresh.
         """
-        if only_if_changed and self.local.view_generation() == self._view_generation:
+        if (
+            only_if_changed
+            and not self._behind
+            and self.local.view_generation() == self._view_generation
+        ):
             return
-        state, replayed = self._load_view()
+        try:
+            state, replayed = self._load_view()
+        except StorageError as exc:
+            raise AppError(str(exc)) from None
         self._since_checkpoint = replayed
         self.store.load_snapshot(state)
 
@@ -187,6 +296,7 @@ class App:
         except StorageError as exc:
             raise AppError(str(exc)) from None
         self._count(1)
+        self._catch_up()
         return action
 
     def dispatch_steps(self, steps: Sequence[Arg], at: int | None = None) -> Action | None:
@@ -207,6 +317,7 @@ class App:
             raise AppError(str(exc)) from None
         if action:
             self._count(1)
+            self._catch_up()
         return action
 
     def redo(self) -> Action | None:
@@ -216,6 +327,7 @@ class App:
             raise AppError(str(exc)) from None
         if action:
             self._count(1)
+            self._catch_up()
         return action
 
     def _stamp(self) -> tuple[int, datetime]:

@@ -62,7 +62,9 @@ def sync_now(app: App, on_progress: Callable[[str], None] | None = None) -> Sync
     except SYNC_ERRORS as exc:
         app.reload_view(only_if_changed=True)  # a failed round may have saved its pull
         raise AppError(str(exc)) from None
-    app.reload_view()
+    finally:
+        # A round that failed after its pull was saved still rewrote the view.
+        app.reload_view(only_if_changed=True)
     return report
 
 

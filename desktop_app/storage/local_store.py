@@ -104,6 +104,29 @@ class LocalStore:
                 db.execute("ROLLBACK")
             raise StorageError(f"could not save to {self.path} ({exc})") from None
 
+    @contextmanager
+    def read_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One consistent snapshot for several reads: a commit by another connection
+        lands wholly before or wholly after it, never between two of the reads."""
+        db = self.db
+        if db.in_transaction:  # already inside a (write) transaction: that is the snapshot
+            yield db
+            return
+        try:
+            db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise StorageError(f"could not read {self.path} ({exc})") from None
+        try:
+            yield db
+        finally:
+            if db.in_transaction:
+                db.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (thread or process) commits to the file;
+        this connection's own commits leave it alone. One cheap pragma, for polling."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
     def close(self) -> None:
         with self._lock:
             for _, conn in self._connections:
@@ -148,12 +171,18 @@ class LocalStore:
 
     # -- the journal (core.Journal) -------------------------------------------------
 
-    def record(self, action: Action, history: History) -> None:
-        """Write ``action`` and its undo bookkeeping in one durable transaction."""
+    def record(self, action: Action, history: History) -> int:
+        """Write ``action`` and its undo bookkeeping in one durable transaction.
+
+        Returns the action's journal seq: a gap before it means another connection
+        journaled actions in between, which the caller's state does not hold yet.
+        """
         body = codec.encode_action(action)
         inverse = None if history.inverse is None else codec.encode(history.inverse)
         with self.transaction() as db:
-            db.execute("INSERT INTO local_actions(id, body) VALUES (?, ?)", (action.id, body))
+            seq = db.execute(
+                "INSERT INTO local_actions(id, body) VALUES (?, ?)", (action.id, body)
+            ).lastrowid
             if history.kind == "edit":
                 db.execute("DELETE FROM history WHERE stack='redo'")
                 self._push(db, "undo", inverse)
@@ -163,6 +192,8 @@ class LocalStore:
             else:
                 self._pop(db, "redo")
                 self._push(db, "undo", inverse)
+        assert seq is not None
+        return seq
 
     def undo_top(self) -> Arg | None:
         return self._top("undo")

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self._set_scope(ALL)
         self._update_counts()
         self._restore_settings()
+        self.session.watch_disk()
 
     # -- construction ------------------------------------------------------------------
 

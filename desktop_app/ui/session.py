@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.app import App, AppError
 from desktop_app.core import Action, State
@@ -21,6 +21,10 @@ from desktop_app.storage import StorageError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+# How often the window looks for writes by other processes (the CLI) and by its
+# own sync thread: well under a second, and one SQLite pragma when nothing changed.
+DISK_POLL_MS = 400
 
 
 class AppSession(QObject):
@@ -33,6 +37,11 @@ class AppSession(QObject):
         super().__init__(parent)
         self.app = app
         self._unsubscribe: Callable[[], None] | None = app.store.subscribe(self._on_store)
+        self._failing = False
+        self.disk_poll = QTimer(self)
+        self.disk_poll.setObjectName("diskPoll")
+        self.disk_poll.setInterval(DISK_POLL_MS)
+        self.disk_poll.timeout.connect(self.refresh_from_disk)
 
     @property
     def state(self) -> State:
@@ -52,8 +61,29 @@ class AppSession(QObject):
             self.error.emit(str(exc))
         return False, None
 
+    def watch_disk(self, interval_ms: int = DISK_POLL_MS) -> None:
+        """Poll for other connections' writes on the GUI thread (see ``refresh_from_disk``)."""
+        self.disk_poll.start(interval_ms)
+
+    def refresh_from_disk(self) -> bool:
+        """Show edits another process (or the sync thread) saved; the models follow
+        through ``state_changed`` like after any edit, keeping selection and typing.
+
+        A failure is reported once, not every poll, until a refresh works again.
+        """
+        try:
+            changed = self.app.refresh_from_disk()
+        except AppError as exc:
+            if not self._failing:
+                self._failing = True
+                self.error.emit(str(exc))
+            return False
+        self._failing = False
+        return changed
+
     def dispose(self) -> None:
         """Stop listening to the store (the window is going away)."""
+        self.disk_poll.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -128,7 +128,7 @@ class SyncController(QObject):
 
     @Slot(object)
     def _on_finished(self, report: SyncReport) -> None:
-        self._app.reload_view(only_if_changed=True)
+        self._reload()
         when = datetime.now().strftime("%H:%M")
         text = f"Synced at {when}: {report.pulled_actions} in, {report.pushed_actions} out"
         if report.clock_warning:
@@ -139,9 +139,18 @@ class SyncController(QObject):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
+        # The round may have failed after its pull was saved (the push found the
+        # remote gone): the view on disk moved on, so show it all the same.
+        self._reload()
         self._done()
         self.status_changed.emit(f"Sync failed: {message}")
         self.sync_failed.emit(message)
+
+    def _reload(self) -> None:
+        try:
+            self._app.reload_view(only_if_changed=True)
+        except AppError as exc:  # the database went away mid-round: say so, keep going
+            self.status_changed.emit(f"Could not reload after sync: {exc}")
 
     def _done(self) -> None:
         self._busy = False
