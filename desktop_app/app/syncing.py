@@ -60,7 +60,6 @@ def sync_now(app: App, on_progress: Callable[[str], None] | None = None) -> Sync
     try:
         report = run_round(app.local, app.clock, on_progress)
     except SYNC_ERRORS as exc:
-        app.reload_view(only_if_changed=True)  # a failed round may have saved its pull
         raise AppError(str(exc)) from None
     finally:
         # A round that failed after its pull was saved still rewrote the view.
