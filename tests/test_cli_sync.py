@@ -63,8 +63,11 @@ def test_bad_sync_input_is_one_clear_line(tmp_path: Path, args: tuple, message: 
 
 def test_sync_failure_exits_non_zero_and_keeps_local_state(tmp_path: Path) -> None:
     data = tmp_path / "p"
+    stick = tmp_path / "not-plugged-in"
+    stick.mkdir()
     _cli(data, "add-task", "kept")
-    _cli(data, "remote", "folder", str(tmp_path / "not-plugged-in"))
+    assert _cli(data, "remote", "folder", str(stick)).returncode == 0
+    stick.rmdir()  # the stick is unplugged after the remote was set
     before = _cli(data, "show", "--json").stdout
     result = _cli(data, "sync")
     assert result.returncode == 1

@@ -330,23 +330,6 @@ def test_s3_put_retry_that_hits_its_own_write_counts_as_created(s3: S3RemoteStor
     assert s3.put_if_absent("mine", b"other payload") is False
 
 
-def test_s3_conditional_conflict_counts_as_taken(s3: S3RemoteStore) -> None:
-    """Real S3 answers 409 when two conditional writes race: the caller tries the next key."""
-    from botocore.exceptions import ClientError
-
-    def conflict(**params: object) -> object:
-        raise ClientError(
-            {
-                "Error": {"Code": "ConditionalRequestConflict"},
-                "ResponseMetadata": {"HTTPStatusCode": 409},
-            },
-            "PutObject",
-        )
-
-    s3._client.put_object = conflict  # type: ignore[method-assign]
-    assert s3.put_if_absent("updates/000000000001", b"u") is False
-
-
 def test_s3_failing_clock_observer_does_not_fail_the_write(s3_bucket: RemoteConfig) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("clock bug")
