@@ -14,6 +14,7 @@ import sys
 import textwrap
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,12 +23,20 @@ import boto3
 import pytest
 
 from desktop_app.sync import folder_store, no_replace, s3_store
+from desktop_app.sync import remote as remote_module
 from desktop_app.sync.folder_store import FolderRemoteStore
 from desktop_app.sync.probe import verify_create_only
-from desktop_app.sync.remote import RemoteError, RemoteUnavailable
+from desktop_app.sync.remote import RemoteError, RemoteObjectTooLarge, RemoteUnavailable
 from desktop_app.sync.remote_config import RemoteConfig
 from desktop_app.sync.s3_store import S3RemoteStore
-from tests.s3_proxy import S3Proxy, conflict_first, running_proxy, strip_if_none_match
+from tests.s3_proxy import (
+    Canned,
+    Request,
+    S3Proxy,
+    conflict_first,
+    running_proxy,
+    strip_if_none_match,
+)
 
 KEY = "updates/000000000001"
 
@@ -134,7 +143,7 @@ def test_probe_refuses_a_server_that_ignores_if_none_match(s3_bucket: RemoteConf
 
 def test_probe_on_a_folder(tmp_path: Path) -> None:
     verify_create_only(FolderRemoteStore(tmp_path))
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_probe_on_a_missing_folder_fails_at_once(tmp_path: Path) -> None:
@@ -328,3 +337,38 @@ def test_proxy_forwards_everything_else(s3_bucket: RemoteConfig) -> None:
         assert [e.key for e in store.list("")] == [KEY]
         store.delete(KEY)
         assert store.list("") == []
+
+
+# -- huge objects are refused before they are read -----------------------------------------
+
+
+def test_s3_huge_object_is_refused_by_its_length_before_the_body(s3_bucket: RemoteConfig) -> None:
+    """A GET announcing a terabyte: refused on the header, the body is never awaited."""
+    assert s3_bucket.endpoint_url
+
+    def huge(request: Request) -> Canned | None:
+        if request.method == "GET" and request.path.split("?")[0].endswith(KEY):
+            headers = {"Content-Length": str(10**12), "Connection": "close", "ETag": '"x"'}
+            return Canned(200, b"", headers)
+        return None
+
+    with (
+        running_proxy(s3_bucket.endpoint_url, huge) as proxy,
+        pytest.raises(RemoteObjectTooLarge, match=KEY) as info,
+    ):
+        _s3(proxy.url, s3_bucket.bucket).get(KEY)
+    assert info.value.size == 10**12
+
+
+def test_folder_huge_object_is_refused_by_its_size_before_reading(tmp_path: Path) -> None:
+    (tmp_path / "updates").mkdir()
+    with open(tmp_path / KEY, "wb") as f:  # sparse: costs no disk
+        f.truncate(remote_module.MAX_OBJECT_BYTES + 1)
+    tracemalloc.start()
+    try:
+        with pytest.raises(RemoteObjectTooLarge, match="268435457 bytes"):
+            FolderRemoteStore(tmp_path).get(KEY)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024

@@ -16,7 +16,8 @@ import uuid
 
 from desktop_app.sync.remote import RemoteError, RemoteStore
 
-PROBE_PREFIX = "probes/"
+# At the top level, so a folder remote is left exactly as it was (no empty directory).
+PROBE_PREFIX = "tidemark-probe-"
 
 
 def verify_create_only(remote: RemoteStore) -> None:

@@ -39,8 +39,11 @@ class RemoteObjectTooLarge(RemoteError):
     before it is read into memory (a hostile or foreign object must not exhaust RAM)."""
 
     def __init__(self, key: str, size: int, limit: int, where: str) -> None:
+        size_text, limit_text = _mib(size), _mib(limit)
+        if size_text == limit_text:  # just over the limit: say it exactly
+            size_text, limit_text = f"{size} bytes", f"{limit} bytes"
         super().__init__(
-            f"{key} in {where} is {_mib(size)}, more than the {_mib(limit)} "
+            f"{key} in {where} is {size_text}, more than the {limit_text} "
             "an update or snapshot may take, so it was not downloaded."
         )
         self.key = key
