@@ -128,7 +128,9 @@ class FolderRemoteStore:
         try:
             with open(path, "rb") as f:
                 check_size(key, os.fstat(f.fileno()).st_size, str(self.root))
-                return f.read(remote.MAX_OBJECT_BYTES + 1)
+                data = f.read(remote.MAX_OBJECT_BYTES + 1)  # bounded: it may grow meanwhile
+            check_size(key, len(data), str(self.root))
+            return data
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             self._check_root()
             raise RemoteNotFound(f"{key} does not exist in {self.root}") from None
