@@ -35,6 +35,7 @@ from tests.s3_proxy import (
     S3Proxy,
     conflict_first,
     running_proxy,
+    s3_error,
     strip_if_none_match,
 )
 
@@ -372,3 +373,26 @@ def test_folder_huge_object_is_refused_by_its_size_before_reading(tmp_path: Path
     finally:
         tracemalloc.stop()
     assert peak < 1024 * 1024
+
+
+def test_s3_server_without_conditional_writes_is_named(s3_bucket: RemoteConfig) -> None:
+    """Some servers answer 501 NotImplemented to If-None-Match on PUT: say which feature."""
+    assert s3_bucket.endpoint_url
+
+    def not_implemented(request: Request) -> Canned | None:
+        if request.method == "PUT" and "if-none-match" in request.headers:
+            return s3_error(
+                501,
+                "NotImplemented",
+                "A header you provided implies functionality that is not implemented",
+            )
+        return None
+
+    with (
+        running_proxy(s3_bucket.endpoint_url, not_implemented) as proxy,
+        pytest.raises(RemoteError, match="If-None-Match") as info,
+    ):
+        verify_create_only(_s3(proxy.url, s3_bucket.bucket))
+    assert type(info.value) is RemoteError
+    assert "create-only" in str(info.value)
+    assert _moto_keys(s3_bucket) == []

@@ -224,6 +224,12 @@ class S3RemoteStore:
                 outcome = _create_outcome(exc)
                 if outcome == "conflict":
                     continue
+                if outcome == "unsupported":
+                    raise RemoteError(
+                        f"{self._where()} does not support create-only writes (conditional PUT "
+                        "with If-None-Match: *), which Tidemark needs so that devices never "
+                        "overwrite each other's changes; see docs/s3-compatibility.md."
+                    ) from exc
                 if outcome != "exists":
                     raise self._client_error(exc) from exc
                 if retried:
@@ -353,9 +359,12 @@ def _shared_loader() -> botocore.loaders.Loader:
 
 
 def _create_outcome(exc: bce.ClientError) -> str:
-    """How a refused create-only PUT ended: "exists" (412), "conflict" (409), or "error"."""
+    """How a refused create-only PUT ended: "exists" (412), "conflict" (409),
+    "unsupported" (501: the server does not do conditional writes), or "error"."""
     code = _code(exc)
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code == "NotImplemented" or status == 501:
+        return "unsupported"
     if code in ("ConditionalRequestConflict", "OperationAborted") or (status == 409 and not code):
         return "conflict"
     if code == "PreconditionFailed" or status == 412:
