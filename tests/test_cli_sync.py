@@ -63,8 +63,11 @@ def test_bad_sync_input_is_one_clear_line(tmp_path: Path, args: tuple, message: 
 
 def test_sync_failure_exits_non_zero_and_keeps_local_state(tmp_path: Path) -> None:
     data = tmp_path / "p"
+    stick = tmp_path / "not-plugged-in"
+    stick.mkdir()
     _cli(data, "add-task", "kept")
-    _cli(data, "remote", "folder", str(tmp_path / "not-plugged-in"))
+    assert _cli(data, "remote", "folder", str(stick)).returncode == 0
+    stick.rmdir()  # the stick is unplugged after the remote was set
     before = _cli(data, "show", "--json").stdout
     result = _cli(data, "sync")
     assert result.returncode == 1
@@ -97,3 +100,71 @@ def test_login_stores_the_secret_only_in_the_keyring(
     for path in data.iterdir():  # the database, its WAL and anything else on disk
         assert SECRET.encode() not in path.read_bytes(), path
     assert (data / DB_NAME).exists()
+
+
+# -- `remote` checks that the store refuses overwrites before saving it -----------------
+
+
+def _remote_now(data: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["--data-dir", str(data), "remote"]) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_remote_folder_that_does_not_exist_is_refused_and_not_saved(tmp_path: Path) -> None:
+    data = tmp_path / "p"
+    result = _cli(data, "remote", "folder", str(tmp_path / "does" / "not" / "exist"))
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr and str(tmp_path / "does") in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "Remote set" not in result.stdout
+    assert "no remote" in _cli(data, "remote").stdout
+    assert not (tmp_path / "does").exists()
+
+
+def test_remote_folder_leaves_no_probe_behind(tmp_path: Path, capsys) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    assert main(["--data-dir", str(tmp_path / "p"), "remote", "folder", str(share)]) == 0
+    assert "Remote set" in capsys.readouterr().out
+    assert list(share.iterdir()) == []
+
+
+def test_remote_s3_that_ignores_if_none_match_is_refused(
+    tmp_path: Path, s3_bucket, memory_keyring, capsys
+) -> None:
+    from tests.s3_proxy import running_proxy, strip_if_none_match
+
+    data = tmp_path / "p"
+    with running_proxy(s3_bucket.endpoint_url, strip_if_none_match) as proxy:
+        code = main(["--data-dir", str(data), "remote", "s3://tidemark-test/vault",
+                     "--endpoint-url", proxy.url])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "If-None-Match" in err and "create-only" in err
+    assert len(err.strip().splitlines()) == 1
+    assert _remote_now(data, capsys) == "no remote (local only)"
+
+
+def test_remote_s3_that_refuses_overwrites_is_set(
+    tmp_path: Path, s3_bucket, memory_keyring, capsys
+) -> None:
+    data = tmp_path / "p"
+    args = ["remote", "s3://tidemark-test/vault", "--endpoint-url", s3_bucket.endpoint_url]
+    assert main(["--data-dir", str(data), *args]) == 0
+    out = capsys.readouterr()
+    assert "Remote set" in out.out and out.err == ""
+    assert _remote_now(data, capsys).startswith("s3://tidemark-test/vault")
+
+
+def test_remote_s3_without_credentials_is_set_and_checked_later(
+    tmp_path: Path, s3_bucket, memory_keyring, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    data = tmp_path / "p"
+    args = ["remote", "s3://tidemark-test", "--endpoint-url", s3_bucket.endpoint_url]
+    assert main(["--data-dir", str(data), *args]) == 0
+    out = capsys.readouterr()
+    assert "Remote set" in out.out
+    assert "login" in out.err and "first sync" in out.err
+    assert _remote_now(data, capsys).startswith("s3://tidemark-test")

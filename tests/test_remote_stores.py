@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.sync import remote as remote_module
 from desktop_app.sync.folder_store import FolderRemoteStore
 from desktop_app.sync.remote import (
     ClockSkewError,
     RemoteAuthError,
     RemoteError,
     RemoteNotFound,
+    RemoteObjectTooLarge,
     RemoteStore,
     RemoteUnavailable,
 )
@@ -114,6 +116,21 @@ def test_list_across_more_than_a_thousand_keys(store: RemoteStore) -> None:
         before = store.request_count
         store.list("updates/")
         assert store.request_count - before == 2  # 1000 + 100: one continuation token
+
+
+def test_get_refuses_an_object_over_the_size_limit(
+    store: RemoteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote_module, "MAX_OBJECT_BYTES", 1000)
+    assert store.put_if_absent("updates/000000000001", b"u" * 1000)
+    assert store.put_if_absent("updates/000000000002", b"u" * 1001)
+    assert store.get("updates/000000000001") == b"u" * 1000
+    with pytest.raises(RemoteObjectTooLarge) as info:
+        store.get("updates/000000000002")
+    assert isinstance(info.value, RemoteError)
+    too_large = info.value
+    assert (too_large.key, too_large.size, too_large.limit) == ("updates/000000000002", 1001, 1000)
+    assert "updates/000000000002" in str(info.value) and "1001 bytes" in str(info.value)
 
 
 def test_get_missing_raises_not_found(store: RemoteStore) -> None:
@@ -330,23 +347,6 @@ def test_s3_put_retry_that_hits_its_own_write_counts_as_created(s3: S3RemoteStor
     assert s3.put_if_absent("mine", b"other payload") is False
 
 
-def test_s3_conditional_conflict_counts_as_taken(s3: S3RemoteStore) -> None:
-    """Real S3 answers 409 when two conditional writes race: the caller tries the next key."""
-    from botocore.exceptions import ClientError
-
-    def conflict(**params: object) -> object:
-        raise ClientError(
-            {
-                "Error": {"Code": "ConditionalRequestConflict"},
-                "ResponseMetadata": {"HTTPStatusCode": 409},
-            },
-            "PutObject",
-        )
-
-    s3._client.put_object = conflict  # type: ignore[method-assign]
-    assert s3.put_if_absent("updates/000000000001", b"u") is False
-
-
 def test_s3_failing_clock_observer_does_not_fail_the_write(s3_bucket: RemoteConfig) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("clock bug")
@@ -428,7 +428,7 @@ def test_folder_leaves_no_temporary_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "updates").iterdir()) == ["1"]
 
 
-def test_folder_without_hard_links_falls_back_to_exclusive_create(
+def test_folder_without_hard_links_creates_by_no_replace_rename(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_links(src: object, dst: object) -> None:

@@ -17,7 +17,7 @@ from desktop_app.sync.clock import Clock
 from desktop_app.sync.credentials import CredentialsError, load_credentials
 from desktop_app.sync.engine import SyncEngine, SyncReport
 from desktop_app.sync.protocol import ProtocolError
-from desktop_app.sync.remote import RemoteError
+from desktop_app.sync.remote import ClockSkewError, RemoteAuthError, RemoteError
 from desktop_app.sync.remote_config import RemoteConfig, RemoteConfigError, open_remote
 
 REMOTE_KEY = "remote"
@@ -36,6 +36,29 @@ def set_remote(app: App, config: RemoteConfig | None) -> None:
     with app.local.transaction() as db:
         app.local.set_meta(REMOTE_KEY, config.to_json() if config else None, db)
         app.local.set_meta("vault_remote", None, db)
+
+
+def check_remote(config: RemoteConfig) -> str | None:
+    """Probe a remote before it is saved: ``RemoteError`` and friends if it cannot work.
+
+    Returns None when the check passed, or a note when it cannot run yet for a
+    reason that lies with this computer, not the remote: S3 credentials not saved
+    yet (``login`` comes after ``remote``) or a clock S3 refuses. Such a remote is
+    saved and checked at its first sync instead.
+    """
+    from desktop_app.sync.probe import verify_create_only
+
+    later = "the check that it refuses overwrites will run at the first sync"
+    try:
+        credentials = load_credentials(config) if config.kind == "s3" else None
+        verify_create_only(open_remote(config, credentials=credentials))
+    except (RemoteAuthError, CredentialsError):
+        if config.kind != "s3":
+            raise
+        return f"no usable S3 credentials yet (run `desktop-app login`), so {later}"
+    except ClockSkewError as exc:
+        return f"{str(exc).rstrip('.')}; {later}"
+    return None
 
 
 def run_round(

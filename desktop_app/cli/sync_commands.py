@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _remote(args: argparse.Namespace, app: App | None) -> int:
-    from desktop_app.app.syncing import get_remote, set_remote
+    from desktop_app.app.syncing import SYNC_ERRORS, check_remote, get_remote, set_remote
     from desktop_app.sync.remote_config import RemoteConfigError, parse_remote
 
     assert app is not None
@@ -82,8 +82,14 @@ def _remote(args: argparse.Namespace, app: App | None) -> int:
         )
     except RemoteConfigError as exc:
         raise AppError(str(exc)) from None
+    try:
+        note = check_remote(config)  # before saving: a remote that cannot work is not set
+    except SYNC_ERRORS as exc:
+        raise AppError(str(exc)) from None
     set_remote(app, config)
     print(f"Remote set to {config.describe()}; run `desktop-app sync` to sync now.")
+    if note:
+        print(f"note: {note}.", file=sys.stderr)
     return 0
 
 

@@ -32,6 +32,7 @@ from desktop_app.storage import LocalStore
 from desktop_app.sync import protocol
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.log import Walk, contiguous, fold_new, merged_ids, walk
+from desktop_app.sync.probe import verify_create_only
 from desktop_app.sync.protocol import (
     Genesis,
     NewerFormat,
@@ -125,6 +126,7 @@ class SyncEngine:
         """First round with this remote: find (or found) its log and bind to it."""
         if self.local.meta("vault_remote") == self.remote_name:
             return
+        verify_create_only(self.remote)  # 3 requests, once: never trust overwrites
         meta = self._read_meta()
         if meta is None:
             meta = self._found_log(report)

@@ -5,8 +5,10 @@ Create-only writes go through a temporary file that is fully written and
 fsynced first, then hard-linked to the final name: ``link`` fails if the name
 exists, so two writers can never both win, and a reader never sees a half
 written object. Where hard links are unsupported (FAT/exFAT sticks, some SMB
-shares) Windows' ``rename`` is create-only too; elsewhere we fall back to an
-``O_EXCL`` create, which is still create-only but briefly shows a partial file.
+shares) a no-replace rename does the same (``no_replace``: renameat2, renamex_np,
+MoveFileEx). Where neither exists the folder is refused, plainly: publishing a
+file and then writing into it could leave a torn update for good after a crash.
+Temporary files a crashed writer left behind are removed after an hour.
 
 The folder's own files are ignored by ``list``: anything whose name starts with
 a dot (our ``.tmp-`` files, ``.stfolder``, ``.DS_Store``), Syncthing's
@@ -25,15 +27,19 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from desktop_app.sync import no_replace, remote
 from desktop_app.sync.remote import (
     RemoteEntry,
     RemoteError,
     RemoteNotFound,
     RemoteUnavailable,
     ServerTimeObserver,
+    check_size,
 )
 
 TMP_PREFIX = ".tmp-"
+# A temporary file this old was left by a writer that crashed: no write takes an hour.
+STALE_TMP_S = 3600
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +100,7 @@ class FolderRemoteStore:
     ):
         self.root = Path(root)
         self.on_server_time = on_server_time
+        self._swept: set[Path] = set()  # directories already cleared of stale temporaries
 
     def describe(self) -> str:
         return str(self.root)
@@ -120,7 +127,10 @@ class FolderRemoteStore:
         path = self.root / check_key(key)
         try:
             with open(path, "rb") as f:
-                return f.read()
+                check_size(key, os.fstat(f.fileno()).st_size, str(self.root))
+                data = f.read(remote.MAX_OBJECT_BYTES + 1)  # bounded: it may grow meanwhile
+            check_size(key, len(data), str(self.root))
+            return data
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             self._check_root()
             raise RemoteNotFound(f"{key} does not exist in {self.root}") from None
@@ -185,11 +195,12 @@ class FolderRemoteStore:
 
     def _create(self, path: Path, data: bytes) -> bool:
         """Publish ``data`` at ``path`` only if nothing is there; never half-visible."""
-        if path.exists():  # cheap early answer; the link below is what decides
+        if path.exists():  # cheap early answer; the link or rename below is what decides
             return False
         tmp = path.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}")
         self._write_new(tmp, data)
         try:
+            self._sweep_stale_tmp(tmp)
             try:
                 os.link(tmp, path)
                 return True
@@ -198,21 +209,49 @@ class FolderRemoteStore:
             except OSError as exc:
                 if exc.errno not in _NO_LINK_ERRNOS:
                     raise
-            if sys.platform == "win32":
-                try:
-                    os.rename(tmp, path)  # refuses to replace an existing file on Windows
-                    return True
-                except FileExistsError:
-                    return False
-            log.debug("hard links unsupported in %s; using O_EXCL create", path.parent)
             try:
-                self._write_new(path, data)
+                no_replace.rename_no_replace(tmp, path)
                 return True
             except FileExistsError:
                 return False
+            except OSError as exc:
+                if exc.errno not in no_replace.UNSUPPORTED_ERRNOS:
+                    raise
+            raise RemoteError(
+                f"the sync folder {self.root} cannot create files atomically (no hard links "
+                "or no-replace rename); use another drive or an S3-compatible server"
+            )
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+
+    def _sweep_stale_tmp(self, fresh: Path) -> None:
+        """Remove ``.tmp-`` files a crashed writer left in ``fresh``'s directory.
+
+        Once per directory per store (a store lives one sync round). "Old" is
+        measured against ``fresh``, the temporary file we just wrote, so on a
+        network share both times come from the file server's clock.
+        """
+        directory = fresh.parent
+        if directory in self._swept:
+            return
+        self._swept.add(directory)
+        try:
+            now = fresh.stat().st_mtime
+            with os.scandir(directory) as scan:
+                stale = [
+                    Path(entry.path)
+                    for entry in scan
+                    if entry.name.startswith(TMP_PREFIX)
+                    and entry.path != str(fresh)
+                    and entry.stat(follow_symlinks=False).st_mtime < now - STALE_TMP_S
+                ]
+        except OSError:
+            return
+        for path in stale:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                log.info("removed %s, left by a writer that did not finish", path)
 
     @staticmethod
     def _write_new(path: Path, data: bytes) -> None:

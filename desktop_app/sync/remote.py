@@ -35,7 +35,36 @@ class RemoteNotFound(RemoteError):
 
 
 class RemoteObjectTooLarge(RemoteError):
-    """The object is larger than any Tidemark object could be; refused unread."""
+    """An object is bigger than any update or snapshot we would write: it is refused
+    before it is read into memory (a hostile or foreign object must not exhaust RAM)."""
+
+    def __init__(self, key: str, size: int, limit: int, where: str) -> None:
+        size_text, limit_text = _mib(size), _mib(limit)
+        if size_text == limit_text:  # just over the limit: say it exactly
+            size_text, limit_text = f"{size} bytes", f"{limit} bytes"
+        super().__init__(
+            f"{key} in {where} is {size_text}, more than the {limit_text} "
+            "an update or snapshot may take, so it was not downloaded."
+        )
+        self.key = key
+        self.size = size
+        self.limit = limit
+
+
+# The largest object ``get`` reads. A vault of 100k tasks snapshots to a few tens
+# of MiB; anything far larger is not ours. Stores read it at call time, so tests
+# can lower it.
+MAX_OBJECT_BYTES = 256 * 1024 * 1024
+
+
+def check_size(key: str, size: int, where: str) -> None:
+    """Raise ``RemoteObjectTooLarge`` if an object of ``size`` bytes exceeds the limit."""
+    if size > MAX_OBJECT_BYTES:
+        raise RemoteObjectTooLarge(key, size, MAX_OBJECT_BYTES, where)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
 class RemoteEntry(msgspec.Struct, frozen=True):
@@ -57,7 +86,8 @@ class RemoteStore(Protocol):
         ...
 
     def get(self, key: str) -> bytes:
-        """The object's bytes; ``RemoteNotFound`` if it is absent."""
+        """The object's bytes; ``RemoteNotFound`` if it is absent, ``RemoteObjectTooLarge``
+        (nothing read) if it exceeds ``MAX_OBJECT_BYTES``."""
         ...
 
     def put_if_absent(self, key: str, data: bytes) -> bool:

@@ -27,6 +27,7 @@ import botocore.loaders
 import botocore.session
 from botocore.config import Config
 
+from desktop_app.sync import remote
 from desktop_app.sync.credentials import Credentials
 from desktop_app.sync.folder_store import check_key, valid_key
 from desktop_app.sync.remote import (
@@ -37,12 +38,20 @@ from desktop_app.sync.remote import (
     RemoteNotFound,
     RemoteUnavailable,
     ServerTimeObserver,
+    check_size,
 )
 from desktop_app.sync.remote_config import RemoteConfigError, bucket_problem, clean_prefix
 
 CONNECT_TIMEOUT_S = 4
 READ_TIMEOUT_S = 20
 MAX_ATTEMPTS = 3  # first try + 2 retries; standard mode backs off 50 ms, 100 ms
+# A 409 ConditionalRequestConflict on a create means another write to the key is in
+# flight and may never complete: we ask the same key again until S3 settles it
+# (200 or 412). Backoff doubles from CONFLICT_BACKOFF_S up to CONFLICT_BACKOFF_MAX_S,
+# about 5 s in all before the store is declared unavailable for now.
+CONFLICT_ATTEMPTS = 10
+CONFLICT_BACKOFF_S = 0.05
+CONFLICT_BACKOFF_MAX_S = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +72,6 @@ _REGION_CODES = {
     "IllegalLocationConstraintException",
 }
 _BUSY_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling"}
-_CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
 _NO_CREDENTIALS = (
     bce.NoCredentialsError,
     bce.PartialCredentialsError,
@@ -184,7 +192,11 @@ class S3RemoteStore:
             raise self._client_error(exc) from exc
         body = response["Body"]
         try:
-            return body.read()
+            check_size(key, int(response.get("ContentLength") or 0), self.describe())
+            # Bounded even if the server lied about the length or streamed it chunked.
+            data = body.read(remote.MAX_OBJECT_BYTES + 1)
+            check_size(key, len(data), self.describe())
+            return data
         except (bce.BotoCoreError, OSError) as exc:
             raise RemoteUnavailable(
                 f"cannot reach {self._where()}: the download of {key} was cut off"
@@ -194,23 +206,45 @@ class S3RemoteStore:
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
         full = self._root + check_key(key)
-        try:
-            self._call(
-                self._client.put_object, Bucket=self.bucket, Key=full, Body=data, IfNoneMatch="*"
-            )
-        except bce.ClientError as exc:
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if _code(exc) not in _CONFLICT_CODES and status != 412:
-                raise self._client_error(exc) from exc
-            if exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0):
-                # A retry may have collided with our own first attempt, which the
-                # server did store before its answer was lost: then the key is ours.
-                try:
-                    return self.get(key) == data
-                except RemoteNotFound:
-                    return False
-            return False
-        return True
+        retried = False  # any attempt after the first may collide with our own earlier one
+        for attempt in range(CONFLICT_ATTEMPTS):
+            if attempt:
+                time.sleep(_conflict_delay(attempt))
+            try:
+                self._call(
+                    self._client.put_object,
+                    Bucket=self.bucket,
+                    Key=full,
+                    Body=data,
+                    IfNoneMatch="*",
+                )
+            except bce.ClientError as exc:
+                metadata = exc.response.get("ResponseMetadata", {})
+                retried = retried or attempt > 0 or bool(metadata.get("RetryAttempts", 0))
+                outcome = _create_outcome(exc)
+                if outcome == "conflict":
+                    continue
+                if outcome == "unsupported":
+                    raise RemoteError(
+                        f"{self._where()} does not support create-only writes (conditional PUT "
+                        "with If-None-Match: *), which Tidemark needs so that devices never "
+                        "overwrite each other's changes; see docs/s3-compatibility.md."
+                    ) from exc
+                if outcome != "exists":
+                    raise self._client_error(exc) from exc
+                if retried:
+                    # A retry may have collided with our own earlier attempt, which the
+                    # server did store before its answer was lost: then the key is ours.
+                    try:
+                        return self.get(key) == data
+                    except RemoteNotFound:
+                        return False
+                return False
+            return True
+        raise RemoteUnavailable(
+            f"{self._where()} kept answering that another write to {key} is in progress "
+            "(409 ConditionalRequestConflict): it will be retried later."
+        )
 
     def delete(self, key: str) -> None:
         try:
@@ -322,6 +356,25 @@ def _shared_loader() -> botocore.loaders.Loader:
     ~0.1 s, and the app opens a store per sync round. (boto3's Session would append
     to a shared loader's search path each time, so we use botocore's directly.)"""
     return botocore.loaders.create_loader()
+
+
+def _create_outcome(exc: bce.ClientError) -> str:
+    """How a refused create-only PUT ended: "exists" (412), "conflict" (409),
+    "unsupported" (501: the server does not do conditional writes), or "error"."""
+    code = _code(exc)
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code == "NotImplemented" or status == 501:
+        return "unsupported"
+    if code in ("ConditionalRequestConflict", "OperationAborted") or (status == 409 and not code):
+        return "conflict"
+    if code == "PreconditionFailed" or status == 412:
+        return "exists"
+    return "error"
+
+
+def _conflict_delay(attempt: int) -> float:
+    """Seconds to wait before conflict retry ``attempt`` (1, 2, ...): doubling, capped."""
+    return min(CONFLICT_BACKOFF_MAX_S, CONFLICT_BACKOFF_S * 2 ** (attempt - 1))
 
 
 def _code(exc: bce.ClientError) -> str:
