@@ -299,6 +299,29 @@ def test_an_unusable_object_is_quarantined_the_same_way_everywhere(
     assert codec.encode_state(c.app.state) == codec.encode_state(a.app.state)
 
 
+def test_an_oversized_object_is_quarantined_unread(tmp_path: Path, monkeypatch) -> None:
+    from desktop_app.sync import remote
+
+    root = tmp_path / "remote"
+    root.mkdir()
+    a = Device("a", tmp_path / "a", FolderRemoteStore(root))
+    a.app.add_task("before")
+    a.sync()
+    monkeypatch.setattr(remote, "MAX_OBJECT_BYTES", 64 * 1024)
+    huge = _next_key(root)
+    huge.write_bytes(b"{" + b" " * (1024 * 1024) + b"}")
+    snapshot = root / "snapshots" / huge.name
+    snapshot.parent.mkdir()
+    snapshot.write_bytes(b"x" * (1024 * 1024))  # a huge "snapshot" too
+    fresh = Device("fresh", tmp_path / "fresh", FolderRemoteStore(root))
+    report = fresh.sync()
+    assert f"updates/{huge.name}" in report.quarantined
+    assert f"snapshots/{huge.name}" in report.quarantined
+    a.app.add_task("after")
+    converged(a, fresh)
+    assert titles(fresh) == {"before", "after"}
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -35,14 +35,19 @@ from desktop_app.sync.log import Walk, contiguous, fold_new, merged_ids, walk
 from desktop_app.sync.probe import verify_create_only
 from desktop_app.sync.protocol import (
     Genesis,
-    NewerFormat,
     ProtocolError,
     Snapshot,
     Unreadable,
     Update,
     VaultMeta,
 )
-from desktop_app.sync.remote import RemoteEntry, RemoteError, RemoteNotFound, RemoteStore
+from desktop_app.sync.remote import (
+    RemoteEntry,
+    RemoteError,
+    RemoteNotFound,
+    RemoteObjectTooLarge,
+    RemoteStore,
+)
 
 __all__ = ["FETCH_WORKERS", "SyncEngine", "SyncReport", "contiguous", "fold_new"]
 
@@ -445,9 +450,7 @@ class SyncEngine:
                 snapshot = protocol.decode_snapshot(self.remote.get(key))
             except RemoteNotFound:
                 continue  # pruned while we listed
-            except (Unreadable, NewerFormat) as exc:
-                if isinstance(exc, NewerFormat):
-                    raise
+            except (Unreadable, RemoteObjectTooLarge) as exc:
                 log.warning("quarantined %s: %s", key, exc)
                 report.quarantined.append(key)
                 continue

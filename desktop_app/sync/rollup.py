@@ -19,8 +19,8 @@ from desktop_app.core import State
 from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS
 from desktop_app.sync.log import contiguous, walk
-from desktop_app.sync.protocol import NewerFormat, ProtocolError, Snapshot, Unreadable
-from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteStore
+from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
+from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectTooLarge, RemoteStore
 
 DEFAULT_RETENTION = timedelta(days=90)
 
@@ -134,9 +134,7 @@ def _newest_snapshot(remote: RemoteStore, log_id: str, report: RollupReport) -> 
             snapshot = protocol.decode_snapshot(remote.get(key))
         except RemoteNotFound:
             continue
-        except NewerFormat:
-            raise
-        except Unreadable:
+        except (Unreadable, RemoteObjectTooLarge):
             report.quarantined.append(key)
             continue
         if snapshot.position == position and (not snapshot.log or snapshot.log == log_id):
