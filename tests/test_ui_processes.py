@@ -102,7 +102,8 @@ def test_what_the_window_saves_is_what_the_cli_shows(
 
 
 class PushFails:
-    """A real remote that lets this device pull but loses the connection on every write."""
+    """A real remote that lets this device pull (and pass the create-only probe) but
+    loses the connection on every update it writes."""
 
     def __init__(self, inner: RemoteStore) -> None:
         self.inner = inner
@@ -120,6 +121,8 @@ class PushFails:
         return self.inner.describe()
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
+        if not key.startswith("updates/"):
+            return self.inner.put_if_absent(key, data)
         raise RemoteUnavailable(f"{self.inner.describe()} went away (test)")
 
 
