@@ -166,7 +166,10 @@ def _rollup(args: argparse.Namespace, app: App | None) -> int:
     try:
         remote = open_remote(config, credentials=load_credentials(config))
         report = rollup(
-            remote, retention=timedelta(days=args.retention_days), now_ms=app.clock.now_ms
+            remote,
+            retention=timedelta(days=args.retention_days),
+            now_ms=app.clock.now_ms,
+            vault_id=app.local.meta("vault_id"),
         )
     except SYNC_ERRORS as exc:
         raise AppError(str(exc)) from None

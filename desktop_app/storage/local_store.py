@@ -495,10 +495,10 @@ class LocalStore:
     def _settle(self, db: sqlite3.Connection, state: State, position: int) -> tuple[State, int]:
         """Drop journaled actions the base now holds (keeping the clock floor past
         them), send again updates the log lost, and write the view."""
+        # The view written below covers every journaled action, so a restart replays
+        # none of them: the floor must pass all of them, not only those dropped here.
         floor = int(self.meta("clock_floor_ms") or 0)
-        for (body,) in db.execute(
-            "SELECT body FROM local_actions WHERE id IN (SELECT action_id FROM applied)"
-        ):
+        for (body,) in db.execute("SELECT body FROM local_actions"):
             floor = max(floor, _at_of(body))
         self.set_meta("clock_floor_ms", str(floor), db)
         db.execute("DELETE FROM local_actions WHERE id IN (SELECT action_id FROM applied)")

@@ -31,7 +31,16 @@ from desktop_app.core.actions import MergeState
 from desktop_app.storage import LocalStore
 from desktop_app.sync import protocol
 from desktop_app.sync.clock import Clock
-from desktop_app.sync.log import Walk, contiguous, fold_new, merged_ids, walk
+from desktop_app.sync.log import (
+    BreakDecision,
+    OnBreak,
+    Walk,
+    contiguous,
+    fold_new,
+    link_still_broken,
+    merged_ids,
+    walk,
+)
 from desktop_app.sync.probe import verify_create_only
 from desktop_app.sync.protocol import (
     Genesis,
@@ -178,23 +187,39 @@ class SyncEngine:
         if applied or base.tasks or base.notes or base.lists:
             merge = MergeState(state=StateDoc.of(base), applied=tuple(sorted(applied)))
             actions = (Action(id=new_id(), device=self.local.device_id, at=at, arg=merge),)
-        genesis = Update(
-            id=new_id(),
-            device=self.local.device_id,
-            at=at,
-            position=1,
-            genesis=Genesis(vault_id=vault_id, log_id=new_id()),
-            actions=actions,
-        )
-        if self.remote.put_if_absent(protocol.update_key(1), protocol.encode(genesis)):
-            report.seeded = bool(actions)
-        else:
-            genesis = self._decode_update_at(1)
+        ids = Genesis(vault_id=vault_id, log_id=new_id())
+        position, prev = 1, ""
+        while True:
+            genesis = Update(
+                id=new_id(),
+                device=self.local.device_id,
+                at=at,
+                position=position,
+                prev=prev,
+                genesis=ids,
+                actions=actions,
+            )
+            key = protocol.update_key(position)
+            if self.remote.put_if_absent(key, protocol.encode(genesis)):
+                report.seeded = bool(actions)
+                break
+            try:
+                genesis = protocol.decode_update(self.remote.get(key))
+            except Unreadable:
+                # Garbage where the log starts: quarantined, like anywhere else.
+                if position >= MAX_PUSH_TRIES:
+                    raise ProtocolError(
+                        f"{self.remote_name} holds no vault but {position} unreadable "
+                        "updates: it is not a location Tidemark can use"
+                    ) from None
+                position, prev = position + 1, protocol.quarantined_id(position)
+                continue
             if genesis.genesis is None:
                 raise ProtocolError(
                     f"{self.remote_name} holds updates but no {protocol.META_KEY}: it is "
                     "not a Tidemark vault this version can join"
                 )
+            break
         assert genesis.genesis is not None
         meta = VaultMeta(
             format=protocol.FORMAT_VERSION,
@@ -302,15 +327,21 @@ class SyncEngine:
             own_ids=own,
             fetch_workers=self.fetch_workers,
             on_break=self._break_decision(report),
+            log_id=self._log_id,
         )
+        self._refuse_foreign(result)
         if result.stop == "break":
             snapshot = self._newest_snapshot(after=result.stop_position - 2, report=report)
             if snapshot is not None and snapshot.position > position:
                 self._start_over(snapshot, entries, report, expected_position=position)
                 return
         self._commit_walk(result, report, expected_position=position)
-        if result.stop == "break":
-            self._relog(report, position_gone=False)  # the log was replaced under us
+        if result.stop == "break" and not self._relog(report, position_gone=False):
+            raise ProtocolError(
+                f"update {result.stop_position} on {self.remote_name} does not follow the "
+                "update before it (the store is changing or damaged); nothing after it was "
+                "read; sync again later"
+            )
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
 
@@ -332,21 +363,23 @@ class SyncEngine:
             etag=result.etag,
         )
 
-    def _break_decision(self, report: SyncReport) -> Callable[[int], str]:
-        """A link broke at position p: a snapshot covering p - 1 explains it (a
-        commit into a retired position); a replaced log explains it; otherwise the
-        object is quarantined like any unusable one."""
+    def _break_decision(self, report: SyncReport) -> OnBreak:
+        """A link broke at position p. A snapshot covering p - 1 explains it (a
+        commit into a retired position: start over from it); so does a replaced log
+        (rebind). A link that stays broken when read again is a stray from a writer
+        of an older log: quarantined, like any unusable object. Anything else is the
+        store changing under us: stop, and read it whole next round."""
 
-        def decide(p: int) -> str:
+        def decide(p: int, last: str) -> BreakDecision:
             snapshots = self._snapshot_positions()
             if snapshots and max(snapshots) >= p - 1:
                 return "stop"
             meta = self._read_meta()
-            if meta is not None and meta.log_id != self._log_id:
+            if meta is None or meta.log_id != self._log_id:
                 return "stop"
-            return "quarantine"
+            return "quarantine" if link_still_broken(self.remote, p, last) else "stop"
 
-        return decide  # type: ignore[return-value]
+        return decide
 
     def _same_update_at(self, position: int, last: str) -> bool:
         try:
@@ -394,8 +427,10 @@ class SyncEngine:
             etags={p: e.etag for p, e in listed.items()},
             local_copies={} if forget_positions else self.local.sent_bodies(),
             fetch_workers=self.fetch_workers,
-            on_break=lambda p: "quarantine",
+            on_break=self._break_decision(report),
+            log_id=(meta or {}).get("log_id") or self._log_id,
         )
+        self._refuse_foreign(result)
         if result.updates == 0 and snapshot is not None:
             result.etag = listed[position].etag if position in listed else ""
         log_applied = applied | result.seen
@@ -429,6 +464,13 @@ class SyncEngine:
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
 
+    def _refuse_foreign(self, result: Walk) -> None:
+        if result.stop == "foreign":
+            raise ProtocolError(
+                f"{self.remote_name} changed while this round read it (it now holds another "
+                "log); nothing was saved; sync again"
+            )
+
     def _snapshot_positions(self) -> list[int]:
         return sorted(
             p
@@ -454,7 +496,7 @@ class SyncEngine:
                 log.warning("quarantined %s: %s", key, exc)
                 report.quarantined.append(key)
                 continue
-            if snapshot.position != position or (snapshot.log and snapshot.log != log_id):
+            if snapshot.position != position or snapshot.log != log_id:
                 report.quarantined.append(key)
                 continue
             return snapshot

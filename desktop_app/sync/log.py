@@ -11,6 +11,7 @@ replaced, or it is quarantined).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,8 @@ from desktop_app.sync.remote import RemoteNotFound, RemoteObjectTooLarge, Remote
 log = logging.getLogger(__name__)
 
 BreakDecision = Literal["quarantine", "stop"]
+# Called with the position whose link broke and the effective id folded before it.
+OnBreak = Callable[[int, str], BreakDecision]
 
 
 def fold_new(
@@ -83,7 +86,7 @@ class Walk:
     own: list[str] = field(default_factory=list)
     # Why it stopped before the end of the run: a broken link, an update retired
     # under it while it read, or one written by a newer Tidemark.
-    stop: Literal["", "break", "gone", "newer"] = ""
+    stop: Literal["", "break", "gone", "newer", "foreign"] = ""
     stop_position: int = 0
     newer: NewerFormat | None = None
 
@@ -104,9 +107,13 @@ def walk(
     local_copies: dict[int, bytes] | None = None,
     own_ids: set[str] | None = None,
     fetch_workers: int = 16,
-    on_break: Callable[[int], BreakDecision] = lambda p: "stop",
+    on_break: OnBreak = lambda p, last: "stop",
+    log_id: str = "",
 ) -> Walk:
     """Fold the updates at ``run`` (gapless, starting at ``position + 1``).
+
+    ``log_id``: the log being read; a genesis of another log (the store was
+    swapped under a running round) stops the walk as ``foreign``.
 
     ``applied_among(ids)`` says which of the run's action ids the state already
     holds (asked once, for the whole run).
@@ -156,9 +163,23 @@ def walk(
     known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
     is_applied = known.__contains__
 
+    # Format-2 logs (a log id) link every update, genesis included; format-1 ones
+    # carry no links, so only updates that name a link are checked there.
+    strict = bool(log_id)
+    from_start = position == 0
     for p, update, data, problem in readable:
-        if update is not None and update.prev and update.prev != result.last:
-            if on_break(p) == "stop":
+        if update is not None and strict:
+            genesis = update.genesis
+            if (genesis is not None and genesis.log_id != log_id) or (
+                genesis is None and from_start
+            ):
+                # Another log's genesis, or a log read from its start that does not
+                # begin with ours: the store was swapped under this walk.
+                result.stop, result.stop_position = "foreign", p
+                return result
+            from_start = False
+        if update is not None and (strict or update.prev) and update.prev != result.last:
+            if on_break(p, result.last) == "stop":
                 result.stop, result.stop_position, result.newer = "break", p, None
                 return result
             update, problem = None, "it does not follow the update before it"
@@ -178,6 +199,25 @@ def walk(
         result.etag = etags.get(p, "")
         result.updates += 1
     return result
+
+
+def link_still_broken(remote: RemoteStore, p: int, last: str) -> bool:
+    """Read positions p - 1 and p again: is the update at p persistently not built
+    on the one before it (a stray from a writer of an older log: quarantine it), or
+    did the store change while we read (refuse; the next round reads it whole)?"""
+    try:
+        before = protocol.quarantined_id(p - 1) if p > 1 else ""
+        if p > 1:
+            with contextlib.suppress(Unreadable):
+                previous = protocol.decode_update(remote.get(protocol.update_key(p - 1)))
+                if previous.position == p - 1:
+                    before = previous.id
+        if before != last:
+            return False
+        update = protocol.decode_update(remote.get(protocol.update_key(p)))
+    except (RemoteNotFound, RemoteObjectTooLarge, NewerFormat, Unreadable):
+        return False
+    return update.prev != last
 
 
 def merged_ids(actions: Iterable[Action]) -> set[str]:

@@ -12,8 +12,8 @@ remote is set and again on the first sync round with it.
 from __future__ import annotations
 
 import contextlib
-import uuid
 
+from desktop_app.core import new_id
 from desktop_app.sync.remote import RemoteError, RemoteStore
 
 # At the top level, so a folder remote is left exactly as it was (no empty directory).
@@ -26,7 +26,7 @@ def verify_create_only(remote: RemoteStore) -> None:
     A folder that is missing or not writable fails here at once with the
     store's own plain message; so do unreachable servers and refused credentials.
     """
-    key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+    key = f"{PROBE_PREFIX}{new_id().replace('-', '')}"
     if not remote.put_if_absent(key, b"first"):
         raise RemoteError(
             f"{remote.describe()} refused to create a new object ({key}), so nothing "

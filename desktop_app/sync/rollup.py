@@ -18,7 +18,7 @@ import msgspec
 from desktop_app.core import State
 from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS
-from desktop_app.sync.log import contiguous, walk
+from desktop_app.sync.log import BreakDecision, contiguous, link_still_broken, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
 from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectTooLarge, RemoteStore
 
@@ -57,8 +57,12 @@ def rollup(
     retention: timedelta = DEFAULT_RETENTION,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     now_ms: Callable[[], int] | None = None,
+    vault_id: str | None = None,
 ) -> RollupReport:
-    """Fold every update committed before this call into a snapshot, then prune."""
+    """Fold every update committed before this call into a snapshot, then prune.
+
+    ``vault_id``: the vault a device expects there (its own); another is refused.
+    """
     try:
         meta = protocol.decode_meta(remote.get(protocol.META_KEY))
     except RemoteNotFound:
@@ -67,6 +71,11 @@ def rollup(
         raise ProtocolError(
             f"{protocol.META_KEY} on {remote.describe()} is unreadable ({exc})"
         ) from None
+    if vault_id is not None and meta.vault_id != vault_id:
+        raise RemoteError(
+            f"{remote.describe()} holds a different vault ({meta.vault_id[:8]}…) than this "
+            f"device's ({vault_id[:8]}…); not rolling it up"
+        )
     started = now()
     report = RollupReport()
     updates = _positions(remote, protocol.UPDATES)
@@ -79,11 +88,11 @@ def rollup(
     run = contiguous([p for p in updates if p > position], position)
     if run:
 
-        def decide(p: int) -> str:
-            # A broken link right after a position a newer snapshot covers: another
-            # roll-up retired it while we read. Stop; it has done this work.
+        def decide(p: int, last_id: str) -> BreakDecision:
             newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
-            return "stop" if newest >= p - 1 else "quarantine"
+            if newest < p - 1 and link_still_broken(remote, p, last_id):
+                return "quarantine"  # a stray from a writer of an older log
+            return "stop"
 
         result = walk(
             remote,
@@ -93,12 +102,31 @@ def rollup(
             last=last,
             applied_among=applied.intersection,
             fetch_workers=FETCH_WORKERS,
-            on_break=decide,  # type: ignore[arg-type]
+            log_id=meta.log_id,
+            on_break=decide,
         )
+        if result.stop == "foreign":
+            raise ProtocolError(
+                f"{remote.describe()} changed while the roll-up read it; nothing was written"
+            )
         report.quarantined = result.quarantined
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
+        if result.stop == "break":
+            # Right after a position a newer snapshot covers: another roll-up retired
+            # it while we read, and has done this work. Otherwise the log is changing
+            # or damaged: write nothing.
+            if max(_positions(remote, protocol.SNAPSHOTS), default=0) >= result.stop_position - 1:
+                return report
+            raise ProtocolError(
+                f"update {result.stop_position} on {remote.describe()} does not follow the "
+                "update before it; nothing was written"
+            )
         newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
+        if result.updates and protocol.decode_meta(remote.get(protocol.META_KEY)) != meta:
+            raise ProtocolError(
+                f"{remote.describe()} changed while the roll-up read it; nothing was written"
+            )
         if result.updates and result.position > newest:
             stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
             snapshot = Snapshot.of(
@@ -137,7 +165,7 @@ def _newest_snapshot(remote: RemoteStore, log_id: str, report: RollupReport) -> 
         except (Unreadable, RemoteObjectTooLarge):
             report.quarantined.append(key)
             continue
-        if snapshot.position == position and (not snapshot.log or snapshot.log == log_id):
+        if snapshot.position == position and snapshot.log == log_id:
             return snapshot
         report.quarantined.append(key)
     return None
