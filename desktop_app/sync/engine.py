@@ -37,7 +37,6 @@ from desktop_app.sync.log import (
     Walk,
     contiguous,
     fold_new,
-    link_still_broken,
     merged_ids,
     walk,
 )
@@ -326,7 +325,7 @@ class SyncEngine:
             local_copies=self.local.sent_bodies(),
             own_ids=own,
             fetch_workers=self.fetch_workers,
-            on_break=self._break_decision(report),
+            on_break=self._break_decision(position, self._log_id),
             log_id=self._log_id,
         )
         self._refuse_foreign(result)
@@ -363,21 +362,21 @@ class SyncEngine:
             etag=result.etag,
         )
 
-    def _break_decision(self, report: SyncReport) -> OnBreak:
-        """A link broke at position p. A snapshot covering p - 1 explains it (a
-        commit into a retired position: start over from it); so does a replaced log
-        (rebind). A link that stays broken when read again is a stray from a writer
-        of an older log: quarantined, like any unusable object. Anything else is the
-        store changing under us: stop, and read it whole next round."""
+    def _break_decision(self, start: int, log_id: str) -> OnBreak:
+        """A link broke at position p of a walk that started at ``start``. A newer
+        snapshot covering p - 1 explains it (a commit into a retired position: start
+        over from it); so does a replaced log (rebind). A link that stays broken when
+        read again is a stray (an older log's writer, a copied object): quarantined,
+        like any unusable object. Otherwise the store changed while we read: stop."""
 
         def decide(p: int, last: str) -> BreakDecision:
-            snapshots = self._snapshot_positions()
-            if snapshots and max(snapshots) >= p - 1:
+            newest = max(self._snapshot_positions(), default=0)
+            if newest >= p - 1 and newest != start:
                 return "stop"
             meta = self._read_meta()
-            if meta is None or meta.log_id != self._log_id:
+            if meta is None or meta.log_id != log_id:
                 return "stop"
-            return "quarantine" if link_still_broken(self.remote, p, last) else "stop"
+            return "recheck"
 
         return decide
 
@@ -417,6 +416,7 @@ class SyncEngine:
         listed = {p: e for e in entries if (p := protocol.position_of(e.key)) is not None}
         run = contiguous([p for p in listed if p > position], position)
         self._progress(f"downloading {len(run)} update(s)")
+        log_id = (meta or {}).get("log_id") or self._log_id
         result = walk(
             self.remote,
             run,
@@ -427,10 +427,15 @@ class SyncEngine:
             etags={p: e.etag for p, e in listed.items()},
             local_copies={} if forget_positions else self.local.sent_bodies(),
             fetch_workers=self.fetch_workers,
-            on_break=self._break_decision(report),
-            log_id=(meta or {}).get("log_id") or self._log_id,
+            on_break=self._break_decision(position, log_id),
+            log_id=log_id,
         )
         self._refuse_foreign(result)
+        if result.stop == "break":
+            raise ProtocolError(
+                f"update {result.stop_position} on {self.remote_name} does not follow the "
+                "update before it (the store is changing); nothing was saved; sync again"
+            )
         if result.updates == 0 and snapshot is not None:
             result.etag = listed[position].etag if position in listed else ""
         log_applied = applied | result.seen

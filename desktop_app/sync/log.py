@@ -11,7 +11,6 @@ replaced, or it is quarantined).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,9 @@ from desktop_app.sync.remote import RemoteNotFound, RemoteObjectTooLarge, Remote
 
 log = logging.getLogger(__name__)
 
-BreakDecision = Literal["quarantine", "stop"]
+# "recheck": quarantine it if positions p - 1 and p still hold the bytes read
+# (a stray, there for good), else stop (the store changed while we read).
+BreakDecision = Literal["quarantine", "stop", "recheck"]
 # Called with the position whose link broke and the effective id folded before it.
 OnBreak = Callable[[int, str], BreakDecision]
 
@@ -139,6 +140,7 @@ def walk(
         with ThreadPoolExecutor(max_workers=min(fetch_workers, len(run))) as pool:
             fetched = list(pool.map(fetch, run))
 
+    fetched_at = {p: d for p, d in zip(run, fetched, strict=True) if isinstance(d, bytes)}
     # Decode everything first: the applied lookup is one query for the whole run.
     readable: list[tuple[int, Update | None, bytes, str]] = []
     for p, data in zip(run, fetched, strict=True):
@@ -178,8 +180,19 @@ def walk(
                 result.stop, result.stop_position = "foreign", p
                 return result
             from_start = False
-        if update is not None and (strict or update.prev) and update.prev != result.last:
-            if on_break(p, result.last) == "stop":
+        # Right after a quarantined object its real id is unknowable (damaged after
+        # others built on it), so that one link is not checked.
+        after_quarantine = result.last == protocol.quarantined_id(p - 1)
+        if (
+            update is not None
+            and (strict or update.prev)
+            and update.prev != result.last
+            and not after_quarantine
+        ):
+            decision = on_break(p, result.last)
+            if decision == "recheck":
+                decision = "quarantine" if _unchanged(remote, p, fetched_at) else "stop"
+            if decision == "stop":
                 result.stop, result.stop_position, result.newer = "break", p, None
                 return result
             update, problem = None, "it does not follow the update before it"
@@ -201,23 +214,17 @@ def walk(
     return result
 
 
-def link_still_broken(remote: RemoteStore, p: int, last: str) -> bool:
-    """Read positions p - 1 and p again: is the update at p persistently not built
-    on the one before it (a stray from a writer of an older log: quarantine it), or
-    did the store change while we read (refuse; the next round reads it whole)?"""
-    try:
-        before = protocol.quarantined_id(p - 1) if p > 1 else ""
-        if p > 1:
-            with contextlib.suppress(Unreadable):
-                previous = protocol.decode_update(remote.get(protocol.update_key(p - 1)))
-                if previous.position == p - 1:
-                    before = previous.id
-        if before != last:
+def _unchanged(remote: RemoteStore, p: int, fetched: dict[int, bytes]) -> bool:
+    """Do positions p - 1 (if this walk read it) and p still hold the bytes read?"""
+    for position in (p - 1, p):
+        if position not in fetched:
+            continue
+        try:
+            if remote.get(protocol.update_key(position)) != fetched.get(position):
+                return False
+        except (RemoteNotFound, RemoteObjectTooLarge):
             return False
-        update = protocol.decode_update(remote.get(protocol.update_key(p)))
-    except (RemoteNotFound, RemoteObjectTooLarge, NewerFormat, Unreadable):
-        return False
-    return update.prev != last
+    return True
 
 
 def merged_ids(actions: Iterable[Action]) -> set[str]:

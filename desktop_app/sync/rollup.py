@@ -18,7 +18,7 @@ import msgspec
 from desktop_app.core import State
 from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS
-from desktop_app.sync.log import BreakDecision, contiguous, link_still_broken, walk
+from desktop_app.sync.log import BreakDecision, contiguous, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
 from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectTooLarge, RemoteStore
 
@@ -90,9 +90,7 @@ def rollup(
 
         def decide(p: int, last_id: str) -> BreakDecision:
             newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
-            if newest < p - 1 and link_still_broken(remote, p, last_id):
-                return "quarantine"  # a stray from a writer of an older log
-            return "stop"
+            return "recheck" if newest < p - 1 else "stop"
 
         result = walk(
             remote,
