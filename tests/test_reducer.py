@@ -25,6 +25,10 @@ def test_the_shortcut_covers_the_item_edits() -> None:
         "move_item",
         "add_tag",
         "remove_tag",
+        "resolve_task_title",
+        "resolve_note_title",
+        "resolve_due",
+        "resolve_note_body",
     }
 
 
