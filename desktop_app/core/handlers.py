@@ -132,15 +132,16 @@ def _kept_after_edit(kept: tuple, current: Any, base_known: bool, base: Any) -> 
 
 
 def _kept_after_resolution(kept: tuple, current: Any, arg: Any, value: Any) -> tuple:
-    """The versions a resolution leaves: those it keeps, plus anything it had not seen.
+    """The versions a resolution leaves.
 
-    If the value in place is still the one the resolver saw (``base``), versions
-    it saw and did not keep go. Otherwise another device changed the item
-    meanwhile (another resolution, or an edit): then nothing goes, and the value
-    it displaced is kept, so the panel shows both choices.
+    If the item still holds what the resolver saw (``base`` in place, the kept
+    versions ``seen``), exactly those it chose to keep. Otherwise another device
+    changed it meanwhile (another resolution, or an edit): then nothing is
+    dropped, and the value it displaces is kept too, so the panel shows both
+    choices and every device converges on that.
     """
-    if current == arg.base:
-        return (*arg.keep, *(v for v in kept if v not in arg.seen and v not in arg.keep))
+    if current == arg.base and set(kept) == set(arg.seen):
+        return arg.keep
     extra = tuple(v for v in kept if v not in arg.keep and v != value)
     tail = (current,) if current != value and current not in arg.keep + extra else ()
     return (*arg.keep, *extra, *tail)
