@@ -34,7 +34,7 @@ def show(args: argparse.Namespace, app: App) -> int:
 
 def render(state: State) -> str:
     """Lists with their tasks and notes; ids shortened to what stays unique."""
-    if not (state.lists or state.tasks or state.notes):
+    if not (state.lists or state.tasks or state.notes or rules.problems(state)):
         return 'Nothing here yet. Try: desktop-app add-task "Buy milk" --list Groceries\n'
     ids = short_ids([*state.lists.keys(), *state.tasks.keys(), *state.notes.keys()])
     lines: list[str] = []
