@@ -17,6 +17,7 @@ and the caller keeps both versions: a merge never drops a word.
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 
 Lines = list[str]
@@ -81,3 +82,19 @@ def _merge_chunk(base: Lines, ours: Lines, theirs: Lines) -> Lines | None:
             merged.append(t if a == b else a)
         return merged
     return None
+
+
+def word_changes(text: str, other: str) -> list[tuple[str, bool]]:
+    """``text`` cut into runs, each marked True where it differs from ``other``
+    (words and the spaces between them), for a side-by-side view of two versions."""
+    mine, theirs = _words(text), _words(other)
+    runs: list[tuple[str, bool]] = []
+    matcher = SequenceMatcher(None, mine, theirs, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if i1 < i2:
+            runs.append(("".join(mine[i1:i2]), tag != "equal"))
+    return runs
+
+
+def _words(text: str) -> list[str]:
+    return [part for part in re.split(r"(\s+)", text) if part]
