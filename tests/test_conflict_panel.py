@@ -17,6 +17,7 @@ from desktop_app.core import rules
 from desktop_app.sync.remote_config import parse_remote
 from desktop_app.ui.conflict_panel import ProblemListModel
 from desktop_app.ui.main_window import NOTES_TAB, MainWindow
+from desktop_app.ui.models import TaskColumn
 
 OUTPUT = Path(os.environ.get("TIDEMARK_TEST_OUTPUT", Path(__file__).parents[1] / "test-output"))
 
@@ -205,3 +206,22 @@ def test_render_the_panel_for_review(qtbot, tmp_path: Path) -> None:
         assert target.stat().st_size > 10_000
         assert win.conflict_panel.model.rowCount() == 2
         win.close()
+
+
+def test_rows_with_problems_are_marked_until_settled(qtbot, window: MainWindow) -> None:
+    model = window.task_model
+    decoration = Qt.ItemDataRole.DecorationRole
+
+    def marked() -> list[str]:
+        return [
+            model.item_at(r).title
+            for r in range(model.rowCount())
+            if model.index(r, TaskColumn.TITLE).data(decoration) is not None
+        ]
+
+    assert marked() == ["Buy almond milk"]
+    select(window, "title_conflict")
+    qtbot.mouseClick(button(window, "keep_current"), Qt.MouseButton.LeftButton)
+    assert marked() == []
+    (note_row,) = range(window.note_model.rowCount())
+    assert window.note_model.index(note_row, 0).data(decoration) is not None
