@@ -146,6 +146,25 @@ def test_devices_that_resolve_differently_converge_and_lose_nothing(
     assert again["id"] == problem["id"] and {v["text"] for v in again["versions"]} == titles
 
 
+def test_a_delete_that_lands_after_an_unseen_edit_is_flagged(
+    pair: tuple[Device, Device],
+) -> None:
+    """The other order: the edit reaches the remote first, then the deletion of the
+    version its device had seen (the deletion names that version)."""
+    laptop, desktop = pair
+    task = laptop.ok("add-task", "Renew passport").strip()
+    sync_all(laptop, desktop)
+    laptop.ok("delete", task)
+    desktop.ok("edit", task, "--title", "Renew passport before June")
+    sync_all(desktop, laptop)
+    (problem,) = laptop.conflicts()
+    assert problem["kind"] == "edited_after_delete" and desktop.conflicts() == [problem]
+    laptop.ok("resolve", problem["id"], "restore")
+    sync_all(laptop, desktop)
+    (shown,) = json.loads(desktop.ok("show", "--json"))["tasks"]
+    assert shown["title"] == "Renew passport before June"
+
+
 def test_edit_option_takes_the_merged_text(pair: tuple[Device, Device], tmp_path: Path) -> None:
     laptop, desktop = pair
     SCENARIOS["note_body_conflict"](laptop, desktop)

@@ -40,6 +40,9 @@ def make_conflicts(root: Path, kinds: set[str]) -> Path:
     if "body" in kinds:
         a.edit(note, body="pack bags\nbook the 9:12 train\ncall mum")
         b.edit(note, body="pack bags\nbook a flight\ncall mum")
+    if "note_title" in kinds:
+        a.edit(note, title="Trip plan (June)")
+        b.edit(note, title="Summer trip")
     if "deleted" in kinds:
         a.delete(doomed)
         b.edit(doomed, title="Renew passport before June")
@@ -169,6 +172,19 @@ def test_the_note_banner_links_to_the_panel_and_goes_once_resolved(
     assert panel.isVisible() and panel.current_problem().ids == (note.id,)
     qtbot.mouseClick(button(window, "keep_current"), Qt.MouseButton.LeftButton)
     assert not banner.isVisible()
+
+
+def test_the_banner_shows_any_problem_of_the_note(qtbot, tmp_path: Path) -> None:
+    with App(make_conflicts(tmp_path, {"note_title"})) as engine:
+        win = MainWindow(engine)
+        qtbot.addWidget(win)
+        win.show()
+        (note,) = engine.state.notes.values()
+        win.tabs.setCurrentIndex(NOTES_TAB)
+        win.select_note(note.id)
+        banner = win.note_editor.conflict_banner
+        assert banner.isVisible() and "renamed on two devices" in banner.text()
+        win.close()
 
 
 def test_a_window_without_problems_shows_no_badge_or_panel(qtbot, tmp_path: Path) -> None:
