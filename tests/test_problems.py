@@ -462,3 +462,14 @@ def test_tombstones_survive_the_codec() -> None:
     assert isinstance(state.deleted["t2"].task, Task)
     assert isinstance(state.deleted["l3"].list, TaskList)
     assert not isinstance(state.deleted["t2"].item, Note)
+
+
+def test_problems_are_found_once_per_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window asks after every change from several places; one pass per state."""
+    calls: list[State] = []
+    monkeypatch.setattr(rules, "RULES", (lambda s: calls.append(s) or [],))
+    state = State()
+    assert rules.problems(state) == rules.problems(state) == []
+    assert calls == [state]
+    rules.problems(State())  # an equal state, but another object: asked again
+    assert len(calls) == 2

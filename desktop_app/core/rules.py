@@ -209,9 +209,23 @@ RULES: tuple[Callable[[State], list[Problem]], ...] = (
 )
 
 
+_last: tuple[State, tuple[Problem, ...]] | None = None
+
+
 def problems(state: State) -> list[Problem]:
-    found = [p for rule in RULES for p in rule(state)]
-    return sorted(found, key=lambda p: (p.kind, p.ids))
+    """Every open problem, by kind then items.
+
+    The last answer is remembered for the very same state object (states are
+    immutable): the window's badge, panel, banner and row marks all ask after
+    each change, and one pass over a large state takes tens of milliseconds.
+    """
+    global _last
+    memo = _last
+    if memo is not None and memo[0] is state:
+        return list(memo[1])
+    found = tuple(sorted((p for rule in RULES for p in rule(state)), key=lambda p: (p.kind, p.ids)))
+    _last = (state, found)
+    return list(found)
 
 
 def find(state: State, problem_id: str) -> Problem | None:
