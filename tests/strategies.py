@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from desktop_app.core import actions as act
 from desktop_app.core.actions import Action
-from desktop_app.core.model import Note, Priority, State, StateDoc, Task, TaskList
+from desktop_app.core.model import Note, Priority, State, StateDoc, Task, TaskList, Tombstone
 
 F = TypeVar("F")
 
@@ -109,6 +109,8 @@ def tasks(
         tags=tag_sets(),
         created=datetimes(),
         updated=datetimes(),
+        title_conflicts=st.lists(texts(), max_size=2).map(tuple),
+        due_conflicts=st.lists(st.none() | dates(), max_size=2).map(tuple),
     )
 
 
@@ -127,6 +129,7 @@ def notes(
         created=datetimes(),
         updated=datetimes(),
         conflicts=st.lists(texts(20), max_size=3).map(tuple),
+        title_conflicts=st.lists(texts(), max_size=2).map(tuple),
     )
 
 
@@ -151,7 +154,18 @@ def states(
         max_size=max_items,
         unique_by=(lambda i: i.id) if unique_ids else (lambda i: (type(i), i.id)),
     )
-    return found.map(_state_of)
+    if unique_ids:
+        return found.map(_state_of)
+    # Tombstones, some for ids that are live again or were never deleted here.
+    graves = st.lists(st.tuples(items(pool), st.booleans()), max_size=3)
+    return st.tuples(found, graves).map(lambda pair: _with_graves(_state_of(pair[0]), pair[1]))
+
+
+def _with_graves(state: State, graves: list[tuple[Task | Note | TaskList, bool]]) -> State:
+    for item, edited in graves:
+        kind = "task" if isinstance(item, Task) else "note" if isinstance(item, Note) else "list"
+        state = state.with_tombstone(item.id, Tombstone(**{kind: item}, edited=edited))
+    return state
 
 
 def _state_of(found: list[Task | Note | TaskList]) -> State:
@@ -192,8 +206,16 @@ def arg_strategies(pool: Sequence[str] = ID_POOL) -> dict[type[act.Arg], st.Sear
             tags=tag_sets(),
             created=datetimes(),
         ),
-        act.TaskTitle: st.builds(act.TaskTitle, id=item_id, title=texts()),
-        act.TaskDue: st.builds(act.TaskDue, id=item_id, due=st.none() | dates()),
+        act.TaskTitle: st.builds(
+            act.TaskTitle, id=item_id, title=texts(), base=st.none() | texts()
+        ),
+        act.TaskDue: st.builds(
+            act.TaskDue,
+            id=item_id,
+            due=st.none() | dates(),
+            base=st.none() | dates(),
+            base_known=st.booleans(),
+        ),
         act.TaskDone: st.builds(act.TaskDone, id=item_id, done=st.booleans()),
         act.TaskPriority: st.builds(act.TaskPriority, id=item_id, priority=priorities()),
         act.NewNote: st.builds(
@@ -206,7 +228,9 @@ def arg_strategies(pool: Sequence[str] = ID_POOL) -> dict[type[act.Arg], st.Sear
             pinned=st.booleans(),
             created=datetimes(),
         ),
-        act.NoteTitle: st.builds(act.NoteTitle, id=item_id, title=texts()),
+        act.NoteTitle: st.builds(
+            act.NoteTitle, id=item_id, title=texts(), base=st.none() | texts()
+        ),
         act.NoteBody: st.builds(
             act.NoteBody, id=item_id, body=texts(60), base=st.none() | texts(60)
         ),
@@ -214,7 +238,9 @@ def arg_strategies(pool: Sequence[str] = ID_POOL) -> dict[type[act.Arg], st.Sear
         act.ItemList: st.builds(act.ItemList, id=item_id, list_id=list_refs(pool)),
         act.AddTag: st.builds(act.AddTag, id=item_id, tag=tag),
         act.RemoveTag: st.builds(act.RemoveTag, id=item_id, tag=tag),
-        act.DeleteItem: st.builds(act.DeleteItem, id=item_id),
+        act.DeleteItem: st.builds(
+            act.DeleteItem, id=item_id, seen=st.none() | st.sampled_from(("0" * 16, "f" * 16))
+        ),
         act.RestoreTask: st.builds(act.RestoreTask, task=tasks(item_id, pool)),
         act.RestoreNote: st.builds(act.RestoreNote, note=notes(item_id, pool)),
         act.RestoreList: st.builds(act.RestoreList, list=task_lists(item_id)),
@@ -223,7 +249,29 @@ def arg_strategies(pool: Sequence[str] = ID_POOL) -> dict[type[act.Arg], st.Sear
             state=state_docs(),
             applied=st.lists(texts(8), max_size=3).map(lambda xs: tuple(sorted(set(xs)))),
         ),
-    }
+        act.ResolveTaskTitle: st.builds(
+            act.ResolveTaskTitle, id=item_id, title=texts(), base=texts(),
+            seen=short_tuples(texts()), keep=short_tuples(texts()),
+        ),
+        act.ResolveNoteTitle: st.builds(
+            act.ResolveNoteTitle, id=item_id, title=texts(), base=texts(),
+            seen=short_tuples(texts()), keep=short_tuples(texts()),
+        ),
+        act.ResolveDue: st.builds(
+            act.ResolveDue, id=item_id, due=st.none() | dates(), base=st.none() | dates(),
+            seen=short_tuples(st.none() | dates()), keep=short_tuples(st.none() | dates()),
+        ),
+        act.ResolveBody: st.builds(
+            act.ResolveBody, id=item_id, body=texts(60), base=texts(60),
+            seen=short_tuples(texts(20)), keep=short_tuples(texts(20)),
+        ),
+        act.RestoreDeleted: st.builds(act.RestoreDeleted, id=item_id),
+        act.SettleDeletion: st.builds(act.SettleDeletion, id=item_id, edited=st.booleans()),
+    }  # fmt: skip
+
+
+def short_tuples(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
+    return st.lists(inner, max_size=3).map(tuple)
 
 
 @_cached

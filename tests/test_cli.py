@@ -140,6 +140,8 @@ def test_add_edit_undo_redo_delete_round_trip(tmp_path: Path) -> None:
         "priority": "high",
         "list": "Groceries",
         "tags": ["dairy", "home"],
+        "title_conflicts": [],
+        "due_conflicts": [],
         "created": None,
         "updated": None,
         "list_id": None,

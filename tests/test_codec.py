@@ -193,7 +193,10 @@ def test_equal_states_encode_identically(state: State, rnd: Any) -> None:
         return immutables.Map(pairs)
 
     other = State(
-        lists=rebuilt(state.lists), tasks=rebuilt(state.tasks), notes=rebuilt(state.notes)
+        lists=rebuilt(state.lists),
+        tasks=rebuilt(state.tasks),
+        notes=rebuilt(state.notes),
+        deleted=rebuilt(state.deleted),
     )
     assert other == state
     assert codec.encode_state(other) == codec.encode_state(state)

@@ -35,7 +35,7 @@ SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W
 
 EDIT_KINDS = (
     "add_task", "add_note", "add_list", "title", "done", "due", "priority", "body",
-    "move", "tag", "untag", "delete", "undo", "redo",
+    "move", "tag", "untag", "delete", "undo", "redo", "resolve", "resolve",
 )  # fmt: skip
 
 device_index = st.integers(min_value=0, max_value=4)
@@ -83,10 +83,24 @@ def _edit(device: Device, kind: str, pick: int, word: str, pool: list[str], list
     if kind == "redo":
         app.redo()
         return
+    if kind == "resolve":  # settle a problem this device sees, as the panel would
+        if problems := app.problems():
+            problem = problems[pick % len(problems)]
+            options = [o for o in problem.options if o != "edit"]
+            app.resolve_problem(problem.id, options[pick % len(options)])
+        return
+    task = app.state.tasks.get(target)
     arg: act.Arg = {
-        "title": lambda: act.TaskTitle(id=target, title=f"{word} {pick}"),
+        "title": lambda: act.TaskTitle(
+            id=target, title=f"{word} {pick}", base=task.title if task else None
+        ),
         "done": lambda: act.TaskDone(id=target, done=pick % 2 == 0),
-        "due": lambda: act.TaskDue(id=target, due=date(2026, 1, 1) + timedelta(days=pick)),
+        "due": lambda: act.TaskDue(
+            id=target,
+            due=date(2026, 1, 1) + timedelta(days=pick),
+            base=task.due if task else None,
+            base_known=task is not None,
+        ),
         "priority": lambda: act.TaskPriority(id=target, priority=list(Priority)[pick % 3]),
         "body": lambda: act.NoteBody(
             id=target,
@@ -98,8 +112,10 @@ def _edit(device: Device, kind: str, pick: int, word: str, pool: list[str], list
         ),
         "tag": lambda: act.AddTag(id=target, tag=word.lower()),
         "untag": lambda: act.RemoveTag(id=target, tag=word.lower()),
-        "delete": lambda: act.DeleteItem(
-            id=lists[pick % len(lists)] if lists and pick % 4 == 0 else target
+        "delete": lambda: (
+            act.DeleteItem(id=lists[pick % len(lists)])
+            if lists and pick % 4 == 0
+            else app.delete_step(target)
         ),
     }[kind]()
     app.dispatch(arg)

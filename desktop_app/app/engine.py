@@ -29,8 +29,11 @@ from desktop_app.core import (
     TaskList,
     fold,
     new_id,
+    resolutions,
+    rules,
 )
 from desktop_app.core import actions as act
+from desktop_app.core.model import fingerprint
 from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync.clock import Clock
 
@@ -460,10 +463,10 @@ class App:
             title = clean_title(title)
             if title != item.title:
                 cls = act.TaskTitle if is_task else act.NoteTitle
-                steps.append(cls(id=item.id, title=title))
+                steps.append(cls(id=item.id, title=title, base=item.title))
         if isinstance(item, Task):
             if due is not UNSET and (new_due := parse_due(due)) != item.due:
-                steps.append(act.TaskDue(id=item.id, due=new_due))
+                steps.append(act.TaskDue(id=item.id, due=new_due, base=item.due, base_known=True))
             if priority is not None and (p := parse_priority(priority)) is not item.priority:
                 steps.append(act.TaskPriority(id=item.id, priority=p))
             if done is not None and done != item.done:
@@ -487,5 +490,35 @@ class App:
 
     def delete(self, ref: str) -> Item:
         item = self.resolve(ref)
-        self.dispatch(act.DeleteItem(id=item.id))
+        self.dispatch(self.delete_step(item.id))
         return item
+
+    def delete_step(self, item_id: str) -> Arg:
+        """The deletion of one item, naming the version this device saw, so that an
+        edit made meanwhile on another device is flagged rather than buried."""
+        item = self.state.find(item_id)
+        seen = fingerprint(item) if isinstance(item, Task | Note) else None
+        return act.DeleteItem(id=item_id, seen=seen)
+
+    # -- problems a merge left ------------------------------------------------------------
+
+    def problems(self) -> list[rules.Problem]:
+        return rules.problems(self.state)
+
+    def problem(self, problem_id: str) -> rules.Problem:
+        found = rules.find(self.state, problem_id.strip())
+        if found is None:
+            raise AppError(f"no open conflict has id {problem_id!r} (see: desktop-app conflicts)")
+        return found
+
+    def resolve_problem(
+        self, problem_id: str, option: str, *, text: str | None = None
+    ) -> Action | None:
+        """Settle a problem as ``option`` says: one action, so it syncs and undoes."""
+        problem = self.problem(problem_id)
+        at, now = self._stamp()
+        try:
+            arg = resolutions.resolution(self.state, problem, option, now=now, text=text)
+        except resolutions.ResolutionError as exc:
+            raise AppError(str(exc)) from None
+        return self.dispatch(arg, at)

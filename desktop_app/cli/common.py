@@ -63,7 +63,12 @@ def short_ids(ids: Iterable[str], minimum: int = SHORT_ID) -> dict[str, str]:
 
 
 _UNCOMPARED = {"updated"}
-_FIELD_WORDS = {"list_id": "list"}
+_FIELD_WORDS = {
+    "list_id": "list",
+    "conflicts": "kept versions",
+    "title_conflicts": "kept titles",
+    "due_conflicts": "kept due dates",
+}
 
 
 def describe_change(old: State, new: State) -> str:

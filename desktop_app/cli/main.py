@@ -28,7 +28,13 @@ from typing import NoReturn
 import platformdirs
 
 from desktop_app.app import App, AppError
-from desktop_app.cli import exchange_commands, item_commands, show_commands, sync_commands
+from desktop_app.cli import (
+    conflict_commands,
+    exchange_commands,
+    item_commands,
+    show_commands,
+    sync_commands,
+)
 from desktop_app.cli.common import UsageError
 from desktop_app.storage import StorageError
 
@@ -39,6 +45,7 @@ DATA_DIR_ENV = "DESKTOP_APP_DATA_DIR"
 COMMAND_MODULES: list[ModuleType] = [
     item_commands,
     show_commands,
+    conflict_commands,
     exchange_commands,
     sync_commands,
 ]

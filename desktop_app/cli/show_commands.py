@@ -34,7 +34,7 @@ def show(args: argparse.Namespace, app: App) -> int:
 
 def render(state: State) -> str:
     """Lists with their tasks and notes; ids shortened to what stays unique."""
-    if not (state.lists or state.tasks or state.notes):
+    if not (state.lists or state.tasks or state.notes or rules.problems(state)):
         return 'Nothing here yet. Try: desktop-app add-task "Buy milk" --list Groceries\n'
     ids = short_ids([*state.lists.keys(), *state.tasks.keys(), *state.notes.keys()])
     lines: list[str] = []
@@ -48,8 +48,9 @@ def render(state: State) -> str:
     done = sum(t.done for t in state.tasks.values())
     lines += ["", _totals(len(state.tasks), done, len(state.notes), len(state.lists))]
     if problems := rules.problems(state):
-        lines += ["", "Problems (open the app to resolve them):"]
-        lines += [f"  - {p.message}" for p in problems]
+        lines += ["", "Conflicts (see them with: desktop-app conflicts; settle one with:"]
+        lines += ["desktop-app resolve ID OPTION, or in the window):"]
+        lines += [f"  - [{p.id}] {p.message}" for p in problems]
     return "\n".join(lines) + "\n"
 
 

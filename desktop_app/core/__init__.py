@@ -3,7 +3,7 @@
 Import from here; the modules behind it are private to the package.
 """
 
-from desktop_app.core import codec, rules, views
+from desktop_app.core import codec, resolutions, rules, views
 from desktop_app.core.actions import REGISTRY, Action, AnyArg, Arg, Batch
 from desktop_app.core.codec import CodecError
 from desktop_app.core.ids import new_id
@@ -33,6 +33,7 @@ __all__ = [
     "fold",
     "invert",
     "new_id",
+    "resolutions",
     "rules",
     "views",
 ]

@@ -56,13 +56,21 @@ class NewTask(Arg, frozen=True, kw_only=True, tag="add_task"):
 
 
 class TaskTitle(Arg, frozen=True, kw_only=True, tag="set_task_title"):
+    """``base`` is the title this edit replaced (None: unknown, from an older app)."""
+
     id: str
     title: str
+    base: str | None = None
 
 
 class TaskDue(Arg, frozen=True, kw_only=True, tag="set_task_due"):
+    """``base`` is the due date this edit replaced, meaningful only when ``base_known``
+    (None is a due date too: "no due date"; actions from older apps know no base)."""
+
     id: str
     due: date | None
+    base: date | None = None
+    base_known: bool = False
 
 
 class TaskDone(Arg, frozen=True, kw_only=True, tag="set_task_done"):
@@ -89,8 +97,11 @@ class NewNote(Arg, frozen=True, kw_only=True, tag="add_note"):
 
 
 class NoteTitle(Arg, frozen=True, kw_only=True, tag="set_note_title"):
+    """``base`` is the title this edit replaced (None: unknown, from an older app)."""
+
     id: str
     title: str
+    base: str | None = None
 
 
 class NoteBody(Arg, frozen=True, kw_only=True, tag="set_note_body"):
@@ -125,7 +136,13 @@ class RemoveTag(Arg, frozen=True, kw_only=True, tag="remove_tag"):
 
 
 class DeleteItem(Arg, frozen=True, kw_only=True, tag="delete_item"):
+    """``seen`` is the fingerprint of the item as the deleting device saw it
+    (``model.fingerprint``); if the item changed since, a device that had not
+    seen the deletion edited it, and the deletion is flagged as a problem.
+    None (older apps, lists) never flags."""
+
     id: str
+    seen: str | None = None
 
 
 class RestoreTask(Arg, frozen=True, kw_only=True, tag="restore_task"):
@@ -166,6 +183,63 @@ class MergeState(Arg, frozen=True, kw_only=True, tag="merge_state"):
         return ()
 
 
+# -- resolutions of merge problems (see core.rules and core.resolutions) ------------
+#
+# A resolution sets the value the user chose and the versions kept beside it. It
+# names what the user saw (``base``: the value then in place; ``seen``: the kept
+# versions then shown), so that whatever arrived meanwhile from another device
+# (a version not seen, a value that displaced ``base``) is kept rather than
+# discarded: two devices that settle one problem differently converge on a
+# state that shows both choices.
+
+
+class ResolveTaskTitle(Arg, frozen=True, kw_only=True, tag="resolve_task_title"):
+    id: str
+    title: str
+    base: str
+    seen: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+class ResolveNoteTitle(Arg, frozen=True, kw_only=True, tag="resolve_note_title"):
+    id: str
+    title: str
+    base: str
+    seen: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+class ResolveDue(Arg, frozen=True, kw_only=True, tag="resolve_due"):
+    id: str
+    due: date | None
+    base: date | None
+    seen: tuple[date | None, ...] = ()
+    keep: tuple[date | None, ...] = ()
+
+
+class ResolveBody(Arg, frozen=True, kw_only=True, tag="resolve_note_body"):
+    id: str
+    body: str
+    base: str
+    seen: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+class RestoreDeleted(Arg, frozen=True, kw_only=True, tag="restore_deleted"):
+    """Bring a deleted task, note or list back as its tombstone holds it (with any
+    edit made after the deletion)."""
+
+    id: str
+
+
+class SettleDeletion(Arg, frozen=True, kw_only=True, tag="settle_deletion"):
+    """``edited=False``: let a deletion stand although the item was edited
+    concurrently (the edit stays in the tombstone); ``True`` reopens the problem."""
+
+    id: str
+    edited: bool = False
+
+
 class Batch(Arg, frozen=True, kw_only=True, tag="batch"):
     """Several steps as one action: one journal write, one undo entry, one sync unit."""
 
@@ -196,6 +270,14 @@ AnyArg = (
     | RestoreNote
     | RestoreList
     | MergeState
+
+
+    | ResolveTaskTitle
+    | ResolveNoteTitle
+    | ResolveDue
+    | ResolveBody
+    | RestoreDeleted
+    | SettleDeletion
     | Batch
 )
 

@@ -28,7 +28,7 @@ import msgspec
 
 from desktop_app.core import actions as _actions
 from desktop_app.core.actions import Action
-from desktop_app.core.model import Note, Priority, State, StateDoc, Task, TaskList
+from desktop_app.core.model import Note, Priority, State, StateDoc, Task, TaskList, Tombstone
 
 
 class CodecError(ValueError):
@@ -59,7 +59,7 @@ def register(cls: type, name: str | None = None) -> type:
     return cls
 
 
-for _cls in (Task, Note, TaskList, StateDoc, Priority, Action):
+for _cls in (Task, Note, TaskList, Tombstone, StateDoc, Priority, Action):
     register(_cls)
 for _cls in _actions.AnyArg.__args__:  # every action argument
     register(_cls)

@@ -28,9 +28,15 @@ from desktop_app.core.actions import (
     NotePinned,
     NoteTitle,
     RemoveTag,
+    ResolveBody,
+    ResolveDue,
+    ResolveNoteTitle,
+    ResolveTaskTitle,
+    RestoreDeleted,
     RestoreList,
     RestoreNote,
     RestoreTask,
+    SettleDeletion,
     TaskDone,
     TaskDue,
     TaskPriority,
@@ -38,7 +44,8 @@ from desktop_app.core.actions import (
     action,
     action_type,
 )
-from desktop_app.core.model import Item, Note, State, Task, TaskList
+from desktop_app.core.merge import merge3
+from desktop_app.core.model import Item, Note, State, Task, TaskList, Tombstone, fingerprint
 
 replace = msgspec.structs.replace
 
@@ -54,6 +61,9 @@ def item_edit(
     ``edit(item, arg)`` returns the changed fields, or None for no change. The
     handler is derived from it (first collection holding the id wins), so the
     reducer's one-step use of ``edit`` means exactly what the handler does.
+
+    An edit of an item that another device deleted lands on its tombstone and
+    flags it (``Tombstone.edited``): restoring brings the item back with the edit.
     """
 
     def handler(state: State, arg: Any) -> State:
@@ -62,10 +72,130 @@ def item_edit(
             if item is not None:
                 changes = edit(item, arg)
                 return state if changes is None else state.with_item(replace(item, **changes))
-        return state
+        return _edit_tombstone(state, arg, collections, edit)
+
+    def invert_any(state: State, arg: Any) -> Arg | None:
+        """On a tombstone: the inverse edit, then the flag as it was."""
+        if any(arg.id in getattr(state, name) for name in collections):
+            return invert(state, arg)
+        tomb = state.deleted.get(arg.id)
+        item = _tombstone_item(tomb, collections)
+        if tomb is None or item is None or edit(item, arg) is None:
+            return None
+        inverse = invert(state.with_item(item), arg)
+        flag = SettleDeletion(id=arg.id, edited=tomb.edited)
+        return None if inverse is None else Batch(steps=(inverse, flag))
 
     handler.__name__ = handler.__qualname__ = str(arg_type.__struct_config__.tag)
-    action(arg_type, invert=invert, edits=(collections, edit))(handler)
+    action(arg_type, invert=invert_any, edits=(collections, edit))(handler)
+
+
+def _tombstone_item(tomb: Tombstone | None, collections: tuple[str, ...]) -> Task | Note | None:
+    if tomb is None:
+        return None
+    for name in collections:
+        item = tomb.task if name == "tasks" else tomb.note
+        if item is not None:
+            return item
+    return None
+
+
+def _edit_tombstone(
+    state: State, arg: Any, collections: tuple[str, ...], edit: Callable[[Any, Any], Any]
+) -> State:
+    tomb = state.deleted.get(arg.id)
+    item = _tombstone_item(tomb, collections)
+    if tomb is None or item is None or arg.id in state.tasks or arg.id in state.notes:
+        return state
+    changes = edit(item, arg)
+    if changes is None:
+        return state
+    item = replace(item, **changes)
+    kind = "task" if isinstance(item, Task) else "note"
+    return state.with_tombstone(arg.id, replace(tomb, **{kind: item}, edited=True))
+
+
+# -- values kept when edits collide ---------------------------------------------
+#
+# Titles, due dates and note bodies are "tracked": an edit names the value it
+# replaced (``base``). If the item holds another value by the time the edit
+# applies, a device that had not seen this edit changed it concurrently; the
+# displaced value goes to the item's kept versions (``<field>_conflicts``, or
+# ``conflicts`` for bodies) and the rules report a problem. Nothing is decided
+# by clocks, and a base that is unknown (an action from an older app) never
+# creates a conflict.
+
+
+def _kept_after_edit(kept: tuple, current: Any, base_known: bool, base: Any) -> tuple:
+    if base_known and base != current and current not in kept:
+        return (*kept, current)
+    return kept
+
+
+def _kept_after_resolution(kept: tuple, current: Any, arg: Any, value: Any) -> tuple:
+    """The versions a resolution leaves.
+
+    If the item still holds what the resolver saw (``base`` in place, the kept
+    versions ``seen``), exactly those it chose to keep. Otherwise another device
+    changed it meanwhile (another resolution, or an edit): then nothing is
+    dropped, and the value it displaces is kept too, so the panel shows both
+    choices and every device converges on that.
+    """
+    if current == arg.base and set(kept) == set(arg.seen):
+        return arg.keep
+    extra = tuple(v for v in kept if v not in arg.keep and v != value)
+    tail = (current,) if current != value and current not in arg.keep + extra else ()
+    return (*arg.keep, *extra, *tail)
+
+
+def _tracked(field: str, kept_field: str) -> Callable[[Any, Any], dict[str, Any] | None]:
+    def edit(item: Any, arg: Any) -> dict[str, Any] | None:
+        current, kept = getattr(item, field), getattr(item, kept_field)
+        value = getattr(arg, field)
+        if value == current:
+            return None
+        known = getattr(arg, "base_known", arg.base is not None)
+        return {field: value, kept_field: _kept_after_edit(kept, current, known, arg.base)}
+
+    return edit
+
+
+def _resolution(field: str, kept_field: str) -> Callable[[Any, Any], dict[str, Any] | None]:
+    def edit(item: Any, arg: Any) -> dict[str, Any] | None:
+        current, kept = getattr(item, field), getattr(item, kept_field)
+        value = getattr(arg, field)
+        new_kept = _kept_after_resolution(kept, current, arg, value)
+        if value == current and new_kept == kept:
+            return None
+        return {field: value, kept_field: new_kept}
+
+    return edit
+
+
+def _tracked_inverse(
+    field: str,
+    kept_field: str,
+    collection: str,
+    edit: Callable[[Any, Any], dict[str, Any] | None],
+    plain: Callable[[str, Any, Any], Arg],
+    resolve: type[Arg],
+):
+    """Undo of a tracked edit or resolution: the old value, and the old kept versions
+    if they changed (a resolution that names exactly what it saw, so nothing the
+    undo did not see is dropped)."""
+
+    def invert(state: State, arg: Any) -> Arg | None:
+        item = getattr(state, collection).get(arg.id)
+        changes = None if item is None else edit(item, arg)
+        if changes is None:
+            return None
+        old, kept = getattr(item, field), getattr(item, kept_field)
+        new, new_kept = changes[field], changes[kept_field]
+        if new_kept == kept:
+            return plain(arg.id, old, new)
+        return resolve(id=arg.id, **{field: old}, base=new, seen=new_kept, keep=kept)
+
+    return invert
 
 
 def _field(name: str) -> Callable[[Any, Any], dict[str, Any]]:
@@ -137,7 +267,9 @@ def rename_list(state: State, arg: ListName) -> State:
 
 @action(RestoreList, invert=lambda state, arg: _delete_list_if_added(state, arg.list))
 def restore_list(state: State, arg: RestoreList) -> State:
-    return state if state.find(arg.list.id) is not None else state.with_list(arg.list)
+    if state.find(arg.list.id) is not None:
+        return state
+    return state.with_tombstone(arg.list.id, None).with_list(arg.list)
 
 
 # -- tasks -----------------------------------------------------------------
@@ -161,18 +293,63 @@ def add_task(state: State, arg: NewTask) -> State:
     )
 
 
-for _arg_type, _name in (
-    (TaskTitle, "title"),
-    (TaskDue, "due"),
-    (TaskDone, "done"),
-    (TaskPriority, "priority"),
-):
+for _arg_type, _name in ((TaskDone, "done"), (TaskPriority, "priority")):
     item_edit(_arg_type, _task_field_inverse(_name, _arg_type), TASKS, _field(_name))
+
+
+def _declare_tracked(
+    arg_type: type[Arg],
+    resolve_type: type[Arg],
+    field: str,
+    kept_field: str,
+    collection: str,
+    plain: Callable[[str, Any, Any], Arg],
+    edit: Callable[[Any, Any], dict[str, Any] | None] | None = None,
+) -> None:
+    """A tracked field's edit and its resolution, both item edits, from one declaration."""
+    edit = edit or _tracked(field, kept_field)
+    resolve = _resolution(field, kept_field)
+    collections = (collection,)
+    item_edit(
+        arg_type,
+        _tracked_inverse(field, kept_field, collection, edit, plain, resolve_type),
+        collections,
+        edit,
+    )
+    item_edit(
+        resolve_type,
+        _tracked_inverse(field, kept_field, collection, resolve, plain, resolve_type),
+        collections,
+        resolve,
+    )
+
+
+_declare_tracked(
+    TaskTitle,
+    ResolveTaskTitle,
+    "title",
+    "title_conflicts",
+    "tasks",
+    lambda i, old, new: TaskTitle(id=i, title=old, base=new),
+)
+_declare_tracked(
+    TaskDue,
+    ResolveDue,
+    "due",
+    "due_conflicts",
+    "tasks",
+    lambda i, old, new: TaskDue(id=i, due=old, base=new, base_known=True),
+)
 
 
 @action(RestoreTask, invert=lambda state, arg: _delete_if_added(state, arg.task))
 def restore_task(state: State, arg: RestoreTask) -> State:
-    return state if state.find(arg.task.id) is not None else state.with_task(arg.task)
+    """The tombstone's copy wins: it holds edits made after the deletion elsewhere."""
+    if state.find(arg.task.id) is not None:
+        return state
+    tomb = state.deleted.get(arg.task.id)
+    task = tomb.task if tomb is not None and tomb.task is not None else arg.task
+    return state.with_tombstone(task.id, None).with_task(task)
 
 
 # -- notes -----------------------------------------------------------------
@@ -196,37 +373,51 @@ def add_note(state: State, arg: NewNote) -> State:
     )
 
 
-item_edit(NoteTitle, _note_field_inverse("title", NoteTitle), NOTES, _field("title"))
-
-
-def _invert_body(state: State, arg: NoteBody) -> Arg | None:
-    note = state.notes.get(arg.id)
-    if note is None or note.body == arg.body:
-        return None
-    return NoteBody(id=arg.id, body=note.body, base=arg.body)
+_declare_tracked(
+    NoteTitle,
+    ResolveNoteTitle,
+    "title",
+    "title_conflicts",
+    "notes",
+    lambda i, old, new: NoteTitle(id=i, title=old, base=new),
+)
 
 
 def _edit_body(note: Note, arg: NoteBody) -> dict[str, Any] | None:
-    """An edit based on a body that has since changed keeps the overwritten text.
-
-    The displaced version goes to ``conflicts`` so nobody's words vanish; the
-    conflict panel offers to merge or pick.
+    """An edit based on a body that has since changed is merged with it (three-way,
+    by lines); where both changed the same lines, the displaced text is kept in
+    ``conflicts`` so nobody's words vanish, and the conflict panel offers choices.
     """
     if note.body == arg.body:
         return None
-    conflicts = note.conflicts
-    if arg.base is not None and arg.base != note.body and note.body not in conflicts:
-        conflicts = (*conflicts, note.body)
+    if arg.base is not None and arg.base != note.body:
+        merged = merge3(arg.base, note.body, arg.body)
+        if merged is not None:
+            return None if merged == note.body else {"body": merged, "conflicts": note.conflicts}
+    conflicts = _kept_after_edit(note.conflicts, note.body, arg.base is not None, arg.base)
     return {"body": arg.body, "conflicts": conflicts}
 
 
-item_edit(NoteBody, _invert_body, NOTES, _edit_body)
+_declare_tracked(
+    NoteBody,
+    ResolveBody,
+    "body",
+    "conflicts",
+    "notes",
+    lambda i, old, new: NoteBody(id=i, body=old, base=new),
+    edit=_edit_body,
+)
 item_edit(NotePinned, _note_field_inverse("pinned", NotePinned), NOTES, _field("pinned"))
 
 
 @action(RestoreNote, invert=lambda state, arg: _delete_if_added(state, arg.note))
 def restore_note(state: State, arg: RestoreNote) -> State:
-    return state if state.find(arg.note.id) is not None else state.with_note(arg.note)
+    """The tombstone's copy wins: it holds edits made after the deletion elsewhere."""
+    if state.find(arg.note.id) is not None:
+        return state
+    tomb = state.deleted.get(arg.note.id)
+    note = tomb.note if tomb is not None and tomb.note is not None else arg.note
+    return state.with_tombstone(note.id, None).with_note(note)
 
 
 # -- any item ---------------------------------------------------------------
@@ -288,11 +479,57 @@ def _invert_delete(state: State, arg: DeleteItem) -> Arg | None:
 
 @action(DeleteItem, invert=_invert_delete)
 def delete_item(state: State, arg: DeleteItem) -> State:
-    """Deleting a list keeps its tasks and notes: they move to no list."""
-    if arg.id in state.lists:
-        for item in _members(state, arg.id):
-            state = state.with_item(replace(item, list_id=None))
-    return state.without(arg.id)
+    """Deleting a list keeps its tasks and notes: they move to no list.
+
+    The deleted item stays as a tombstone (see ``model.Tombstone``), flagged when
+    it changed after the deleting device last saw it (``arg.seen``).
+    """
+    item = state.find(arg.id)
+    if item is None:
+        return state
+    if isinstance(item, TaskList):
+        for member in _members(state, arg.id):
+            state = state.with_item(replace(member, list_id=None))
+        tomb = Tombstone(list=item)
+    else:
+        edited = arg.seen is not None and arg.seen != fingerprint(item)
+        kind = "task" if isinstance(item, Task) else "note"
+        tomb = Tombstone(**{kind: item}, edited=edited)
+    return state.without(arg.id).with_tombstone(arg.id, tomb)
+
+
+def _invert_restore_deleted(state: State, arg: RestoreDeleted) -> Arg | None:
+    tomb = state.deleted.get(arg.id)
+    if tomb is None or state.find(arg.id) is not None:
+        return None
+    delete = _delete_list_if_added(state, tomb.item)
+    if delete is None or not tomb.edited:
+        return delete
+    steps = delete.steps if isinstance(delete, Batch) else (delete,)
+    return Batch(steps=(*steps, SettleDeletion(id=arg.id, edited=True)))
+
+
+@action(RestoreDeleted, invert=_invert_restore_deleted)
+def restore_deleted(state: State, arg: RestoreDeleted) -> State:
+    tomb = state.deleted.get(arg.id)
+    if tomb is None or state.find(arg.id) is not None:
+        return state
+    return state.with_tombstone(arg.id, None).with_item(tomb.item)
+
+
+def _invert_settle(state: State, arg: SettleDeletion) -> Arg | None:
+    tomb = state.deleted.get(arg.id)
+    if tomb is None or tomb.edited == arg.edited:
+        return None
+    return SettleDeletion(id=arg.id, edited=tomb.edited)
+
+
+@action(SettleDeletion, invert=_invert_settle)
+def settle_deletion(state: State, arg: SettleDeletion) -> State:
+    tomb = state.deleted.get(arg.id)
+    if tomb is None or tomb.edited == arg.edited:
+        return state
+    return state.with_tombstone(arg.id, replace(tomb, edited=arg.edited))
 
 
 # -- merged state (a log's genesis, a rebind's fallback) ----------------------
@@ -320,21 +557,7 @@ def _merged_items(state: State, arg: MergeState) -> tuple[list[Item], list[Task 
     return added, replaced
 
 
-def _invert_merge(state: State, arg: MergeState) -> Arg | None:
-    added, replaced = _merged_items(state, arg)
-    steps: list[Arg] = []
-    for item in replaced:
-        old = state.find(item.id)
-        steps.append(DeleteItem(id=item.id))
-        steps.append(RestoreTask(task=old) if isinstance(old, Task) else RestoreNote(note=old))  # type: ignore[arg-type]
-    steps += [DeleteItem(id=i.id) for i in added if not isinstance(i, TaskList)]
-    for lst in (i for i in added if isinstance(i, TaskList)):
-        steps.append(DeleteItem(id=lst.id))
-        steps += [ItemList(id=i.id, list_id=lst.id) for i in _members(state, lst.id)]
-    return Batch(steps=tuple(steps)) if steps else None
-
-
-@action(MergeState, invert=_invert_merge)
+@action(MergeState, invert=lambda state, arg: None)  # made by sync; never undone
 def merge_state(state: State, arg: MergeState) -> State:
     added, replaced = _merged_items(state, arg)
     for item in (*added, *replaced):

@@ -13,6 +13,7 @@ stays O(log n) even with tens of thousands of items.
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import date, datetime
 
 import immutables
@@ -43,6 +44,10 @@ class Task(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     tags: frozenset[str] = frozenset()
     created: datetime
     updated: datetime
+    # Values displaced by a concurrent edit (an edit whose base was not the value
+    # it replaced); kept until a resolution discards them (see core.rules).
+    title_conflicts: tuple[str, ...] = ()
+    due_conflicts: tuple[date | None, ...] = ()
 
 
 class Note(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -57,9 +62,31 @@ class Note(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     # Versions of the body kept when two devices edited it concurrently; never
     # silently dropped (see rules.note_body_conflicts).
     conflicts: tuple[str, ...] = ()
+    title_conflicts: tuple[str, ...] = ()
 
 
 Item = Task | Note | TaskList
+
+
+class Tombstone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """A deleted item, kept so that an edit made concurrently on another device
+    still lands somewhere and a restore brings the item back with that edit.
+
+    Exactly one of ``task``, ``note`` and ``list`` is set. ``edited`` says that
+    the item was changed by a device that had not seen the deletion: a problem
+    for the user to settle (restore it, or let the deletion stand).
+    """
+
+    task: Task | None = None
+    note: Note | None = None
+    list: TaskList | None = None
+    edited: bool = False
+
+    @property
+    def item(self) -> Item:
+        item = self.task or self.note or self.list
+        assert item is not None
+        return item
 
 _EMPTY: immutables.Map = immutables.Map()
 
@@ -70,6 +97,7 @@ class State(msgspec.Struct, frozen=True, gc=False):
     lists: immutables.Map = _EMPTY  # id -> TaskList
     tasks: immutables.Map = _EMPTY  # id -> Task
     notes: immutables.Map = _EMPTY  # id -> Note
+    deleted: immutables.Map = _EMPTY  # id -> Tombstone
 
     def find(self, item_id: str) -> Item | None:
         return self.tasks.get(item_id) or self.notes.get(item_id) or self.lists.get(item_id)
@@ -103,6 +131,14 @@ class State(msgspec.Struct, frozen=True, gc=False):
                 return msgspec.structs.replace(self, **{field: mapping.delete(item_id)})
         return self
 
+    def with_tombstone(self, item_id: str, tombstone: Tombstone | None) -> State:
+        """Set (or with None, drop) the tombstone of ``item_id``."""
+        if tombstone is None:
+            if item_id not in self.deleted:
+                return self
+            return msgspec.structs.replace(self, deleted=self.deleted.delete(item_id))
+        return msgspec.structs.replace(self, deleted=self.deleted.set(item_id, tombstone))
+
 
 class StateDoc(msgspec.Struct, frozen=True):
     """The serialisable shape of State (plain dicts) used by checkpoints and snapshots."""
@@ -110,14 +146,41 @@ class StateDoc(msgspec.Struct, frozen=True):
     lists: dict[str, TaskList] = {}
     tasks: dict[str, Task] = {}
     notes: dict[str, Note] = {}
+    deleted: dict[str, Tombstone] = {}
 
     @classmethod
     def of(cls, state: State) -> StateDoc:
-        return cls(lists=dict(state.lists), tasks=dict(state.tasks), notes=dict(state.notes))
+        return cls(
+            lists=dict(state.lists),
+            tasks=dict(state.tasks),
+            notes=dict(state.notes),
+            deleted=dict(state.deleted),
+        )
 
     def to_state(self) -> State:
         return State(
             lists=immutables.Map(self.lists),
             tasks=immutables.Map(self.tasks),
             notes=immutables.Map(self.notes),
+            deleted=immutables.Map(self.deleted),
         )
+
+
+def fingerprint(item: Item) -> str:
+    """A digest of what the user can edit in ``item`` (not its stamps or kept versions).
+
+    A deletion carries the fingerprint of the item as its device saw it, so a
+    replica can tell that the item was edited by a device that had not seen the
+    deletion. Built from ``repr`` of plain values with tags sorted: the same on
+    every device and every run (a frozenset's own order is not).
+    """
+    if isinstance(item, Task):
+        due = item.due.isoformat() if item.due else None
+        fields: tuple = ("task", item.title, item.done, due, item.priority.value, item.list_id)
+    elif isinstance(item, Note):
+        fields = ("note", item.title, item.body, item.list_id, item.pinned)
+    else:
+        fields = ("list", item.name)
+    if not isinstance(item, TaskList):
+        fields += tuple(sorted(item.tags))
+    return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]

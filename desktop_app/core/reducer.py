@@ -6,7 +6,7 @@ from the action's own timestamp here, so no handler ever reads a clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from msgspec.structs import replace
@@ -20,7 +20,7 @@ def apply(state: State, action: Action) -> State:
     arg = action.arg
     kind = REGISTRY[arg.__struct_config__.tag]
     if kind.edits is not None:
-        return _edit_and_stamp(state, kind.edits, arg, action.at)
+        return _edit_and_stamp(state, kind.edits, arg, action.at, kind.handler)
     new = kind.handler(state, arg)
     if new is state:
         return state
@@ -34,8 +34,14 @@ def apply_by_handler(state: State, action: Action) -> State:
     return state if new is state else _stamp(state, new, arg.target_ids, action.at)
 
 
-def _edit_and_stamp(state: State, edits: ItemEdit, arg: Arg, at_ms: int) -> State:
-    """An item edit's changes and the ``updated`` stamp in one replace (the hot path)."""
+def _edit_and_stamp(
+    state: State, edits: ItemEdit, arg: Arg, at_ms: int, handler: Callable[[State, Arg], State]
+) -> State:
+    """An item edit's changes and the ``updated`` stamp in one replace (the hot path).
+
+    An edit of an item that is not there goes to the handler: it may land on a
+    tombstone (tombstones keep the stamp of their deletion).
+    """
     collections, edit = edits
     item_id = arg.id  # type: ignore[attr-defined]
     for name in collections:
@@ -49,9 +55,9 @@ def _edit_and_stamp(state: State, edits: ItemEdit, arg: Arg, at_ms: int) -> Stat
         changes["updated"] = _moment(at_ms)
         items = items.set(item_id, replace(item, **changes))
         if name == "tasks":
-            return State(state.lists, items, state.notes)
-        return State(state.lists, state.tasks, items)
-    return state
+            return State(state.lists, items, state.notes, state.deleted)
+        return State(state.lists, state.tasks, items, state.deleted)
+    return handler(state, arg) if item_id in state.deleted else state
 
 
 def fold(state: State, actions: Iterable[Action]) -> State:
@@ -91,4 +97,4 @@ def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:
         if note is not None and note is not old.notes.get(item_id) and note.updated != when:
             notes = notes.set(item_id, replace(note, updated=when))
             changed = True
-    return State(new.lists, tasks, notes) if changed else new
+    return State(new.lists, tasks, notes, new.deleted) if changed else new

@@ -2,74 +2,242 @@
 
 Each device keeps the rules on its own, but merging offline edits can still
 break them. Merges are accepted; the problems are computed from the merged
-state and shown in the conflict panel, whose resolutions are ordinary actions.
+state and shown in the conflict panel and by ``desktop-app conflicts``. Their
+resolutions (``core.resolutions``) are ordinary actions, so they sync.
+
+A problem's ``id`` comes from its kind and the ids of the items involved, so
+every device that has the same state names it the same way and it can be
+resolved on any of them. Its ``options`` list the recommended one first.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 
 import msgspec
 
-from desktop_app.core.model import State
+from desktop_app.core.model import Note, State, Task, TaskList
+
+
+class Version(msgspec.Struct, frozen=True):
+    """One side of a conflict, as the user reads it; ``label`` names the option
+    ``keep_<label>`` that keeps it."""
+
+    label: str
+    text: str
 
 
 class Problem(msgspec.Struct, frozen=True):
     kind: str
     message: str
     ids: tuple[str, ...]
+    options: tuple[str, ...] = ()
+    versions: tuple[Version, ...] = ()
+
+    @property
+    def id(self) -> str:
+        key = "\x1f".join((self.kind, *self.ids)).encode()
+        return hashlib.sha256(key).hexdigest()[:10]
+
+
+# -- lists ------------------------------------------------------------------------------
 
 
 def duplicate_list_names(state: State) -> list[Problem]:
     by_name: dict[str, list[str]] = defaultdict(list)
     for lst in state.lists.values():
         by_name[lst.name.casefold()].append(lst.id)
+    counts = _member_counts(state)
     return [
         Problem(
             "duplicate_list_name",
-            f"{len(ids)} lists are named {state.lists[ids[0]].name!r}",
+            f"{len(ids)} lists are named {state.lists[ids[0]].name!r} "
+            "(created on two devices)",
             tuple(sorted(ids)),
+            ("merge_lists", "rename_lists"),
+            tuple(
+                Version(f"list_{n}", f"{state.lists[i].name} ({counts.get(i, 0)} items)")
+                for n, i in enumerate(sorted(ids), 1)
+            ),
         )
         for ids in by_name.values()
         if len(ids) > 1
     ]
 
 
+def _member_counts(state: State) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for item in (*state.tasks.values(), *state.notes.values()):
+        if item.list_id is not None:
+            counts[item.list_id] += 1
+    return counts
+
+
 def items_in_missing_lists(state: State) -> list[Problem]:
     problems = []
     for item in (*state.tasks.values(), *state.notes.values()):
         if item.list_id is not None and item.list_id not in state.lists:
+            tomb = state.deleted.get(item.list_id)
+            name = tomb.list.name if tomb is not None and tomb.list is not None else None
+            where = f"list {name!r}" if name else "a list"
             problems.append(
                 Problem(
                     "missing_list",
-                    f"{item.title!r} belongs to a list that was deleted on another device",
+                    f"{item.title!r} belongs to {where} that was deleted on another device",
                     (item.id, item.list_id),
+                    ("recreate_list", "move_to_no_list"),
                 )
             )
     return problems
 
 
+# -- values two devices changed at once ------------------------------------------------
+
+
+def _labels(others: int) -> list[str]:
+    """``current``, then ``other`` (or ``other_1``, ``other_2``... when there are more)."""
+    if others == 1:
+        return ["current", "other"]
+    return ["current", *(f"other_{n}" for n in range(1, others + 1))]
+
+
+def _versions(current: str, others: tuple[str, ...]) -> tuple[Version, ...]:
+    labels = _labels(len(others))
+    return tuple(Version(k, v) for k, v in zip(labels, (current, *others), strict=True))
+
+
+def _keep_options(versions: tuple[Version, ...]) -> tuple[str, ...]:
+    return tuple(f"keep_{v.label}" for v in versions)
+
+
 def note_body_conflicts(state: State) -> list[Problem]:
-    return [
-        Problem(
-            "note_body_conflict",
-            f"{note.title!r} was edited on two devices; "
-            f"{len(note.conflicts)} other version(s) kept",
-            (note.id,),
+    problems = []
+    for note in state.notes.values():
+        if note.conflicts:
+            versions = _versions(note.body, note.conflicts)
+            problems.append(
+                Problem(
+                    "note_body_conflict",
+                    f"note {note.title!r} was edited on two devices in the same place; "
+                    f"{len(note.conflicts)} other version(s) kept",
+                    (note.id,),
+                    ("keep_both", *_keep_options(versions), "copy_as_note", "edit"),
+                    versions,
+                )
+            )
+    return problems
+
+
+def title_conflicts(state: State) -> list[Problem]:
+    problems = []
+    items: list[Task | Note] = [*state.tasks.values(), *state.notes.values()]
+    for item in items:
+        if item.title_conflicts:
+            what = "task" if isinstance(item, Task) else "note"
+            versions = _versions(item.title, item.title_conflicts)
+            problems.append(
+                Problem(
+                    "title_conflict",
+                    f"{what} {item.title!r} was renamed on two devices; "
+                    f"{len(item.title_conflicts)} other title(s) kept",
+                    (item.id,),
+                    (*_keep_options(versions), "keep_both"),
+                    versions,
+                )
+            )
+    return problems
+
+
+def _due_text(due: date | None) -> str:
+    return due.isoformat() if due else "no due date"
+
+
+def due_conflicts(state: State) -> list[Problem]:
+    """Recommended: the earliest date (a missed deadline costs more than an early one)."""
+    problems = []
+    for task in state.tasks.values():
+        if task.due_conflicts:
+            values = (task.due, *task.due_conflicts)
+            labels = _labels(len(task.due_conflicts))
+            versions = tuple(
+                Version(k, _due_text(v)) for k, v in zip(labels, values, strict=True)
+            )
+            order = sorted(range(len(values)), key=lambda n: (values[n] is None, values[n] or 0))
+            problems.append(
+                Problem(
+                    "due_conflict",
+                    f"task {task.title!r} got different due dates on two devices",
+                    (task.id,),
+                    tuple(f"keep_{labels[n]}" for n in order),
+                    versions,
+                )
+            )
+    return problems
+
+
+def edits_of_deleted_items(state: State) -> list[Problem]:
+    problems = []
+    for item_id, tomb in state.deleted.items():
+        if not tomb.edited or tomb.list is not None or state.find(item_id) is not None:
+            continue
+        item = tomb.item
+        assert not isinstance(item, TaskList)
+        what = "task" if isinstance(item, Task) else "note"
+        text = item.body if isinstance(item, Note) else item.title
+        problems.append(
+            Problem(
+                "edited_after_delete",
+                f"{what} {item.title!r} was deleted on one device and edited on another",
+                (item_id,),
+                ("restore", "keep_deleted"),
+                (Version("edited", text),),
+            )
         )
-        for note in state.notes.values()
-        if note.conflicts
-    ]
+    return problems
 
 
 RULES: tuple[Callable[[State], list[Problem]], ...] = (
     duplicate_list_names,
     items_in_missing_lists,
     note_body_conflicts,
+    title_conflicts,
+    due_conflicts,
+    edits_of_deleted_items,
 )
 
 
+_last: tuple[State, tuple[Problem, ...]] | None = None
+
+
 def problems(state: State) -> list[Problem]:
-    found = [p for rule in RULES for p in rule(state)]
-    return sorted(found, key=lambda p: (p.kind, p.ids))
+    """Every open problem, by kind then items.
+
+    The last answer is remembered for the very same state object (states are
+    immutable): the window's badge, panel, banner and row marks all ask after
+    each change, and one pass over a large state takes tens of milliseconds.
+    """
+    global _last
+    memo = _last
+    if memo is not None and memo[0] is state:
+        return list(memo[1])
+    found = tuple(sorted((p for rule in RULES for p in rule(state)), key=lambda p: (p.kind, p.ids)))
+    _last = (state, found)
+    return list(found)
+
+
+def find(state: State, problem_id: str) -> Problem | None:
+    """The open problem with this id, or with this unique id prefix (four or more)."""
+    found = problems(state)
+    exact = [p for p in found if p.id == problem_id]
+    if exact:
+        return exact[0]
+    prefixed = [p for p in found if len(problem_id) >= 4 and p.id.startswith(problem_id)]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def involved(state: State) -> frozenset[str]:
+    """Ids of every item some problem is about (the window marks them)."""
+    return frozenset(i for p in problems(state) for i in p.ids)

@@ -31,6 +31,8 @@ def task_info(state: State, task: Task) -> dict[str, Any]:
         "list": _list_name(state, task.list_id),
         "list_id": task.list_id,
         "tags": sorted(task.tags),
+        "title_conflicts": list(task.title_conflicts),
+        "due_conflicts": [d.isoformat() if d else None for d in task.due_conflicts],
         "created": task.created.isoformat(),
         "updated": task.updated.isoformat(),
     }
@@ -46,6 +48,7 @@ def note_info(state: State, note: Note) -> dict[str, Any]:
         "tags": sorted(note.tags),
         "pinned": note.pinned,
         "conflicts": list(note.conflicts),
+        "title_conflicts": list(note.title_conflicts),
         "created": note.created.isoformat(),
         "updated": note.updated.isoformat(),
     }

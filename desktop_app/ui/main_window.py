@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.app import App
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
+from desktop_app.ui.conflict_panel import attach_conflict_panel
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
 from desktop_app.ui.note_editor import NoteEditor
 from desktop_app.ui.resources import app_icon
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._restore_settings()
         self.session.watch_disk()
+        self.conflict_panel = attach_conflict_panel(self, self.session, self.status)
 
     # -- construction ------------------------------------------------------------------
 

@@ -9,11 +9,13 @@ instead of silently overwriting one.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from desktop_app.core import Action, Note, State
+from desktop_app.core import Action, Note, State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui.session import AppSession
 
@@ -22,6 +24,7 @@ IDLE_MS = 800
 
 class NoteEditor(QWidget):
     saved = Signal(str)  # note id, after a burst became one action
+    conflict_link = Signal(str)  # note id: the banner's "Resolve…" link was followed
 
     def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +42,11 @@ class NoteEditor(QWidget):
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         self.conflict_banner = QLabel()
         self.conflict_banner.setWordWrap(True)
+        self.conflict_banner.setObjectName("conflictBanner")
+        self.conflict_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.conflict_banner.linkActivated.connect(
+            lambda _: self._note_id and self.conflict_link.emit(self._note_id)
+        )
         self.conflict_banner.setStyleSheet(
             "QLabel { background: #fff4d6; color: #6b4e00; padding: 4px 6px; border-radius: 3px; }"
         )
@@ -154,11 +162,12 @@ class NoteEditor(QWidget):
 
     def _show_meta(self, note: Note | None) -> None:
         self.title_label.setText(note.title if note else "No note selected")
-        if note is not None and note.conflicts:
-            n = len(note.conflicts)
+        found = [p for p in rules.problems(self._session.state) if note and note.id in p.ids]
+        if note is not None and found:
+            words = html.escape(found[0].message[:1].upper() + found[0].message[1:])
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             self.conflict_banner.setText(
-                f"This note was edited on two devices at once. {n} other version"
-                f"{'s are' if n > 1 else ' is'} kept; nothing was lost."
+                f"{words}{more}. Nothing was lost. <a href='conflicts'>Resolve…</a>"
             )
             self.conflict_banner.show()
         else:

@@ -17,6 +17,7 @@ SHORTCUTS: dict[str, tuple[str, ...]] = {
     "show_tasks": ("Ctrl+1",),
     "show_notes": ("Ctrl+2",),
     "sync_now": ("F5",),
+    "conflicts": ("Ctrl+Shift+K",),
     "quit": ("Ctrl+Q",),
 }
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont
 from desktop_app.core import State
 from desktop_app.core.views import sorted_lists
 from desktop_app.ui.models.rows import ID_ROLE, RowsModel
+from desktop_app.ui.problem_marks import TOOLTIP, marked_ids, warning_icon
 from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope
 from desktop_app.ui.session import AppSession
 
@@ -79,8 +80,11 @@ class SidebarModel(RowsModel):
             return row.scope
         if role == COUNT_ROLE:
             return row.open_tasks
+        marked = row.id is not None and row.id in marked_ids(self._session.state)
         if role == Role.ToolTipRole:
-            return f"{row.open_tasks} open task(s)"
+            return f"{row.open_tasks} open task(s)" + (f"\n{TOOLTIP}" if marked else "")
+        if role == Role.DecorationRole and marked:
+            return warning_icon()
         if role == Role.FontRole and not row.is_list:
             font = QFont()
             font.setItalic(True)

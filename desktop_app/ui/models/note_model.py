@@ -7,10 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QStyle
 
 from desktop_app.core import Note, State
 from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
+from desktop_app.ui.problem_marks import TOOLTIP, marked_ids, warning_icon
 from desktop_app.ui.scope import select_notes
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -35,19 +35,18 @@ class NoteListModel(ScopedRowsModel):
             return note.title
         if role == ID_ROLE:
             return note.id
+        marked = note.id in marked_ids(self._session.state)
         if role == Role.ToolTipRole:
             preview = note.body[:PREVIEW_CHARS].strip()
-            if note.conflicts:
-                kept = f"{len(note.conflicts)} other version(s) kept"
-                preview = f"Edited on two devices: {kept}\n\n{preview}"
+            if marked:
+                preview = f"{TOOLTIP}\n\n{preview}"
             return preview or None
         if role == Role.FontRole and note.pinned:
             font = QFont()
             font.setBold(True)
             return font
-        if role == Role.DecorationRole and note.conflicts:
-            style = QApplication.style()
-            return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        if role == Role.DecorationRole and marked:
+            return warning_icon()
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:

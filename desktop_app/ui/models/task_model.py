@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from desktop_app.core import Priority, State, Task
 from desktop_app.core import actions as act
 from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
+from desktop_app.ui.problem_marks import TOOLTIP, marked_ids, warning_icon
 from desktop_app.ui.scope import select_tasks
 from desktop_app.ui.session import AppSession
 
@@ -87,6 +88,9 @@ class TaskTableModel(ScopedRowsModel):
             return font
         if role == Role.ToolTipRole and column is TaskColumn.DUE and self._overdue(task):
             return "Overdue"
+        marks = column is TaskColumn.TITLE and role in (Role.DecorationRole, Role.ToolTipRole)
+        if marks and task.id in marked_ids(self._session.state):
+            return warning_icon() if role == Role.DecorationRole else TOOLTIP
         return None
 
     def _display(self, task: Task, column: TaskColumn) -> str | None:

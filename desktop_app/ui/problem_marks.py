@@ -1,0 +1,28 @@
+"""Which rows to mark with a warning: the items some merge problem is about.
+
+Models ask per painted cell, so the answer is computed once per state (states
+are immutable: the same object always has the same problems).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QStyle
+
+from desktop_app.core import State, rules
+
+_last: tuple[State, frozenset[str]] | None = None
+
+
+def marked_ids(state: State) -> frozenset[str]:
+    global _last
+    if _last is None or _last[0] is not state:
+        _last = (state, rules.involved(state))
+    return _last[1]
+
+
+def warning_icon() -> QIcon:
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+
+
+TOOLTIP = "Changed on two devices at once: see the conflict panel (Ctrl+Shift+K)"
