@@ -58,3 +58,10 @@ def document(state: State) -> dict[str, list[dict[str, Any]]]:
         "tasks": [task_info(state, state.tasks[k]) for k in sorted(state.tasks.keys())],
         "notes": [note_info(state, state.notes[k]) for k in sorted(state.notes.keys())],
     }
+
+
+def note_titled(state: State, title: str) -> Note | None:
+    """The note a ``[[title]]`` link means: same title, case-blind; the oldest wins a tie."""
+    key = " ".join(title.split()).casefold()
+    matches = [n for n in state.notes.values() if n.title.casefold() == key]
+    return min(matches, key=lambda n: (n.created, n.id)) if matches else None

@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.app import App, AppError
+from desktop_app.ui import system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.sync_worker import SyncController
@@ -54,6 +55,9 @@ def _report_unexpected(
 
 
 def run(data_dir: Path) -> int:
+    if QApplication.instance() is None and (missing := system_libraries.check()) is not None:
+        print(missing.message(), file=sys.stderr)  # Qt would abort with a misleading one
+        return 1
     qt_app = application()
     try:
         engine = App(data_dir)

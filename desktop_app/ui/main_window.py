@@ -31,7 +31,7 @@ from desktop_app.app import App
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
-from desktop_app.ui.note_editor import NoteEditor
+from desktop_app.ui.note_editor import NoteEditor, NoteMode
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope
 from desktop_app.ui.session import AppSession
@@ -158,6 +158,13 @@ class MainWindow(QMainWindow):
         self.notes_tab_action = self._action(
             "&Notes", lambda: self.tabs.setCurrentIndex(NOTES_TAB), "show_notes"
         )
+        self.preview_action = self._action(
+            "Read or &Edit Note", self.toggle_note_preview, "toggle_preview"
+        )
+        self.split_action = self._action(
+            "Preview &Beside Source", self.note_editor.toggle_split, "split_preview"
+        )
+        self.pin_action = self._action("&Pin Note", self.note_editor.toggle_pinned, "pin_note")
         clear_filter = QAction("Clear filter", self.filter_edit)
         clear_filter.setShortcut(Qt.Key.Key_Escape)
         clear_filter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -177,6 +184,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.find_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([self.tasks_tab_action, self.notes_tab_action])
+        view_menu.addSeparator()
+        view_menu.addActions([self.preview_action, self.split_action, self.pin_action])
 
     def _connect(self) -> None:
         self.session.error.connect(self.show_error)
@@ -189,6 +198,7 @@ class MainWindow(QMainWindow):
         self.filter_edit.textChanged.connect(self._set_filter)
         self.tabs.currentChanged.connect(self._on_tab)
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
+        self.note_editor.open_note_requested.connect(self.open_note)
 
     # -- public API (menu actions, and what sync will call) -----------------------------
 
@@ -262,6 +272,22 @@ class MainWindow(QMainWindow):
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
             self.note_list.scrollTo(index)
+
+    def open_note(self, note_id: str) -> None:
+        """Show a note wherever it is: widen the scope and clear the filter if they hide it."""
+        note = self.session.state.notes.get(note_id)
+        if note is None:
+            return
+        self.tabs.setCurrentIndex(NOTES_TAB)
+        if self.note_model.row_of(note_id) < 0:
+            self.filter_edit.clear()
+        if self.note_model.row_of(note_id) < 0:
+            self.sidebar.select_scope(ALL)
+        self.select_note(note_id)
+
+    def toggle_note_preview(self) -> None:
+        self.tabs.setCurrentIndex(NOTES_TAB)
+        self.note_editor.toggle_preview()
 
     def undo(self) -> None:
         self.note_editor.flush()  # unsaved typing is one step of its own, undone first
@@ -384,6 +410,9 @@ class MainWindow(QMainWindow):
         ):
             if (value := self._settings.value(key)) is not None:
                 restore(value)
+        mode = self._settings.value("notes/mode")
+        if mode in {m.value for m in NoteMode}:
+            self.note_editor.set_mode(NoteMode(mode))
 
     def _save_settings(self) -> None:
         if self._settings is None:
@@ -391,6 +420,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.setValue("window/notes_splitter", self.notes_splitter.saveState())
+        self._settings.setValue("notes/mode", self.note_editor.mode.value)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the open note and checkpoint, so the next start replays nothing."""

@@ -16,6 +16,11 @@ SHORTCUTS: dict[str, tuple[str, ...]] = {
     "rename": ("F2",),
     "show_tasks": ("Ctrl+1",),
     "show_notes": ("Ctrl+2",),
+    "toggle_preview": ("Ctrl+E",),
+    "split_preview": ("Ctrl+Shift+E",),
+    "pin_note": ("Ctrl+Shift+P",),
+    "move_to_list": ("Ctrl+M",),
+    "hide_completed": ("Ctrl+Shift+H",),
     "sync_now": ("F5",),
     "quit": ("Ctrl+Q",),
 }
