@@ -12,7 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,10 +38,11 @@ from PySide6.QtWidgets import (
 from desktop_app.app import App
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
+from desktop_app.ui import organise
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
 from desktop_app.ui.note_editor import NoteEditor, NoteMode
 from desktop_app.ui.resources import app_icon
-from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope
+from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
 from desktop_app.ui.session import AppSession
 from desktop_app.ui.shortcuts import keys
 from desktop_app.ui.sidebar import Sidebar
@@ -88,10 +97,16 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
 
         self.task_view = TaskTable(self.task_model)
+        self.task_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sort_memory = organise.SortMemory(self.task_view.horizontalHeader(), self._settings)
         self.note_list = QListView()
         self.note_list.setObjectName("notes")
         self.note_list.setModel(self.note_model)
         self.note_list.setUniformItemSizes(True)
+        self.note_list.setDragEnabled(True)  # onto a list in the sidebar
+        self.note_list.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.note_list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.note_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.note_list.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -165,6 +180,11 @@ class MainWindow(QMainWindow):
             "Preview &Beside Source", self.note_editor.toggle_split, "split_preview"
         )
         self.pin_action = self._action("&Pin Note", self.note_editor.toggle_pinned, "pin_note")
+        self.move_action = self._action("&Move to List…", self.move_selected, "move_to_list")
+        self.hide_done_action = self._action(
+            "&Hide Completed Tasks", self.toggle_hide_done, "hide_completed"
+        )
+        self.hide_done_action.setCheckable(True)
         clear_filter = QAction("Clear filter", self.filter_edit)
         clear_filter.setShortcut(Qt.Key.Key_Escape)
         clear_filter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -180,10 +200,13 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.task_view.toggle_done_action, self.delete_action])
+        edit_menu.addAction(self.move_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([self.tasks_tab_action, self.notes_tab_action])
+        view_menu.addSeparator()
+        view_menu.addAction(self.hide_done_action)
         view_menu.addSeparator()
         view_menu.addActions([self.preview_action, self.split_action, self.pin_action])
 
@@ -199,6 +222,8 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab)
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
         self.note_editor.open_note_requested.connect(self.open_note)
+        self.task_view.customContextMenuRequested.connect(self._task_menu)
+        self.note_list.customContextMenuRequested.connect(self._note_menu)
 
     # -- public API (menu actions, and what sync will call) -----------------------------
 
@@ -253,13 +278,19 @@ class MainWindow(QMainWindow):
         target = self.scope.list_in(self.session.state)
         list_name = target.name if target else None
         if self.tabs.currentIndex() == NOTES_TAB:
-            ok, note_id = self.session.call(self.app.add_note, text, list_name=list_name)
+            tags = [self.scope.list_id] if self.scope.kind == "tag" else []
+            ok, note_id = self.session.call(self.app.add_note, text, list_name=list_name, tags=tags)
             if ok and note_id:
                 self.quick_add.clear()
                 self.select_note(note_id)
                 self.note_editor.body.setFocus()
             return
-        ok, task_id = self.session.call(self.app.add_task, text, list_name=list_name)
+        extra: dict[str, object] = {}
+        if self.scope == TODAY:
+            extra["due"] = self.session.today()
+        elif self.scope.kind == "tag":
+            extra["tags"] = [self.scope.list_id]
+        ok, task_id = self.session.call(self.app.add_task, text, list_name=list_name, **extra)
         if ok and task_id:
             self.quick_add.clear()
             self.task_view.select_id(task_id)
@@ -284,6 +315,54 @@ class MainWindow(QMainWindow):
         if self.note_model.row_of(note_id) < 0:
             self.sidebar.select_scope(ALL)
         self.select_note(note_id)
+
+    def selected_item_ids(self) -> list[str]:
+        """The selected tasks (Tasks tab) or the current note (Notes tab)."""
+        if self.tabs.currentIndex() == NOTES_TAB:
+            note_id = self.note_model.id_at(self.note_list.currentIndex().row())
+            return [note_id] if note_id else []
+        return self.task_view.selected_ids()
+
+    def move_selected(self) -> None:
+        """Ctrl+M: choose a list, and move the selection there (one action)."""
+        self.note_editor.flush()
+        ids = self.selected_item_ids()
+        if not ids:
+            self.show_message("Select a task or a note first, then Ctrl+M moves it.")
+            return
+        if message := organise.pick_and_move(self.session, ids, self):
+            self.show_message(message)
+
+    def toggle_hide_done(self) -> None:
+        self.task_model.set_hide_done(not self.task_model.hide_done)
+        self.hide_done_action.setChecked(self.task_model.hide_done)
+        if self._settings is not None:
+            self._settings.setValue("tasks/hide_done", self.task_model.hide_done)
+
+    def _task_menu(self, pos: QPoint) -> None:
+        ids = self.task_view.selected_ids()
+        if ids:
+            menu = organise.context_menu(
+                self.task_view,
+                self.session,
+                ids,
+                [self.task_view.toggle_done_action, None, self.delete_action],
+                self.show_message,
+            )
+            menu.exec(self.task_view.viewport().mapToGlobal(pos))
+
+    def _note_menu(self, pos: QPoint) -> None:
+        self.note_editor.flush()
+        ids = self.selected_item_ids()
+        if ids:
+            menu = organise.context_menu(
+                self.note_list,
+                self.session,
+                ids,
+                [self.pin_action, None, self.delete_action],
+                self.show_message,
+            )
+            menu.exec(self.note_list.viewport().mapToGlobal(pos))
 
     def toggle_note_preview(self) -> None:
         self.tabs.setCurrentIndex(NOTES_TAB)
@@ -357,8 +436,13 @@ class MainWindow(QMainWindow):
     # -- reacting ------------------------------------------------------------------------
 
     def _set_scope(self, scope: Scope) -> None:
+        self.note_editor.flush()
+        self.sort_memory.switch(scope)
         self.task_model.set_scope(scope)
         self.note_model.set_scope(scope)
+        self.task_view.show_list_column(scope.shows_lists)
+        if scope.tasks_only:
+            self.tabs.setCurrentIndex(TASKS_TAB)
         self._update_placeholder()
         self._counts_timer.start()
 
@@ -384,15 +468,20 @@ class MainWindow(QMainWindow):
         kind = "note" if self.tabs.currentIndex() == NOTES_TAB else "task"
         target = scope.list_in(state)
         where = f" to {target.name}" if target else " (no list)" if scope == NO_LIST else ""
+        if scope == TODAY:
+            where = ", due today"
+        elif scope.kind == "tag":
+            where = f" tagged #{scope.list_id}"
         self.quick_add.setPlaceholderText(f"Add a {kind}{where}: type, then Enter")
-        title = target.name if target else "No list" if scope == NO_LIST else "All"
+        title = target.name if target else self.sidebar.label_of(scope)
         self.setWindowTitle(f"{title} — Tidemark")
 
     def _update_counts(self) -> None:
         state, scope = self.session.state, self.scope
-        tasks = [t for t in state.tasks.values() if scope.contains(state, t)]
+        today = self.session.today()
+        tasks = [t for t in state.tasks.values() if scope.contains(state, t, today)]
         done = sum(t.done for t in tasks)
-        notes = sum(1 for n in state.notes.values() if scope.contains(state, n))
+        notes = sum(1 for n in state.notes.values() if scope.contains(state, n, today))
         parts = [f"{len(tasks) - done} open", f"{done} done", _plural(notes, "note")]
         if problems := rules.problems(state):
             parts.append(f"⚠ {_plural(len(problems), 'conflict')}")
@@ -410,6 +499,8 @@ class MainWindow(QMainWindow):
         ):
             if (value := self._settings.value(key)) is not None:
                 restore(value)
+        if str(self._settings.value("tasks/hide_done", "false")).lower() == "true":
+            self.toggle_hide_done()
         mode = self._settings.value("notes/mode")
         if mode in {m.value for m in NoteMode}:
             self.note_editor.set_mode(NoteMode(mode))

@@ -7,36 +7,72 @@ state, testable and reusable by the later search and conflict views.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from desktop_app.core import Note, State, Task, TaskList
+from desktop_app.core import Note, State, Task, TaskList, views
+
+SMART_KINDS = frozenset({"today", "upcoming", "completed"})  # tasks only, across lists
 
 
 @dataclass(frozen=True)
 class Scope:
-    """``all``, ``none`` (no list) or one list by id; a value, so it compares and hashes."""
+    """``all``, ``none`` (no list), a smart list, one list by id or one tag.
+
+    A value, so it compares and hashes (the sidebar finds its row by it).
+    ``list_id`` holds the list's id for a list and the tag for a tag.
+    """
 
     kind: str
     list_id: str | None = None
 
-    def contains(self, state: State, item: Task | Note) -> bool:
+    @property
+    def tasks_only(self) -> bool:
+        return self.kind in SMART_KINDS
+
+    @property
+    def shows_lists(self) -> bool:
+        """Whether items of several lists show together (the List column is useful)."""
+        return self.kind not in ("list", "none")
+
+    def contains(self, state: State, item: Task | Note, today: date | None = None) -> bool:
         if self.kind == "all":
             return True
         if self.kind == "none":
             # Items whose list was deleted on another device show here too, so a
             # merge can never hide them (the conflict panel explains why).
             return item.list_id is None or item.list_id not in state.lists
+        if self.kind == "tag":
+            return self.list_id in item.tags
+        if self.kind in SMART_KINDS:
+            if not isinstance(item, Task):
+                return False
+            if self.kind == "completed":
+                return item.done
+            day = today or date.today()
+            return (
+                views.is_today(item, day)
+                if self.kind == "today"
+                else (views.is_upcoming(item, day))
+            )
         return item.list_id == self.list_id
 
     def list_in(self, state: State) -> TaskList | None:
-        return state.lists.get(self.list_id) if self.list_id else None
+        return state.lists.get(self.list_id) if self.kind == "list" and self.list_id else None
 
 
 ALL = Scope("all")
 NO_LIST = Scope("none")
+TODAY = Scope("today")
+UPCOMING = Scope("upcoming")
+COMPLETED = Scope("completed")
 
 
 def list_scope(list_id: str) -> Scope:
     return Scope("list", list_id)
+
+
+def tag_scope(tag: str) -> Scope:
+    return Scope("tag", tag)
 
 
 def _matches(needle: str, item: Task | Note) -> bool:
@@ -47,15 +83,37 @@ def _matches(needle: str, item: Task | Note) -> bool:
     return any(needle in text.casefold() for text in (item.title, tags, body))
 
 
-def select_tasks(state: State, scope: Scope, text: str = "") -> list[Task]:
-    """Tasks in creation order: toggling done never moves a row."""
+def select_tasks(
+    state: State,
+    scope: Scope,
+    text: str = "",
+    *,
+    today: date | None = None,
+    sort: str = "created",
+    descending: bool = False,
+    hide_done: bool = False,
+) -> list[Task]:
+    """Tasks in creation order unless sorted: toggling done never moves a row by itself.
+
+    Upcoming is always by due date (its rows are grouped by day); Completed never hides done.
+    """
     needle = text.strip().casefold()
-    found = [t for t in state.tasks.values() if scope.contains(state, t) and _matches(needle, t)]
-    return sorted(found, key=lambda t: (t.created, t.id))
+    day = today or date.today()
+    hide_done = hide_done and scope.kind != "completed"
+    found = [
+        t
+        for t in state.tasks.values()
+        if scope.contains(state, t, day) and _matches(needle, t) and not (hide_done and t.done)
+    ]
+    if scope.kind == "upcoming":
+        sort, descending = "due", False
+    return views.sort_tasks(state, found, sort, descending)
 
 
 def select_notes(state: State, scope: Scope, text: str = "") -> list[Note]:
     """Pinned notes first, then newest first: a body edit never moves a row."""
+    if scope.tasks_only:
+        return []
     needle = text.strip().casefold()
     found = [n for n in state.notes.values() if scope.contains(state, n) and _matches(needle, n)]
     found.sort(key=lambda n: n.id)

@@ -1,19 +1,34 @@
-"""The sidebar: All, No list, then every list by name, each with its open-task count."""
+"""The sidebar: All, the smart lists, No list, every list by name, then every tag.
+
+Each row shows its open-task count. Tasks and notes dropped on a list (or on
+No list) move there, as one action.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from desktop_app.core import State
+from desktop_app.app.organise import move_items
+from desktop_app.core import State, views
 from desktop_app.core.views import sorted_lists
-from desktop_app.ui.models.rows import ID_ROLE, RowsModel
-from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope
+from desktop_app.ui.models.rows import ID_ROLE, ITEM_IDS_MIME, RowsModel, item_ids_of
+from desktop_app.ui.scope import (
+    ALL,
+    COMPLETED,
+    NO_LIST,
+    TODAY,
+    UPCOMING,
+    Scope,
+    list_scope,
+    tag_scope,
+)
 from desktop_app.ui.session import AppSession
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -35,19 +50,41 @@ class SidebarRow:
     def is_list(self) -> bool:
         return self.scope.kind == "list"
 
+    @property
+    def takes_drops(self) -> bool:
+        """Dropping an item means 'move it here': only lists and No list can say where."""
+        return self.scope.kind in ("list", "none")
 
-def sidebar_rows(state: State) -> list[SidebarRow]:
+
+def sidebar_rows(state: State, today: date) -> list[SidebarRow]:
     per_list: Counter[str | None] = Counter()
+    per_tag: Counter[str] = Counter()
+    due_today = upcoming = done = 0
     for task in state.tasks.values():
-        if not task.done:
-            per_list[task.list_id if task.list_id in state.lists else None] += 1
+        if task.done:
+            done += 1
+            continue
+        per_list[task.list_id if task.list_id in state.lists else None] += 1
+        per_tag.update(task.tags)
+        due_today += views.is_today(task, today)
+        upcoming += views.is_upcoming(task, today)
+    tags = set(per_tag)
+    for note in state.notes.values():
+        tags.update(note.tags)
     rows = [
         SidebarRow("*all", "All", ALL, per_list.total()),
+        SidebarRow("*today", "Today", TODAY, due_today),
+        SidebarRow("*upcoming", "Upcoming", UPCOMING, upcoming),
+        SidebarRow("*completed", "Completed", COMPLETED, 0),
         SidebarRow("*none", "No list", NO_LIST, per_list[None]),
     ]
     rows += [
         SidebarRow(lst.id, lst.name, list_scope(lst.id), per_list[lst.id])
         for lst in sorted_lists(state)
+    ]
+    rows += [
+        SidebarRow(f"#{tag}", f"#{tag}", tag_scope(tag), per_tag[tag])
+        for tag in sorted(tags, key=lambda t: (t.casefold(), t))
     ]
     return rows
 
@@ -59,10 +96,12 @@ class SidebarModel(RowsModel):
         super().__init__(session, parent)
 
     def select(self, state: State) -> Sequence[SidebarRow]:
-        return sidebar_rows(state)
+        return sidebar_rows(state, self._session.today())
 
     def affected(self, old: State, new: State) -> bool:
-        return old.tasks is not new.tasks or old.lists is not new.lists
+        return old.tasks is not new.tasks or old.lists is not new.lists or (
+            old.notes is not new.notes  # a note's tags make tag rows
+        )
 
     def row_of_scope(self, scope: Scope) -> int:
         return next((i for i, r in enumerate(self._rows) if r.scope == scope), -1)
@@ -80,8 +119,11 @@ class SidebarModel(RowsModel):
         if role == COUNT_ROLE:
             return row.open_tasks
         if role == Role.ToolTipRole:
-            return f"{row.open_tasks} open task(s)"
-        if role == Role.FontRole and not row.is_list:
+            if row.scope == COMPLETED:
+                return "Tasks marked done, in every list"
+            tip = f"{row.open_tasks} open task(s)"
+            return f"{tip}. Drop tasks or notes here to move them." if row.takes_drops else tip
+        if role == Role.FontRole and not row.is_list and row.scope.kind != "tag":
             font = QFont()
             font.setItalic(True)
             return font
@@ -92,6 +134,8 @@ class SidebarModel(RowsModel):
         if row is None:
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if row.takes_drops:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
         return flags | Qt.ItemFlag.ItemIsEditable if row.is_list else flags
 
     def setData(self, index: AnyIndex, value: Any, role: int = Role.EditRole) -> bool:
@@ -99,3 +143,35 @@ class SidebarModel(RowsModel):
         if row is None or not row.is_list or role != Role.EditRole or value is None:
             return False
         return self._session.call(self._session.app.edit, row.id, title=str(value))[0]
+
+    # -- dropping tasks and notes on a list ----------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEM_IDS_MIME]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def _drop_target(self, row: int, parent: AnyIndex) -> SidebarRow | None:
+        # Dropped onto an entry (parent is it), never between entries.
+        if row != -1 or not parent.isValid():
+            return None
+        target: SidebarRow | None = self.item_at(parent.row())
+        return target if target is not None and target.takes_drops else None
+
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex
+    ) -> bool:
+        return bool(item_ids_of(data)) and self._drop_target(row, parent) is not None
+
+    def dropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex
+    ) -> bool:
+        target = self._drop_target(row, parent)
+        ids = item_ids_of(data)
+        if target is None or not ids:
+            return False
+        list_id = target.scope.list_id if target.is_list else None
+        # The source rows are left alone (their models do not remove rows): the
+        # store's echo moves them, as it does for every other edit.
+        return self._session.call(move_items, self._session.app, ids, list_id)[0]

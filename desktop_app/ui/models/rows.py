@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -26,6 +27,14 @@ from desktop_app.ui.scope import ALL, Scope
 from desktop_app.ui.session import AppSession
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+ITEM_IDS_MIME = "application/x-tidemark-item-ids"  # dragged tasks and notes, one id a line
+
+
+def item_ids_of(data: QMimeData) -> list[str]:
+    if not data.hasFormat(ITEM_IDS_MIME):
+        return []
+    text = bytes(data.data(ITEM_IDS_MIME).data()).decode("utf-8", "replace")
+    return [line for line in text.split("\n") if line]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -194,3 +203,19 @@ class ScopedRowsModel(RowsModel):
         if text != self._filter:
             self._filter = text
             self.refresh()
+
+    # -- dragging rows onto the sidebar ---------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEM_IDS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        ids = [item_id for r in rows if (item_id := self.id_at(r)) is not None]
+        data = QMimeData()
+        data.setData(ITEM_IDS_MIME, "\n".join(ids).encode())
+        data.setText("\n".join(self.item_at(r).title for r in rows if self.item_at(r)))
+        return data
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
