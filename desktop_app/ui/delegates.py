@@ -39,14 +39,24 @@ class PriorityDelegate(QStyledItemDelegate):
 
 
 class CountDelegate(QStyledItemDelegate):
-    """Paints a number from ``role`` right-aligned and muted (zero is left out)."""
+    """Paints a number from ``role`` right-aligned and muted (zero is left out).
 
-    def __init__(self, role: int, parent: QWidget | None = None) -> None:
+    A row whose ``group_role`` is true gets a thin rule above it (sidebar sections).
+    """
+
+    def __init__(self, role: int, parent: QWidget | None = None, group_role: int = -1) -> None:
         super().__init__(parent)
         self._role = role
+        self._group_role = group_role
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         super().paint(painter, option, index)
+        if self._group_role >= 0 and index.data(self._group_role):
+            painter.save()
+            painter.setPen(option.palette.color(QPalette.ColorRole.Mid))  # type: ignore[attr-defined]
+            top = option.rect.top()  # type: ignore[attr-defined]
+            painter.drawLine(option.rect.left() + 4, top, option.rect.right() - 4, top)  # type: ignore[attr-defined]
+            painter.restore()
         count = index.data(self._role)
         if not count:
             return

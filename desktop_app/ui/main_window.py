@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab)
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
         self.note_editor.open_note_requested.connect(self.open_note)
+        self.sidebar_model.moved.connect(self.show_message)
         self.task_view.customContextMenuRequested.connect(self._task_menu)
         self.note_list.customContextMenuRequested.connect(self._note_menu)
 

@@ -9,7 +9,7 @@ anything else with a scheme opens in the browser. The HTML comes from
 from __future__ import annotations
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtGui import QColor, QDesktopServices, QPalette
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop_app.app import markdown
@@ -21,7 +21,11 @@ def _css(palette: QPalette) -> str:
     link = palette.color(QPalette.ColorRole.Link).name()
     dark = base.lightness() < 128
     code_bg = base.lighter(160).name() if dark else base.darker(106).name()
-    muted = palette.color(QPalette.ColorRole.PlaceholderText).name()
+    muted = QColor(
+        (text.red() + base.red()) // 2,
+        (text.green() + base.green()) // 2,
+        (text.blue() + base.blue()) // 2,
+    ).name()
     return f"""
         body {{ color: {text.name()}; }}
         a {{ color: {link}; }}
@@ -30,6 +34,8 @@ def _css(palette: QPalette) -> str:
         code {{ background-color: {code_bg}; font-family: monospace; }}
         pre {{ background-color: {code_bg}; font-family: monospace; padding: 6px; }}
         blockquote {{ color: {muted}; margin-left: 12px; }}
+        blockquote p {{ color: {muted}; font-style: italic; }}
+        ul.contains-task-list {{ -qt-list-indent: 0; margin-left: 4px; }}
         th {{ background-color: {code_bg}; }}
         li.task-list-item {{ list-style-type: none; }}
     """

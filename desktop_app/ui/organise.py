@@ -42,7 +42,8 @@ def move(session: AppSession, ids: Sequence[str], list_id: str | None) -> str | 
     where = f"“{target.name}”" if target else "No list"
     if action is None:
         return f"{what} already in {where}."
-    return f"Moved {what} to {where}. Ctrl+Z moves it back."
+    them = "it" if len(ids) == 1 else "them"
+    return f"Moved {what} to {where}. Ctrl+Z moves {them} back."
 
 
 def pick_and_move(session: AppSession, ids: Sequence[str], parent: QWidget) -> str | None:
@@ -70,8 +71,12 @@ def move_menu(
     lists = sorted_lists(session.state)
     targets: list[tuple[str, str | None]] = [("No list", None)]
     targets += [(lst.name, lst.id) for lst in lists[:MAX_MENU_LISTS]]
+    first = session.state.tasks.get(ids[0]) or session.state.notes.get(ids[0]) if ids else None
     for label, list_id in targets:
         action = menu.addAction(label.replace("&", "&&"))
+        if len(ids) == 1 and first is not None and first.list_id == list_id:
+            action.setCheckable(True)
+            action.setChecked(True)  # where it is now
         action.triggered.connect(
             lambda _=False, target=list_id: (msg := move(session, ids, target)) and report(msg)
         )

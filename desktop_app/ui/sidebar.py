@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.delegates import CountDelegate
 from desktop_app.ui.models import SidebarModel
-from desktop_app.ui.models.list_model import COUNT_ROLE
+from desktop_app.ui.models.list_model import COUNT_ROLE, GROUP_START_ROLE
 from desktop_app.ui.scope import ALL, Scope
 from desktop_app.ui.view_state import KeepCurrent
 
@@ -36,7 +36,7 @@ class Sidebar(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setStyleSheet("QListView#sidebar::item { padding: 3px 4px; }")
         self.view.setEditTriggers(Trigger.DoubleClicked | Trigger.EditKeyPressed)
-        self.view.setItemDelegate(CountDelegate(COUNT_ROLE, self.view))
+        self.view.setItemDelegate(CountDelegate(COUNT_ROLE, self.view, GROUP_START_ROLE))
         self.view.setAcceptDrops(True)  # tasks and notes dropped on a list move there
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.view.setDropIndicatorShown(True)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
-from desktop_app.app.organise import move_items
 from desktop_app.core import State, views
 from desktop_app.core.views import sorted_lists
+from desktop_app.ui import organise
 from desktop_app.ui.models.rows import ID_ROLE, ITEM_IDS_MIME, RowsModel, item_ids_of
 from desktop_app.ui.scope import (
     ALL,
@@ -35,6 +35,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
 SCOPE_ROLE = ID_ROLE + 1
 COUNT_ROLE = ID_ROLE + 2
+GROUP_START_ROLE = ID_ROLE + 3  # the first row of lists, and of tags: a rule above it
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class SidebarRow:
     label: str
     scope: Scope
     open_tasks: int
+    group_start: bool = False
 
     @property
     def is_list(self) -> bool:
@@ -76,21 +78,22 @@ def sidebar_rows(state: State, today: date) -> list[SidebarRow]:
         SidebarRow("*today", "Today", TODAY, due_today),
         SidebarRow("*upcoming", "Upcoming", UPCOMING, upcoming),
         SidebarRow("*completed", "Completed", COMPLETED, 0),
-        SidebarRow("*none", "No list", NO_LIST, per_list[None]),
+        SidebarRow("*none", "No list", NO_LIST, per_list[None], group_start=True),
     ]
     rows += [
         SidebarRow(lst.id, lst.name, list_scope(lst.id), per_list[lst.id])
         for lst in sorted_lists(state)
     ]
     rows += [
-        SidebarRow(f"#{tag}", f"#{tag}", tag_scope(tag), per_tag[tag])
-        for tag in sorted(tags, key=lambda t: (t.casefold(), t))
+        SidebarRow(f"#{tag}", f"#{tag}", tag_scope(tag), per_tag[tag], group_start=i == 0)
+        for i, tag in enumerate(sorted(tags, key=lambda t: (t.casefold(), t)))
     ]
     return rows
 
 
 class SidebarModel(RowsModel):
     HEADERS = ("Lists",)
+    moved = Signal(str)  # what a drop did, in words, for the status bar
 
     def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
         super().__init__(session, parent)
@@ -118,6 +121,8 @@ class SidebarModel(RowsModel):
             return row.scope
         if role == COUNT_ROLE:
             return row.open_tasks
+        if role == GROUP_START_ROLE:
+            return row.group_start
         if role == Role.ToolTipRole:
             if row.scope == COMPLETED:
                 return "Tasks marked done, in every list"
@@ -174,4 +179,7 @@ class SidebarModel(RowsModel):
         list_id = target.scope.list_id if target.is_list else None
         # The source rows are left alone (their models do not remove rows): the
         # store's echo moves them, as it does for every other edit.
-        return self._session.call(move_items, self._session.app, ids, list_id)[0]
+        message = organise.move(self._session, ids, list_id)
+        if message is not None:
+            self.moved.emit(message)
+        return message is not None

@@ -50,10 +50,10 @@ SORT_KEY = {
 
 
 def day_label(day: date, today: date) -> str:
-    """Upcoming's day names: 'Tomorrow', then 'Friday 28 Nov'."""
+    """Upcoming's day names, as short as an ISO date: 'Tomorrow', then 'Fri 28 Nov'."""
     if day == today + timedelta(days=1):
-        return f"Tomorrow, {day:%a} {day.day} {day:%b}"
-    return f"{day:%A} {day.day} {day:%b}"
+        return "Tomorrow"
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def parse_tags(text: str) -> set[str]:
@@ -136,8 +136,9 @@ class TaskTableModel(ScopedRowsModel):
             font = QFont()
             font.setStrikeOut(True)
             return font
-        if role == Role.ToolTipRole and column is TaskColumn.DUE and self._overdue(task):
-            return "Overdue"
+        if role == Role.ToolTipRole and column is TaskColumn.DUE and task.due is not None:
+            when = f"{task.due:%A} {task.due.day} {task.due:%B %Y}"
+            return f"Overdue: {when}" if self._overdue(task) else when
         return None
 
     def _display(self, task: Task, column: TaskColumn) -> str | None:
