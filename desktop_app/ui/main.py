@@ -17,7 +17,7 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.app import App, AppError
+from desktop_app.app import App, AppError, settings
 from desktop_app.ui import system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.resources import app_icon
@@ -65,7 +65,7 @@ def run(data_dir: Path) -> int:
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
-    sync = SyncController(engine)
+    sync = SyncController(engine, poll_interval_ms=settings.sync_interval_s(engine) * 1000)
     try:
         window = MainWindow(engine, QSettings())
         window.attach_sync(sync)

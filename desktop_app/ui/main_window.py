@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.app import App
+from desktop_app.app import App, settings
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
@@ -44,6 +44,7 @@ from desktop_app.ui.note_editor import NoteEditor, NoteMode
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
 from desktop_app.ui.session import AppSession
+from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.shortcuts import keys
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status_bar import StatusBar
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         self.new_note_action = self._action("New &Note", self.new_note, "new_note")
         self.new_list_action = self._action("New &List", self.new_list, "new_list")
         self.quit_action = self._action("&Quit", self.close, "quit")
+        self.settings_action = self._action("Se&ttings…", self.open_settings, "settings")
         self.undo_action = self._action("&Undo", self.undo, "undo")
         self.redo_action = self._action("&Redo", self.redo, "redo")
         self.delete_action = self._action("&Delete", self.delete_selected, "delete")
@@ -194,6 +196,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         file_menu.addActions([self.new_task_action, self.new_note_action, self.new_list_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menus.addMenu("&Edit")
@@ -236,6 +240,22 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().actions()[0].menu()
         file_menu.insertAction(self.quit_action, self.sync_action)
         file_menu.insertSeparator(self.quit_action)
+
+    def open_settings(self) -> SettingsDialog:
+        """Ctrl+,: the sync settings; saving applies them and starts a round soon."""
+        dialog = SettingsDialog(self.session, self)
+        dialog.saved.connect(self._settings_saved)
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, form: object) -> None:
+        dialog = self.sender()
+        notes = getattr(dialog, "notes", [])
+        controller = getattr(self, "sync_controller", None)
+        if controller is not None:
+            controller.set_poll_interval(settings.sync_interval_s(self.app) * 1000)
+            controller.sync_soon(0)
+        self.show_message(" ".join(["Settings saved.", *notes]))
 
     def show_sync_status(self, text: str) -> None:
         """Shown at the right of the status bar until replaced (the sync worker's voice)."""

@@ -21,6 +21,7 @@ SHORTCUTS: dict[str, tuple[str, ...]] = {
     "pin_note": ("Ctrl+Shift+P",),
     "move_to_list": ("Ctrl+M",),
     "hide_completed": ("Ctrl+Shift+H",),
+    "settings": ("Ctrl+,",),
     "sync_now": ("F5",),
     "quit": ("Ctrl+Q",),
 }
