@@ -50,6 +50,7 @@ from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.sync_worker import SyncController
 from desktop_app.ui.task_view import TaskTable
+from desktop_app.ui.transfer import Transfers
 from desktop_app.ui.view_state import KeepCurrent
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBar()
         self.setStatusBar(self.status)
+        self.transfers = Transfers(self.session, self)
         self._counts_timer = QTimer(self)  # coalesces a burst of changes into one recount
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(0)
@@ -165,6 +167,18 @@ class MainWindow(QMainWindow):
         self.new_list_action = self._action("New &List", self.new_list, "new_list")
         self.quit_action = self._action("&Quit", self.close, "quit")
         self.settings_action = self._action("Se&ttings…", self.open_settings, "settings")
+        self.import_file_action = self._action(
+            "&Import File…", self.transfers.choose_import_file, "import_file"
+        )
+        self.import_folder_action = self._action(
+            "Import Markdown &Folder…", self.transfers.choose_import_folder
+        )
+        self.export_file_action = self._action(
+            "&Export…", self.transfers.choose_export_file, "export_file"
+        )
+        self.export_folder_action = self._action(
+            "Export Markdown F&older…", self.transfers.choose_export_folder
+        )
         self.undo_action = self._action("&Undo", self.undo, "undo")
         self.redo_action = self._action("&Redo", self.redo, "redo")
         self.delete_action = self._action("&Delete", self.delete_selected, "delete")
@@ -197,6 +211,16 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("&File")
         file_menu.addActions([self.new_task_action, self.new_note_action, self.new_list_action])
         file_menu.addSeparator()
+        transfer_actions = [
+            self.import_file_action,
+            self.import_folder_action,
+            self.export_file_action,
+            self.export_folder_action,
+        ]
+        file_menu.addActions(transfer_actions)
+        for action in transfer_actions:
+            self.transfers.busy_changed.connect(lambda busy, a=action: a.setEnabled(not busy))
+        file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -227,6 +251,8 @@ class MainWindow(QMainWindow):
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
         self.note_editor.open_note_requested.connect(self.open_note)
         self.sidebar_model.moved.connect(self.show_message)
+        self.transfers.finished.connect(self.show_message)
+        self.transfers.failed.connect(self.show_error)
         self.task_view.customContextMenuRequested.connect(self._task_menu)
         self.note_list.customContextMenuRequested.connect(self._note_menu)
 

@@ -22,6 +22,8 @@ SHORTCUTS: dict[str, tuple[str, ...]] = {
     "move_to_list": ("Ctrl+M",),
     "hide_completed": ("Ctrl+Shift+H",),
     "settings": ("Ctrl+,",),
+    "import_file": ("Ctrl+Shift+O",),
+    "export_file": ("Ctrl+Shift+S",),
     "sync_now": ("F5",),
     "quit": ("Ctrl+Q",),
 }
