@@ -1,11 +1,14 @@
-"""Item delegates: a priority picker and the sidebar's open-task counts."""
+"""Item delegates: a priority picker, a due-date picker and the sidebar's open-task counts."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from datetime import date
+
+from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -36,6 +39,43 @@ class PriorityDelegate(QStyledItemDelegate):
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
         assert isinstance(editor, QComboBox)
         model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
+class DueDateDelegate(QStyledItemDelegate):
+    """Edits a due date with a calendar popup; clearing the field (or Delete) removes it.
+
+    The editor keeps a 'no date' state as its minimum, shown as empty text, so a
+    task can lose its due date without typing anything.
+    """
+
+    NO_DATE = QDate(2000, 1, 1)
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> QWidget:
+        editor = QDateEdit(parent)
+        editor.setObjectName("dueEditor")
+        editor.setCalendarPopup(True)
+        editor.setDisplayFormat("yyyy-MM-dd")
+        editor.setMinimumDate(self.NO_DATE)
+        editor.setSpecialValueText(" ")  # the minimum shows as empty: no due date
+        editor.setToolTip("Pick a date; the earliest (empty) one means no due date")
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        assert isinstance(editor, QDateEdit)
+        text = index.data(Qt.ItemDataRole.EditRole) or ""
+        if text:
+            editor.setDate(QDate.fromString(text, "yyyy-MM-dd"))
+        else:  # a fresh pick starts at today, the likeliest choice
+            today = date.today()
+            editor.setDate(QDate(today.year, today.month, today.day))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        assert isinstance(editor, QDateEdit)
+        picked = editor.date()
+        value = "" if picked == self.NO_DATE else picked.toString("yyyy-MM-dd")
+        model.setData(index, value, Qt.ItemDataRole.EditRole)
 
 
 class CountDelegate(QStyledItemDelegate):

@@ -14,12 +14,13 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.app import App, AppError, settings
 from desktop_app.ui import system_libraries
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.profile import window_settings
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.sync_worker import SyncController
 
@@ -67,7 +68,7 @@ def run(data_dir: Path) -> int:
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
     sync = SyncController(engine, poll_interval_ms=settings.sync_interval_s(engine) * 1000)
     try:
-        window = MainWindow(engine, QSettings())
+        window = MainWindow(engine, window_settings(data_dir))
         window.attach_sync(sync)
         sync.sync_soon(STARTUP_SYNC_DELAY_MS)
         window.closed.connect(qt_app.quit)

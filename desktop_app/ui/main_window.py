@@ -35,12 +35,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.app import App, settings
+from desktop_app.app import App, describe, settings
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
+from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
 from desktop_app.ui.note_editor import NoteEditor, NoteMode
+from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
 from desktop_app.ui.session import AppSession
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._closed = False
         self.session = AppSession(app, self)
+        self._profile = profile_name(app.data_dir)
         self.setWindowTitle("Tidemark")
         self.setWindowIcon(app_icon())
         self.resize(1040, 660)
@@ -146,6 +149,8 @@ class MainWindow(QMainWindow):
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.transfers = Transfers(self.session, self)
+        self.task_empty = EmptyState(self.task_view, lambda: self._empty_text("task"))
+        self.note_empty = EmptyState(self.note_list, lambda: self._empty_text("note"))
         self._counts_timer = QTimer(self)  # coalesces a burst of changes into one recount
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(0)
@@ -417,15 +422,36 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         self.note_editor.flush()  # unsaved typing is one step of its own, undone first
+        before = self.session.state
         ok, action = self.session.call(self.app.undo)
         if ok:
-            self.show_message("Undone." if action else "Nothing to undo.")
+            self.show_message(
+                f"Undid: {describe.undone(action.arg, before)}." if action else "Nothing to undo."
+            )
+            if action:
+                self._reveal_note(action.arg)
 
     def redo(self) -> None:
         self.note_editor.flush()
+        before = self.session.state
         ok, action = self.session.call(self.app.redo)
         if ok:
-            self.show_message("Redone." if action else "Nothing to redo.")
+            self.show_message(
+                f"Redid: {describe.redone(action.arg, before)}." if action else "Nothing to redo."
+            )
+            if action:
+                self._reveal_note(action.arg)
+
+    def _reveal_note(self, arg: act.Arg) -> None:
+        """An undo or redo that changed a note shows it: never a silent edit on a hidden tab."""
+        steps = arg.steps if isinstance(arg, act.Batch) else (arg,)
+        ids = [i for step in steps for i in step.target_ids]
+        ids += [step.note.id for step in steps if isinstance(step, act.RestoreNote)]
+        notes = [i for i in ids if i in self.session.state.notes]
+        if notes and (
+            self.tabs.currentIndex() != NOTES_TAB or self.note_editor.note_id not in notes
+        ):
+            self.open_note(notes[0])
 
     def delete_selected(self) -> None:
         """Delete what the focused part shows: the list, the selected tasks or the note."""
@@ -488,6 +514,8 @@ class MainWindow(QMainWindow):
         self.task_model.set_scope(scope)
         self.note_model.set_scope(scope)
         self.task_view.show_list_column(scope.shows_lists)
+        self.task_empty.refresh()
+        self.note_empty.refresh()
         if scope.tasks_only:
             self.tabs.setCurrentIndex(TASKS_TAB)
         self._update_placeholder()
@@ -496,6 +524,8 @@ class MainWindow(QMainWindow):
     def _set_filter(self, text: str) -> None:
         self.task_model.set_filter(text)
         self.note_model.set_filter(text)
+        self.task_empty.refresh()
+        self.note_empty.refresh()
 
     def _on_tab(self, index: int) -> None:
         self.note_editor.flush()
@@ -521,7 +551,26 @@ class MainWindow(QMainWindow):
             where = f" tagged #{scope.list_id}"
         self.quick_add.setPlaceholderText(f"Add a {kind}{where}: type, then Enter")
         title = target.name if target else self.sidebar.label_of(scope)
-        self.setWindowTitle(f"{title} — Tidemark")
+        profile = f" ({self._profile})" if self._profile else ""
+        self.setWindowTitle(f"{title} — Tidemark{profile}")
+
+    def _empty_text(self, kind: str) -> str:
+        """What an empty list says: the filter found nothing, or how to begin."""
+        needle = self.filter_edit.text().strip()
+        if needle:
+            return f"No {kind}s match “{needle}”. Escape clears the filter."
+        scope = self.scope
+        if scope == TODAY and kind == "task":
+            return "Nothing due today or overdue. Upcoming shows the week ahead."
+        if scope.kind == "upcoming":
+            return "Nothing due in the next seven days."
+        if scope.kind == "completed":
+            return "Completed tasks show here once you tick them."
+        if scope.tasks_only:
+            return "Notes live in lists: pick All or a list to see them."
+        if kind == "task":
+            return "No tasks here yet.\nType one in the box above and press Enter."
+        return "No notes here yet.\nType a title in the box above and press Enter (Ctrl+Shift+N)."
 
     def _update_counts(self) -> None:
         state, scope = self.session.state, self.scope

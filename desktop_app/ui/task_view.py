@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from desktop_app.ui.delegates import PriorityDelegate
+from desktop_app.ui.delegates import DueDateDelegate, PriorityDelegate
 from desktop_app.ui.models import TaskColumn, TaskTableModel
 from desktop_app.ui.shortcuts import keys
 from desktop_app.ui.view_state import KeepCurrent
@@ -34,6 +34,7 @@ class TaskTable(QTableView):
         self.setWordWrap(False)
         self.verticalHeader().hide()
         self.setItemDelegateForColumn(TaskColumn.PRIORITY, PriorityDelegate(self))
+        self.setItemDelegateForColumn(TaskColumn.DUE, DueDateDelegate(self))
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -1,0 +1,141 @@
+"""Polish under pytest-qt: date picker, empty states, undo in words, profiles, tab order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDateEdit
+
+from desktop_app.app import App
+from desktop_app.ui import profile
+from desktop_app.ui.delegates import DueDateDelegate
+from desktop_app.ui.main import run
+from desktop_app.ui.main_window import NOTES_TAB, TASKS_TAB, MainWindow
+from desktop_app.ui.models import TaskColumn
+from desktop_app.ui.scope import TODAY, list_scope
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[App]:
+    app = App(tmp_path / "data")
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def window(qtbot, engine: App) -> Iterator[MainWindow]:
+    win = MainWindow(engine)
+    qtbot.addWidget(win)
+    win.note_editor.idle_ms = 60
+    win.show()
+    win.activateWindow()
+    qtbot.waitActive(win)
+    yield win
+    win.close()
+
+
+def due_editor(qtbot, window: MainWindow, row: int) -> QDateEdit:
+    index = window.task_model.index(row, TaskColumn.DUE)
+    window.task_view.setCurrentIndex(index)
+    window.task_view.edit(index)
+    # The previous editor may still await its deleteLater: take the open one.
+    (editor,) = [e for e in window.task_view.findChildren(QDateEdit, "dueEditor") if e.isVisible()]
+    assert editor.calendarPopup()
+    return editor
+
+
+def test_the_due_date_is_picked_from_a_calendar(qtbot, window, engine) -> None:
+    task = engine.add_task("dentist")
+    editor = due_editor(qtbot, window, 0)
+    editor.setDate(QDate(2030, 5, 17))
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # Qt commits on the next loop turn
+    qtbot.waitUntil(lambda: str(engine.state.tasks[task].due) == "2030-05-17")
+
+    editor = due_editor(qtbot, window, 0)
+    assert editor.date() == QDate(2030, 5, 17)
+    editor.setDate(DueDateDelegate.NO_DATE)  # the empty choice: no due date
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: engine.state.tasks[task].due is None)
+
+
+def test_empty_lists_say_what_to_do_and_empty_results_say_so(qtbot, window, engine) -> None:
+    assert window.task_empty.isVisible()
+    assert "Type one in the box above" in window.task_empty.text()
+    engine.add_task("milk")
+    assert not window.task_empty.isVisible()
+    window.filter_edit.setText("zebra")
+    assert window.task_empty.isVisible()
+    assert window.task_empty.text() == "No tasks match “zebra”. Escape clears the filter."
+    window.filter_edit.clear()
+    window.sidebar.select_scope(TODAY)
+    assert window.task_empty.text().startswith("Nothing due today")
+    window.tabs.setCurrentIndex(NOTES_TAB)
+    assert "pick All or a list" in window.note_empty.text()
+
+
+def test_undo_and_redo_name_what_they_did(qtbot, window, engine) -> None:
+    task = engine.add_task("Buy milk")
+    window.task_view.select_id(task)
+    window.delete_selected_tasks()
+    window.undo()
+    assert window.statusBar().currentMessage() == "Undid: delete “Buy milk”."
+    window.redo()
+    assert window.statusBar().currentMessage() == "Redid: delete “Buy milk”."
+    window.undo()
+    engine.edit(task, done=True)
+    window.undo()
+    assert window.statusBar().currentMessage() == "Undid: tick “Buy milk”."
+    ids = [engine.add_task(t) for t in ("a", "b")]
+    home = engine.add_list("Home")
+    window.sidebar.select_scope(list_scope(home))
+    from desktop_app.app.organise import move_items
+
+    move_items(engine, ids, home)
+    window.undo()
+    assert window.statusBar().currentMessage() == "Undid: move 2 items."
+
+
+def test_an_undo_that_changes_a_note_shows_that_note(qtbot, window, engine) -> None:
+    note = engine.add_note("Plan", body="first")
+    engine.edit(note, body="second")
+    window.tabs.setCurrentIndex(TASKS_TAB)
+    window.undo()
+    assert engine.state.notes[note].body == "first"
+    assert window.tabs.currentIndex() == NOTES_TAB
+    assert window.note_editor.note_id == note
+    assert window.note_editor.body.toPlainText() == "first"
+    assert window.statusBar().currentMessage() == "Undid: edit “Plan”."
+
+
+def test_each_profile_keeps_its_own_window_state_and_names_itself(qtbot, tmp_path) -> None:
+    seen: dict[str, str] = {}
+
+    def close_soon(name: str, width: int) -> None:
+        (win,) = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        ]
+        seen[name] = win.windowTitle()
+        win.resize(width, 500)
+        win.close()
+
+    for name, width in (("work", 900), ("home", 1100)):
+        QTimer.singleShot(50, lambda n=name, w=width: close_soon(n, w))
+        assert run(tmp_path / name) == 0
+    assert seen == {"work": "All — Tidemark (work)", "home": "All — Tidemark (home)"}
+    for name in ("work", "home"):
+        ini = QSettings(str(tmp_path / name / profile.SETTINGS_FILE), QSettings.Format.IniFormat)
+        assert ini.value("window/geometry") is not None
+        assert ini.value("notes/mode") == "split"
+    assert profile.profile_name(profile.default_data_dir()) is None
+
+
+def test_tab_leaves_the_task_table(qtbot, window, engine) -> None:
+    engine.add_task("a")
+    engine.add_task("b")
+    window.task_view.setFocus()
+    window.task_view.setCurrentIndex(window.task_model.index(0, TaskColumn.TITLE))
+    qtbot.keyClick(window.task_view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not window.task_view
