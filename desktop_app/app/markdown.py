@@ -14,16 +14,16 @@ import html
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
-
 from desktop_app.core import Note
+
+if TYPE_CHECKING:  # imported on first render: the window's first paint never waits on it
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
 
 TASK_SCHEME = "tidemark-task"
 NOTE_SCHEME = "tidemark-note"
@@ -86,6 +86,10 @@ def _render_table_open(self, tokens: list[Token], idx: int, options, env: dict) 
 
 @cache
 def parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
     md = (
         MarkdownIt("commonmark", {"html": False, "typographer": False})
         .enable(["table", "strikethrough"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.app import App, describe, settings
+from desktop_app.app import App
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
@@ -46,13 +47,15 @@ from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
 from desktop_app.ui.session import AppSession
-from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.shortcuts import keys
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.sync_worker import SyncController
-from desktop_app.ui.task_view import TaskTable
 from desktop_app.ui.transfer import Transfers
+
+if TYPE_CHECKING:
+    from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.task_view import TaskTable
 from desktop_app.ui.view_state import KeepCurrent
 
 log = logging.getLogger(__name__)
@@ -274,12 +277,16 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         """Ctrl+,: the sync settings; saving applies them and starts a round soon."""
+        from desktop_app.ui.settings_dialog import SettingsDialog  # not before the first paint
+
         dialog = SettingsDialog(self.session, self)
         dialog.saved.connect(self._settings_saved)
         dialog.open()
         return dialog
 
     def _settings_saved(self, form: object) -> None:
+        from desktop_app.app import settings
+
         dialog = self.sender()
         notes = getattr(dialog, "notes", [])
         controller = getattr(self, "sync_controller", None)
@@ -422,6 +429,8 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         self.note_editor.flush()  # unsaved typing is one step of its own, undone first
+        from desktop_app.app import describe  # words for the message, loaded when first needed
+
         before = self.session.state
         ok, action = self.session.call(self.app.undo)
         if ok:
@@ -433,6 +442,8 @@ class MainWindow(QMainWindow):
 
     def redo(self) -> None:
         self.note_editor.flush()
+        from desktop_app.app import describe
+
         before = self.session.state
         ok, action = self.session.call(self.app.redo)
         if ok:

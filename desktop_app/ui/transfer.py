@@ -9,13 +9,16 @@ at a time: the menu items are disabled while one runs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
-from desktop_app.app import transfer
 from desktop_app.ui.background import run_in_background
 from desktop_app.ui.session import AppSession
+
+if TYPE_CHECKING:
+    from desktop_app.app.transfer import ImportPlan
 
 PROGRESS_DELAY_MS = 400  # quick transfers never flash a dialog
 
@@ -85,6 +88,8 @@ class Transfers(QObject):
         """Read ``path`` off-thread, then dispatch it as one action."""
         if self.busy:
             return
+        from desktop_app.app import transfer  # the exchange code loads when first used
+
         app = self._session.app
         self._start(f"Reading {path.name}…")
         run_in_background(lambda: transfer.plan(app, path), self._planned, self._failed, self)
@@ -92,6 +97,8 @@ class Transfers(QObject):
     def export_to(self, path: Path, kind: str) -> None:
         if self.busy:
             return
+        from desktop_app.app import transfer
+
         state = self._session.state  # immutable: safe to hand to the worker
         self._start(f"Writing {path.name}…")
         run_in_background(
@@ -116,7 +123,9 @@ class Transfers(QObject):
             self._progress = None
         self.busy_changed.emit(False)
 
-    def _planned(self, planned: transfer.ImportPlan) -> None:
+    def _planned(self, planned: ImportPlan) -> None:
+        from desktop_app.app import transfer
+
         self._stop()
         ok, text = self._session.call(transfer.commit, self._session.app, planned)
         if ok and text:
