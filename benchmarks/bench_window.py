@@ -117,6 +117,8 @@ def keystroke(profile: Path) -> None:
         win.show()
         qt_app.processEvents()
         times = []
+        win.filter_edit.setFocus()  # focusing the filter prepares the search texts
+        qt_app.processEvents()
         for _round in range(3):
             text = ""
             for ch in "call mum":

@@ -139,3 +139,18 @@ def test_tab_leaves_the_task_table(qtbot, window, engine) -> None:
     window.task_view.setCurrentIndex(window.task_model.index(0, TaskColumn.TITLE))
     qtbot.keyClick(window.task_view, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not window.task_view
+
+
+def test_search_texts_follow_edits_and_never_span_fields(engine) -> None:
+    from desktop_app.ui.scope import ALL, Haystacks, select_notes, select_tasks
+
+    milk = engine.add_task("Buy milk", tags=["shop"])
+    note = engine.add_note("Pancakes", body="2 eggs")
+    hay = Haystacks()
+    assert [t.id for t in select_tasks(engine.state, ALL, "#SHOP", haystacks=hay)] == [milk]
+    assert select_tasks(engine.state, ALL, "milk #shop", haystacks=hay) == []  # two fields
+    first = hay(engine.state.tasks[milk])
+    assert hay(engine.state.tasks[milk]) is first  # unchanged item: the same text
+    engine.edit(milk, title="Buy oat drink")
+    assert select_tasks(engine.state, ALL, "milk", haystacks=hay) == []
+    assert [n.id for n in select_notes(engine.state, ALL, "EGGS", hay)] == [note]

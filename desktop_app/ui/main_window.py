@@ -14,8 +14,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPoint,
     QSettings,
     Qt,
@@ -255,6 +257,7 @@ class MainWindow(QMainWindow):
         self.sidebar.delete_requested.connect(self.delete_current_list)
         self.quick_add.returnPressed.connect(self.quick_add_entered)
         self.filter_edit.textChanged.connect(self._set_filter)
+        self.filter_edit.installEventFilter(self)
         self.tabs.currentChanged.connect(self._on_tab)
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
         self.note_editor.open_note_requested.connect(self.open_note)
@@ -564,6 +567,12 @@ class MainWindow(QMainWindow):
         title = target.name if target else self.sidebar.label_of(scope)
         profile = f" ({self._profile})" if self._profile else ""
         self.setWindowTitle(f"{title} — Tidemark{profile}")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.filter_edit and event.type() == QEvent.Type.FocusIn:
+            self.task_model.warm_search()  # ~30 ms on 12,000 items, before the first key
+            self.note_model.warm_search()
+        return super().eventFilter(watched, event)
 
     def _empty_text(self, kind: str) -> str:
         """What an empty list says: the filter found nothing, or how to begin."""

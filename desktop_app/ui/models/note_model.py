@@ -20,9 +20,10 @@ PREVIEW_CHARS = 300
 
 class NoteListModel(ScopedRowsModel):
     HEADERS = ("Title",)
+    SEARCHED = "notes"
 
     def select(self, state: State) -> Sequence[Note]:
-        return select_notes(state, self._scope, self._filter)
+        return select_notes(state, self._scope, self._filter, self._haystacks)
 
     def affected(self, old: State, new: State) -> bool:
         return old.notes is not new.notes or old.lists is not new.lists

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 )
 
 from desktop_app.core import Action, State
-from desktop_app.ui.scope import ALL, Scope
+from desktop_app.ui.scope import ALL, Haystacks, Scope
 from desktop_app.ui.session import AppSession
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -185,9 +185,12 @@ class RowsModel(QAbstractTableModel):
 class ScopedRowsModel(RowsModel):
     """Rows narrowed by the sidebar's scope and the filter box (tasks and notes)."""
 
+    SEARCHED: ClassVar[str] = "tasks"  # the State map whose items the filter searches
+
     def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
         self._scope: Scope = ALL
         self._filter = ""
+        self._haystacks = Haystacks()
         super().__init__(session, parent)
 
     @property
@@ -203,6 +206,13 @@ class ScopedRowsModel(RowsModel):
         if text != self._filter:
             self._filter = text
             self.refresh()
+            if not text:
+                self._haystacks.forget_missing(self._state)
+
+    def warm_search(self) -> None:
+        """Prepare every item's search text now (the filter got focus), not on the first key."""
+        for item in getattr(self._state, self.SEARCHED).values():
+            self._haystacks(item)
 
     # -- dragging rows onto the sidebar ---------------------------------------------------
 

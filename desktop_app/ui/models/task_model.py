@@ -90,6 +90,7 @@ class TaskTableModel(ScopedRowsModel):
             sort=self.sort_key,
             descending=self._sort_order == Qt.SortOrder.DescendingOrder,
             hide_done=self._hide_done,
+            haystacks=self._haystacks,
         )
 
     @property
