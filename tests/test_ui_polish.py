@@ -154,3 +154,15 @@ def test_search_texts_follow_edits_and_never_span_fields(engine) -> None:
     engine.edit(milk, title="Buy oat drink")
     assert select_tasks(engine.state, ALL, "milk", haystacks=hay) == []
     assert [n.id for n in select_notes(engine.state, ALL, "EGGS", hay)] == [note]
+
+
+def test_the_status_counts_follow_the_filter(qtbot, window, engine) -> None:
+    engine.add_task("milk")
+    done = engine.add_task("bread")
+    engine.edit(done, done=True)
+    engine.add_note("milk prices")
+    qtbot.waitUntil(lambda: window.status.counts_label.text() == "1 open · 1 done · 1 note")
+    window.filter_edit.setText("milk")
+    qtbot.waitUntil(
+        lambda: window.status.counts_label.text() == "Filtered: 1 open · 0 done · 1 note"
+    )

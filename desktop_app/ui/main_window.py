@@ -540,6 +540,7 @@ class MainWindow(QMainWindow):
         self.note_model.set_filter(text)
         self.task_empty.refresh()
         self.note_empty.refresh()
+        self._counts_timer.start()
 
     def _on_tab(self, index: int) -> None:
         self.note_editor.flush()
@@ -593,15 +594,16 @@ class MainWindow(QMainWindow):
         return "No notes here yet.\nType a title in the box above and press Enter (Ctrl+Shift+N)."
 
     def _update_counts(self) -> None:
-        state, scope = self.session.state, self.scope
-        today = self.session.today()
-        tasks = [t for t in state.tasks.values() if scope.contains(state, t, today)]
+        """Counts of what the scope and the filter show (done ones even while hidden)."""
+        state, scope, needle = self.session.state, self.scope, self.filter_edit.text()
+        tasks = self.task_model.counted(state, scope, needle, self.session.today())
         done = sum(t.done for t in tasks)
-        notes = sum(1 for n in state.notes.values() if scope.contains(state, n, today))
+        notes = len(self.note_model.counted(state, scope, needle))
         parts = [f"{len(tasks) - done} open", f"{done} done", _plural(notes, "note")]
         if problems := rules.problems(state):
             parts.append(f"⚠ {_plural(len(problems), 'conflict')}")
-        self.status.set_counts(" · ".join(parts))
+        prefix = "Filtered: " if needle.strip() else ""
+        self.status.set_counts(prefix + " · ".join(parts))
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from desktop_app.core import Priority, State, Task
 from desktop_app.core import actions as act
 from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
-from desktop_app.ui.scope import select_tasks
+from desktop_app.ui.scope import Scope, select_tasks
 from desktop_app.ui.session import AppSession
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -92,6 +92,10 @@ class TaskTableModel(ScopedRowsModel):
             hide_done=self._hide_done,
             haystacks=self._haystacks,
         )
+
+    def counted(self, state: State, scope: Scope, needle: str, today: date) -> list[Task]:
+        """The tasks the status bar counts: this scope and filter, done ones included."""
+        return select_tasks(state, scope, needle, today=today, haystacks=self._haystacks)
 
     @property
     def sort_key(self) -> str:
