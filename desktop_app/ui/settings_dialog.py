@@ -122,8 +122,10 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.folder, 1)
         row.addWidget(choose)
+        label = QLabel("&Folder:")  # a row of two widgets gets no buddy by itself
+        label.setBuddy(self.folder)
         layout = QFormLayout(page)
-        layout.addRow("&Folder:", row)
+        layout.addRow(label, row)
         layout.addRow(
             self._note(
                 "Every computer points at the same folder; Tidemark never "
