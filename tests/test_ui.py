@@ -505,10 +505,10 @@ def test_every_shortcut_is_documented() -> None:
             assert f"`{keys}`" in docs, f"{name}: {keys} missing from docs/ui.md"
 
 
-def test_tabs_follow_ctrl_1_and_2(qtbot, window: MainWindow) -> None:
-    qtbot.keyClick(window, Qt.Key.Key_2, CTRL)
+def test_tabs_follow_ctrl_page_down_and_up(qtbot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_PageDown, CTRL)
     assert window.tabs.currentIndex() == NOTES_TAB
-    qtbot.keyClick(window, Qt.Key.Key_1, CTRL)
+    qtbot.keyClick(window, Qt.Key.Key_PageUp, CTRL)
     assert window.tabs.currentIndex() == TASKS_TAB
     qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
     assert QApplication.focusWidget() is window.quick_add

@@ -166,3 +166,21 @@ def test_the_status_counts_follow_the_filter(qtbot, window, engine) -> None:
     qtbot.waitUntil(
         lambda: window.status.counts_label.text() == "Filtered: 1 open · 0 done · 1 note"
     )
+
+
+def test_ctrl_1_2_3_focus_the_sidebar_the_rows_and_the_editor(qtbot, window, engine) -> None:
+    engine.add_task("a")
+    note = engine.add_note("n")
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.sidebar.view
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.task_view
+    assert window.task_view.currentIndex().isValid()  # arrows work at once
+    window.select_note(note)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == NOTES_TAB
+    assert QApplication.focusWidget() is window.note_editor.body
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.note_list
+    assert ":focus { border: 2px solid palette(highlight)" in window.styleSheet()
+    assert "QTableView#tasks:focus" in window.styleSheet()

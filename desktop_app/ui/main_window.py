@@ -63,6 +63,16 @@ from desktop_app.ui.view_state import KeepCurrent
 log = logging.getLogger(__name__)
 TASKS_TAB, NOTES_TAB = 0, 1
 NEW_LIST_NAME = "New list"
+FOCUS_RING = ", ".join(
+    f"{kind}#{name}:focus"
+    for kind, name in (
+        ("QListView", "sidebar"),
+        ("QTableView", "tasks"),
+        ("QListView", "notes"),
+        ("QPlainTextEdit", "noteBody"),
+        ("QTextBrowser", "notePreview"),
+    )
+) + " { border: 2px solid palette(highlight); }"
 
 
 def _plural(n: int, word: str) -> str:
@@ -153,6 +163,8 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBar()
         self.setStatusBar(self.status)
+        # A visible focus ring on the parts Ctrl+1/2/3 go to, in the palette's highlight.
+        self.setStyleSheet(FOCUS_RING)
         self.transfers = Transfers(self.session, self)
         self.task_empty = EmptyState(self.task_view, lambda: self._empty_text("task"))
         self.note_empty = EmptyState(self.note_list, lambda: self._empty_text("note"))
@@ -199,6 +211,13 @@ class MainWindow(QMainWindow):
         self.notes_tab_action = self._action(
             "&Notes", lambda: self.tabs.setCurrentIndex(NOTES_TAB), "show_notes"
         )
+        self.focus_sidebar_action = self._action(
+            "Go to &Lists", self.sidebar.view.setFocus, "focus_sidebar"
+        )
+        self.focus_list_action = self._action("Go to the &Rows", self.focus_list, "focus_list")
+        self.focus_editor_action = self._action(
+            "Go to the &Editor", self.focus_editor, "focus_editor"
+        )
         self.preview_action = self._action(
             "Read or &Edit Note", self.toggle_note_preview, "toggle_preview"
         )
@@ -243,6 +262,10 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.find_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([self.tasks_tab_action, self.notes_tab_action])
+        view_menu.addSeparator()
+        view_menu.addActions(
+            [self.focus_sidebar_action, self.focus_list_action, self.focus_editor_action]
+        )
         view_menu.addSeparator()
         view_menu.addAction(self.hide_done_action)
         view_menu.addSeparator()
@@ -425,6 +448,21 @@ class MainWindow(QMainWindow):
                 self.show_message,
             )
             menu.exec(self.note_list.viewport().mapToGlobal(pos))
+
+    def focus_list(self) -> None:
+        """Ctrl+2: the task table or the note list, whichever tab is showing."""
+        view = self.note_list if self.tabs.currentIndex() == NOTES_TAB else self.task_view
+        view.setFocus()
+        if not view.currentIndex().isValid() and view.model().rowCount():
+            view.setCurrentIndex(view.model().index(0, 1 if view is self.task_view else 0))
+
+    def focus_editor(self) -> None:
+        """Ctrl+3: the note being edited (the Notes tab comes forward)."""
+        self.tabs.setCurrentIndex(NOTES_TAB)
+        if self.note_editor.mode is NoteMode.PREVIEW:
+            self.note_editor.preview.setFocus()
+        else:
+            self.note_editor.body.setFocus()
 
     def toggle_note_preview(self) -> None:
         self.tabs.setCurrentIndex(NOTES_TAB)
