@@ -184,3 +184,26 @@ def test_ctrl_1_2_3_focus_the_sidebar_the_rows_and_the_editor(qtbot, window, eng
     assert QApplication.focusWidget() is window.note_list
     assert ":focus { border: 2px solid palette(highlight)" in window.styleSheet()
     assert "QTableView#tasks:focus" in window.styleSheet()
+
+
+def test_a_long_sync_message_never_widens_the_window(qtbot, window, engine) -> None:
+    from desktop_app.ui.sync_status import MAX_WIDTH
+
+    window.resize(700, 500)
+    qtbot.wait(10)
+    width = window.width()
+    long = "Sync failed: " + "the endpoint answered something nobody expected, " * 8
+    window.show_sync_status(long)
+    qtbot.wait(10)
+    assert window.width() == width
+    label = window.status.sync_label
+    assert label.width() <= MAX_WIDTH and label.text() == long
+    assert long in label.toolTip()
+    engine.add_task("waiting to be sent")
+    with qtbot.waitSignal(label.clicked):
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton)
+    details = window.sync_details()
+    assert details.startswith(long)
+    assert "Changes waiting to be sent: 1" in details
+    assert "Remote: none (this computer only)" in details
+    assert "Last sync: never" in details

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -63,16 +64,19 @@ from desktop_app.ui.view_state import KeepCurrent
 log = logging.getLogger(__name__)
 TASKS_TAB, NOTES_TAB = 0, 1
 NEW_LIST_NAME = "New list"
-FOCUS_RING = ", ".join(
-    f"{kind}#{name}:focus"
-    for kind, name in (
-        ("QListView", "sidebar"),
-        ("QTableView", "tasks"),
-        ("QListView", "notes"),
-        ("QPlainTextEdit", "noteBody"),
-        ("QTextBrowser", "notePreview"),
+FOCUS_RING = (
+    ", ".join(
+        f"{kind}#{name}:focus"
+        for kind, name in (
+            ("QListView", "sidebar"),
+            ("QTableView", "tasks"),
+            ("QListView", "notes"),
+            ("QPlainTextEdit", "noteBody"),
+            ("QTextBrowser", "notePreview"),
+        )
     )
-) + " { border: 2px solid palette(highlight); }"
+    + " { border: 2px solid palette(highlight); }"
+)
 
 
 def _plural(n: int, word: str) -> str:
@@ -285,6 +289,7 @@ class MainWindow(QMainWindow):
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
         self.note_editor.open_note_requested.connect(self.open_note)
         self.sidebar_model.moved.connect(self.show_message)
+        self.status.sync_label.clicked.connect(self.show_sync_details)
         self.transfers.finished.connect(self.show_message)
         self.transfers.failed.connect(self.show_error)
         self.task_view.customContextMenuRequested.connect(self._task_menu)
@@ -324,6 +329,32 @@ class MainWindow(QMainWindow):
     def show_sync_status(self, text: str) -> None:
         """Shown at the right of the status bar until replaced (the sync worker's voice)."""
         self.status.set_sync(text)
+
+    def sync_details(self) -> str:
+        """What the sync status stands for, in full (the status bar shows it elided)."""
+        from desktop_app.app import syncing
+
+        try:
+            info = syncing.status(self.app)
+        except Exception as exc:  # a broken stored setting still gets a readable answer
+            return f"{self.status.sync_label.text()}\n\nThe sync setting cannot be read: {exc}"
+        lines = [self.status.sync_label.text(), ""]
+        lines.append(f"Remote: {info['remote'] or 'none (this computer only)'}")
+        lines.append(f"Changes waiting to be sent: {info['pending']}")
+        lines.append(f"Last sync: {info['last_sync'] or 'never'}")
+        offset = info["clock_offset_s"]
+        if abs(offset) >= 1:
+            lines.append(
+                f"This computer's clock is {abs(offset):.0f} s "
+                f"{'behind' if offset > 0 else 'ahead of'} the remote's."
+            )
+        return "\n".join(lines)
+
+    def show_sync_details(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, "Sync", self.sync_details(), parent=self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        return box
 
     def show_message(self, text: str) -> None:
         self.status.show_info(text)
