@@ -17,6 +17,8 @@ from desktop_app.ui.main_window import NOTES_TAB, TASKS_TAB, MainWindow
 from desktop_app.ui.models import TaskColumn
 from desktop_app.ui.scope import TODAY, list_scope
 
+CTRL = Qt.KeyboardModifier.ControlModifier
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[App]:
@@ -207,3 +209,51 @@ def test_a_long_sync_message_never_widens_the_window(qtbot, window, engine) -> N
     assert "Changes waiting to be sent: 1" in details
     assert "Remote: none (this computer only)" in details
     assert "Last sync: never" in details
+
+
+def run_palette(qtbot, window: MainWindow, typed: str, keys=()) -> list[str]:
+    """Ctrl+K, type, optional arrows, Enter; returns what the palette listed."""
+    from desktop_app.ui.command_palette import CommandPalette
+
+    shown: list[str] = []
+
+    def answer() -> None:
+        palette = QApplication.activeModalWidget()
+        assert isinstance(palette, CommandPalette)
+        qtbot.keyClicks(palette.query, typed)
+        shown.extend(palette.shown())
+        for key in keys:
+            qtbot.keyClick(palette.query, key)
+        qtbot.keyClick(palette.query, Qt.Key.Key_Return)
+
+    if not window.isActiveWindow():  # offscreen, a closed dialog hands activation back late
+        with qtbot.waitActive(window):
+            window.activateWindow()
+    QTimer.singleShot(0, answer)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_K, CTRL)
+    return shown
+
+
+def test_ctrl_k_jumps_to_notes_tasks_lists_and_runs_commands(qtbot, window, engine) -> None:
+    work = engine.add_list("Work")
+    note = engine.add_note("Pancake recipe", list_name="Work")
+    task = engine.add_task("Call the bank")
+    engine.edit(task, done=True)
+    window.task_model.set_hide_done(True)
+    window.sidebar.select_scope(list_scope(work))
+
+    shown = run_palette(qtbot, window, "panc")
+    assert shown == ["Note: Pancake recipe"]
+    assert window.tabs.currentIndex() == NOTES_TAB and window.note_editor.note_id == note
+
+    shown = run_palette(qtbot, window, "bank")
+    assert shown == ["Task: Call the bank    done"]
+    assert window.tabs.currentIndex() == TASKS_TAB
+    assert window.task_view.selected_ids() == [task]  # found though done ones were hidden
+
+    run_palette(qtbot, window, "list work")
+    assert window.scope == list_scope(work)
+
+    shown = run_palette(qtbot, window, "hide completed")
+    assert shown == ["Command: Hide Completed Tasks    Ctrl+Shift+H"]
+    assert window.task_model.hide_done is True  # shown again above, hidden again now

@@ -43,6 +43,7 @@ from desktop_app.app import App
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
+from desktop_app.ui.command_palette import CommandPalette, Entry, command_entries
 from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
 from desktop_app.ui.note_editor import NoteEditor, NoteMode
@@ -50,7 +51,7 @@ from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
 from desktop_app.ui.session import AppSession
-from desktop_app.ui.shortcuts import keys
+from desktop_app.ui.shortcuts import WindowKeysWin, keys
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.sync_worker import SyncController
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action("&Redo", self.redo, "redo")
         self.delete_action = self._action("&Delete", self.delete_selected, "delete")
         self.find_action = self._action("&Filter", self.focus_filter, "find")
+        self.palette_action = self._action("&Go to or Run…", self.open_palette, "palette")
         self.tasks_tab_action = self._action(
             "&Tasks", lambda: self.tabs.setCurrentIndex(TASKS_TAB), "show_tasks"
         )
@@ -263,7 +265,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.task_view.toggle_done_action, self.delete_action])
         edit_menu.addAction(self.move_action)
         edit_menu.addSeparator()
-        edit_menu.addAction(self.find_action)
+        edit_menu.addActions([self.find_action, self.palette_action])
         view_menu = menus.addMenu("&View")
         view_menu.addActions([self.tasks_tab_action, self.notes_tab_action])
         view_menu.addSeparator()
@@ -285,6 +287,14 @@ class MainWindow(QMainWindow):
         self.quick_add.returnPressed.connect(self.quick_add_entered)
         self.filter_edit.textChanged.connect(self._set_filter)
         self.filter_edit.installEventFilter(self)
+        window_keys = WindowKeysWin(self)
+        for field in (
+            self.quick_add,
+            self.filter_edit,
+            self.note_editor.body,
+            self.note_editor.tags_edit,
+        ):
+            field.installEventFilter(window_keys)
         self.tabs.currentChanged.connect(self._on_tab)
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
         self.note_editor.open_note_requested.connect(self.open_note)
@@ -479,6 +489,41 @@ class MainWindow(QMainWindow):
                 self.show_message,
             )
             menu.exec(self.note_list.viewport().mapToGlobal(pos))
+
+    def palette_entries(self) -> list[Entry]:
+        """Everything Ctrl+K can reach: sidebar entries, notes, tasks, then commands."""
+        state = self.session.state
+        entries = []
+        for row in (self.sidebar_model.item_at(r) for r in range(self.sidebar_model.rowCount())):
+            kind = "Tag" if row.scope.kind == "tag" else "List"
+            entries.append(Entry(kind, row.label, lambda s=row.scope: self.sidebar.select_scope(s)))
+        for note in sorted(state.notes.values(), key=lambda n: n.title.casefold()):
+            entries.append(Entry("Note", note.title, lambda i=note.id: self.open_note(i)))
+        for task in sorted(state.tasks.values(), key=lambda t: t.title.casefold()):
+            hint = "done" if task.done else (task.due.isoformat() if task.due else "")
+            entries.append(Entry("Task", task.title, lambda i=task.id: self.show_task(i), hint))
+        commands = [a for a in self.actions() if a is not self.palette_action]
+        return entries + command_entries([*commands, self.task_view.toggle_done_action])
+
+    def open_palette(self) -> None:
+        """Ctrl+K: type, arrows, Enter."""
+        self.note_editor.flush()
+        palette = CommandPalette(self.palette_entries(), self)
+        palette.query.setFocus()
+        if palette.exec() == CommandPalette.DialogCode.Accepted and palette.chosen is not None:
+            palette.chosen.run()
+
+    def show_task(self, task_id: str) -> None:
+        """Show one task wherever it is: the Tasks tab, widening scope and filter if needed."""
+        self.tabs.setCurrentIndex(TASKS_TAB)
+        if self.task_model.row_of(task_id) < 0:
+            self.filter_edit.clear()
+        if self.task_model.row_of(task_id) < 0:
+            self.sidebar.select_scope(ALL)
+        if self.task_model.row_of(task_id) < 0 and self.task_model.hide_done:
+            self.toggle_hide_done()
+        self.task_view.select_id(task_id)
+        self.task_view.setFocus()
 
     def focus_list(self) -> None:
         """Ctrl+2: the task table or the note list, whichever tab is showing."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QKeyEvent, QKeySequence
 
 SHORTCUTS: dict[str, tuple[str, ...]] = {
     "new_task": ("Ctrl+N",),
@@ -24,6 +25,7 @@ SHORTCUTS: dict[str, tuple[str, ...]] = {
     "pin_note": ("Ctrl+Shift+P",),
     "move_to_list": ("Ctrl+M",),
     "hide_completed": ("Ctrl+Shift+H",),
+    "palette": ("Ctrl+K",),
     "settings": ("Ctrl+,",),
     "import_file": ("Ctrl+Shift+O",),
     "export_file": ("Ctrl+Shift+S",),
@@ -34,3 +36,34 @@ SHORTCUTS: dict[str, tuple[str, ...]] = {
 
 def keys(name: str) -> list[QKeySequence]:
     return [QKeySequence(k) for k in SHORTCUTS[name]]
+
+
+# Window commands that must work while typing. Text fields bind some of these keys
+# themselves on X11 (Ctrl+K deletes to the end of the line, Ctrl+E moves there).
+OVER_TEXT = (
+    "palette",
+    "toggle_preview",
+    "split_preview",
+    "pin_note",
+    "move_to_list",
+    "settings",
+    "focus_sidebar",
+    "focus_list",
+    "focus_editor",
+)
+
+
+class WindowKeysWin(QObject):
+    """Installed on a text field: the keys in ``OVER_TEXT`` go to the window's actions."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._keys = {QKeySequence(k) for name in OVER_TEXT for k in SHORTCUTS[name]}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            pressed = QKeySequence(event.keyCombination())
+            if pressed in self._keys:
+                event.ignore()  # not overridden: the shortcut system delivers it
+                return True
+        return super().eventFilter(watched, event)
