@@ -12,13 +12,24 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from desktop_app.app import App
+from desktop_app.app.organise import move_items
 from desktop_app.core import Action, State
 from desktop_app.ui import qt_fixes
 from desktop_app.ui.main import run
 from desktop_app.ui.main_window import NOTES_TAB, TASKS_TAB, MainWindow
 from desktop_app.ui.models import TaskColumn
 from desktop_app.ui.models.rows import RowsModel
-from desktop_app.ui.scope import NO_LIST, list_scope, select_notes, select_tasks
+from desktop_app.ui.scope import (
+    ALL,
+    COMPLETED,
+    NO_LIST,
+    TODAY,
+    UPCOMING,
+    list_scope,
+    select_notes,
+    select_tasks,
+    tag_scope,
+)
 from desktop_app.ui.shortcuts import SHORTCUTS
 
 CHECKED = Qt.CheckState.Checked
@@ -78,7 +89,8 @@ def test_window_opens_from_the_checkpoint(qtbot, tmp_path: Path) -> None:
         qtbot.addWidget(win)
         assert titles(win.task_model) == ["from last time"]
         assert titles(win.note_model) == ["a note"]
-        assert [win.sidebar_model.item_at(r).label for r in range(3)] == ["All", "No list", "Home"]
+        labels = [win.sidebar_model.item_at(r).label for r in range(6)]
+        assert labels == ["All", "Today", "Upcoming", "Completed", "No list", "Home"]
         assert win.status.counts_label.text() == "1 open · 0 done · 1 note"
         win.close()
     finally:
@@ -381,6 +393,13 @@ def test_models_pass_the_model_tester(
     win.sidebar.select_scope(NO_LIST)
     win.filter_edit.setText("t")
     win.filter_edit.setText("")
+    win.task_model.sort(TaskColumn.DUE, Qt.SortOrder.DescendingOrder)
+    win.task_model.set_hide_done(True)
+    for scope in (TODAY, UPCOMING, COMPLETED, tag_scope("x"), ALL):
+        win.sidebar.select_scope(scope)
+    move_items(engine, [t3, n2], home)
+    win.task_model.set_hide_done(False)
+    win.task_model.sort(-1, Qt.SortOrder.AscendingOrder)
     engine.delete(t3)
     engine.delete(n2)
     engine.undo()
@@ -486,10 +505,10 @@ def test_every_shortcut_is_documented() -> None:
             assert f"`{keys}`" in docs, f"{name}: {keys} missing from docs/ui.md"
 
 
-def test_tabs_follow_ctrl_1_and_2(qtbot, window: MainWindow) -> None:
-    qtbot.keyClick(window, Qt.Key.Key_2, CTRL)
+def test_tabs_follow_ctrl_page_down_and_up(qtbot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_PageDown, CTRL)
     assert window.tabs.currentIndex() == NOTES_TAB
-    qtbot.keyClick(window, Qt.Key.Key_1, CTRL)
+    qtbot.keyClick(window, Qt.Key.Key_PageUp, CTRL)
     assert window.tabs.currentIndex() == TASKS_TAB
     qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
     assert QApplication.focusWidget() is window.quick_add

@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop_app.app.engine import App
 from desktop_app.app.errors import AppError
+from desktop_app.app.session_secrets import session_credentials
 from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.credentials import CredentialsError, load_credentials
@@ -70,7 +71,9 @@ def run_round(
         raise AppError(
             "no remote is set; use `desktop-app remote s3://BUCKET` or `remote folder PATH`"
         )
-    credentials = load_credentials(config) if config.kind == "s3" else None
+    credentials = (
+        session_credentials(config) or load_credentials(config) if config.kind == "s3" else None
+    )
     remote = open_remote(config, credentials=credentials, on_server_time=clock.observe)
     engine = SyncEngine(
         local, remote, clock, remote_name=config.describe(), on_progress=on_progress

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from desktop_app.core.model import Note, State, Task, TaskList
+from desktop_app.core.model import Note, Priority, State, Task, TaskList
 
 
 def sorted_lists(state: State) -> list[TaskList]:
@@ -61,3 +62,59 @@ def document(state: State) -> dict[str, list[dict[str, Any]]]:
         "tasks": [task_info(state, state.tasks[k]) for k in sorted(state.tasks.keys())],
         "notes": [note_info(state, state.notes[k]) for k in sorted(state.notes.keys())],
     }
+
+
+def note_titled(state: State, title: str) -> Note | None:
+    """The note a ``[[title]]`` link means: same title, case-blind; the oldest wins a tie."""
+    key = " ".join(title.split()).casefold()
+    matches = [n for n in state.notes.values() if n.title.casefold() == key]
+    return min(matches, key=lambda n: (n.created, n.id)) if matches else None
+
+
+# -- smart lists and sorting (the window's Today and Upcoming, and header sorting) ------------
+
+UPCOMING_DAYS = 7
+SORT_KEYS = ("created", "done", "title", "due", "priority", "tags", "list")
+_PRIORITY_RANK = {Priority.HIGH: 0, Priority.NORMAL: 1, Priority.LOW: 2}
+
+
+def is_today(task: Task, today: date) -> bool:
+    """Today: open and due today or overdue (Things' Today, without a 'when' date)."""
+    return not task.done and task.due is not None and task.due <= today
+
+
+def is_upcoming(task: Task, today: date, days: int = UPCOMING_DAYS) -> bool:
+    """Upcoming: open and due in the next ``days`` days, today excluded (Today has it)."""
+    return not task.done and task.due is not None and today < task.due <= today + timedelta(days)
+
+
+def sort_tasks(state: State, tasks: list[Task], key: str, descending: bool = False) -> list[Task]:
+    """Tasks ordered by one column; items without a value (no due, no list) always come last.
+
+    Ties keep creation order, so a sort never shuffles equal rows.
+    """
+    by_created = sorted(tasks, key=lambda t: (t.created, t.id))
+    if key == "created":
+        return by_created[::-1] if descending else by_created
+    if key == "due":
+        dated = [t for t in by_created if t.due is not None]
+        dated.sort(key=lambda t: t.due, reverse=descending)  # type: ignore[arg-type,return-value]
+        return dated + [t for t in by_created if t.due is None]
+    if key == "list":
+        listed = [t for t in by_created if _list_name(state, t.list_id) is not None]
+        listed.sort(
+            key=lambda t: (_list_name(state, t.list_id) or "").casefold(), reverse=descending
+        )
+        return listed + [t for t in by_created if _list_name(state, t.list_id) is None]
+    if key == "tags":
+        tagged = [t for t in by_created if t.tags]
+        tagged.sort(key=lambda t: " ".join(sorted(t.tags)).casefold(), reverse=descending)
+        return tagged + [t for t in by_created if not t.tags]
+    keys = {
+        "title": lambda t: t.title.casefold(),
+        "priority": lambda t: _PRIORITY_RANK[t.priority],
+        "done": lambda t: t.done,
+    }
+    if key not in keys:
+        raise ValueError(f"unknown sort key {key!r}")
+    return sorted(by_created, key=keys[key], reverse=descending)

@@ -1,11 +1,14 @@
-"""Item delegates: a priority picker and the sidebar's open-task counts."""
+"""Item delegates: a priority picker, a due-date picker and the sidebar's open-task counts."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from datetime import date
+
+from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -38,15 +41,62 @@ class PriorityDelegate(QStyledItemDelegate):
         model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
 
 
-class CountDelegate(QStyledItemDelegate):
-    """Paints a number from ``role`` right-aligned and muted (zero is left out)."""
+class DueDateDelegate(QStyledItemDelegate):
+    """Edits a due date with a calendar popup; clearing the field (or Delete) removes it.
 
-    def __init__(self, role: int, parent: QWidget | None = None) -> None:
+    The editor keeps a 'no date' state as its minimum, shown as empty text, so a
+    task can lose its due date without typing anything.
+    """
+
+    NO_DATE = QDate(2000, 1, 1)
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> QWidget:
+        editor = QDateEdit(parent)
+        editor.setObjectName("dueEditor")
+        editor.setCalendarPopup(True)
+        editor.setDisplayFormat("yyyy-MM-dd")
+        editor.setMinimumDate(self.NO_DATE)
+        editor.setSpecialValueText(" ")  # the minimum shows as empty: no due date
+        editor.setToolTip("Pick a date; the earliest (empty) one means no due date")
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        assert isinstance(editor, QDateEdit)
+        text = index.data(Qt.ItemDataRole.EditRole) or ""
+        if text:
+            editor.setDate(QDate.fromString(text, "yyyy-MM-dd"))
+        else:  # a fresh pick starts at today, the likeliest choice
+            today = date.today()
+            editor.setDate(QDate(today.year, today.month, today.day))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        assert isinstance(editor, QDateEdit)
+        picked = editor.date()
+        value = "" if picked == self.NO_DATE else picked.toString("yyyy-MM-dd")
+        model.setData(index, value, Qt.ItemDataRole.EditRole)
+
+
+class CountDelegate(QStyledItemDelegate):
+    """Paints a number from ``role`` right-aligned and muted (zero is left out).
+
+    A row whose ``group_role`` is true gets a thin rule above it (sidebar sections).
+    """
+
+    def __init__(self, role: int, parent: QWidget | None = None, group_role: int = -1) -> None:
         super().__init__(parent)
         self._role = role
+        self._group_role = group_role
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         super().paint(painter, option, index)
+        if self._group_role >= 0 and index.data(self._group_role):
+            painter.save()
+            painter.setPen(option.palette.color(QPalette.ColorRole.Mid))  # type: ignore[attr-defined]
+            top = option.rect.top()  # type: ignore[attr-defined]
+            painter.drawLine(option.rect.left() + 4, top, option.rect.right() - 4, top)  # type: ignore[attr-defined]
+            painter.restore()
         count = index.data(self._role)
         if not count:
             return

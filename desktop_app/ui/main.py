@@ -14,11 +14,13 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.app import App, AppError
+from desktop_app.app import App, AppError, settings
+from desktop_app.ui import system_libraries
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.profile import window_settings
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.sync_worker import SyncController
 
@@ -54,6 +56,9 @@ def _report_unexpected(
 
 
 def run(data_dir: Path) -> int:
+    if QApplication.instance() is None and (missing := system_libraries.check()) is not None:
+        print(missing.message(), file=sys.stderr)  # Qt would abort with a misleading one
+        return 1
     qt_app = application()
     try:
         engine = App(data_dir)
@@ -61,9 +66,9 @@ def run(data_dir: Path) -> int:
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
-    sync = SyncController(engine)
+    sync = SyncController(engine, poll_interval_ms=settings.sync_interval_s(engine) * 1000)
     try:
-        window = MainWindow(engine, QSettings())
+        window = MainWindow(engine, window_settings(data_dir))
         window.attach_sync(sync)
         sync.sync_soon(STARTUP_SYNC_DELAY_MS)
         window.closed.connect(qt_app.quit)

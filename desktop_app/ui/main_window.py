@@ -11,8 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -30,22 +42,43 @@ from PySide6.QtWidgets import (
 from desktop_app.app import App
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
+from desktop_app.ui import organise
+from desktop_app.ui.command_palette import CommandPalette, Entry, command_entries
 from desktop_app.ui.conflict_panel import attach_conflict_panel
+from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
-from desktop_app.ui.note_editor import NoteEditor
+from desktop_app.ui.note_editor import NoteEditor, NoteMode
+from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
-from desktop_app.ui.scope import ALL, NO_LIST, Scope, list_scope
+from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
 from desktop_app.ui.session import AppSession
-from desktop_app.ui.shortcuts import keys
+from desktop_app.ui.shortcuts import WindowKeysWin, keys
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.sync_worker import SyncController
+from desktop_app.ui.transfer import Transfers
+
+if TYPE_CHECKING:
+    from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.task_view import TaskTable
 from desktop_app.ui.view_state import KeepCurrent
 
 log = logging.getLogger(__name__)
 TASKS_TAB, NOTES_TAB = 0, 1
 NEW_LIST_NAME = "New list"
+FOCUS_RING = (
+    ", ".join(
+        f"{kind}#{name}:focus"
+        for kind, name in (
+            ("QListView", "sidebar"),
+            ("QTableView", "tasks"),
+            ("QListView", "notes"),
+            ("QPlainTextEdit", "noteBody"),
+            ("QTextBrowser", "notePreview"),
+        )
+    )
+    + " { border: 2px solid palette(highlight); }"
+)
 
 
 def _plural(n: int, word: str) -> str:
@@ -63,6 +96,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._closed = False
         self.session = AppSession(app, self)
+        self._profile = profile_name(app.data_dir)
         self.setWindowTitle("Tidemark")
         self.setWindowIcon(app_icon())
         self.resize(1040, 660)
@@ -91,10 +125,16 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
 
         self.task_view = TaskTable(self.task_model)
+        self.task_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sort_memory = organise.SortMemory(self.task_view.horizontalHeader(), self._settings)
         self.note_list = QListView()
         self.note_list.setObjectName("notes")
         self.note_list.setModel(self.note_model)
         self.note_list.setUniformItemSizes(True)
+        self.note_list.setDragEnabled(True)  # onto a list in the sidebar
+        self.note_list.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.note_list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.note_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.note_list.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -131,6 +171,11 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBar()
         self.setStatusBar(self.status)
+        # A visible focus ring on the parts Ctrl+1/2/3 go to, in the palette's highlight.
+        self.setStyleSheet(FOCUS_RING)
+        self.transfers = Transfers(self.session, self)
+        self.task_empty = EmptyState(self.task_view, lambda: self._empty_text("task"))
+        self.note_empty = EmptyState(self.note_list, lambda: self._empty_text("note"))
         self._counts_timer = QTimer(self)  # coalesces a burst of changes into one recount
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(0)
@@ -151,16 +196,49 @@ class MainWindow(QMainWindow):
         self.new_note_action = self._action("New &Note", self.new_note, "new_note")
         self.new_list_action = self._action("New &List", self.new_list, "new_list")
         self.quit_action = self._action("&Quit", self.close, "quit")
+        self.settings_action = self._action("Se&ttings…", self.open_settings, "settings")
+        self.import_file_action = self._action(
+            "&Import File…", self.transfers.choose_import_file, "import_file"
+        )
+        self.import_folder_action = self._action(
+            "Import Markdown &Folder…", self.transfers.choose_import_folder
+        )
+        self.export_file_action = self._action(
+            "&Export…", self.transfers.choose_export_file, "export_file"
+        )
+        self.export_folder_action = self._action(
+            "Export Markdown F&older…", self.transfers.choose_export_folder
+        )
         self.undo_action = self._action("&Undo", self.undo, "undo")
         self.redo_action = self._action("&Redo", self.redo, "redo")
         self.delete_action = self._action("&Delete", self.delete_selected, "delete")
         self.find_action = self._action("&Filter", self.focus_filter, "find")
+        self.palette_action = self._action("&Go to or Run…", self.open_palette, "palette")
         self.tasks_tab_action = self._action(
             "&Tasks", lambda: self.tabs.setCurrentIndex(TASKS_TAB), "show_tasks"
         )
         self.notes_tab_action = self._action(
             "&Notes", lambda: self.tabs.setCurrentIndex(NOTES_TAB), "show_notes"
         )
+        self.focus_sidebar_action = self._action(
+            "Go to &Lists", self.sidebar.view.setFocus, "focus_sidebar"
+        )
+        self.focus_list_action = self._action("Go to the &Rows", self.focus_list, "focus_list")
+        self.focus_editor_action = self._action(
+            "Go to the &Editor", self.focus_editor, "focus_editor"
+        )
+        self.preview_action = self._action(
+            "Read or &Edit Note", self.toggle_note_preview, "toggle_preview"
+        )
+        self.split_action = self._action(
+            "Preview &Beside Source", self.note_editor.toggle_split, "split_preview"
+        )
+        self.pin_action = self._action("&Pin Note", self.note_editor.toggle_pinned, "pin_note")
+        self.move_action = self._action("&Move to List…", self.move_selected, "move_to_list")
+        self.hide_done_action = self._action(
+            "&Hide Completed Tasks", self.toggle_hide_done, "hide_completed"
+        )
+        self.hide_done_action.setCheckable(True)
         clear_filter = QAction("Clear filter", self.filter_edit)
         clear_filter.setShortcut(Qt.Key.Key_Escape)
         clear_filter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -171,15 +249,36 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("&File")
         file_menu.addActions([self.new_task_action, self.new_note_action, self.new_list_action])
         file_menu.addSeparator()
+        transfer_actions = [
+            self.import_file_action,
+            self.import_folder_action,
+            self.export_file_action,
+            self.export_folder_action,
+        ]
+        file_menu.addActions(transfer_actions)
+        for action in transfer_actions:
+            self.transfers.busy_changed.connect(lambda busy, a=action: a.setEnabled(not busy))
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.task_view.toggle_done_action, self.delete_action])
+        edit_menu.addAction(self.move_action)
         edit_menu.addSeparator()
-        edit_menu.addAction(self.find_action)
+        edit_menu.addActions([self.find_action, self.palette_action])
         view_menu = menus.addMenu("&View")
         view_menu.addActions([self.tasks_tab_action, self.notes_tab_action])
+        view_menu.addSeparator()
+        view_menu.addActions(
+            [self.focus_sidebar_action, self.focus_list_action, self.focus_editor_action]
+        )
+        view_menu.addSeparator()
+        view_menu.addAction(self.hide_done_action)
+        view_menu.addSeparator()
+        view_menu.addActions([self.preview_action, self.split_action, self.pin_action])
 
     def _connect(self) -> None:
         self.session.error.connect(self.show_error)
@@ -190,8 +289,24 @@ class MainWindow(QMainWindow):
         self.sidebar.delete_requested.connect(self.delete_current_list)
         self.quick_add.returnPressed.connect(self.quick_add_entered)
         self.filter_edit.textChanged.connect(self._set_filter)
+        self.filter_edit.installEventFilter(self)
+        window_keys = WindowKeysWin(self)
+        for field in (
+            self.quick_add,
+            self.filter_edit,
+            self.note_editor.body,
+            self.note_editor.tags_edit,
+        ):
+            field.installEventFilter(window_keys)
         self.tabs.currentChanged.connect(self._on_tab)
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
+        self.note_editor.open_note_requested.connect(self.open_note)
+        self.sidebar_model.moved.connect(self.show_message)
+        self.status.sync_label.clicked.connect(self.show_sync_details)
+        self.transfers.finished.connect(self.show_message)
+        self.transfers.failed.connect(self.show_error)
+        self.task_view.customContextMenuRequested.connect(self._task_menu)
+        self.note_list.customContextMenuRequested.connect(self._note_menu)
 
     # -- public API (menu actions, and what sync will call) -----------------------------
 
@@ -204,9 +319,55 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.quit_action, self.sync_action)
         file_menu.insertSeparator(self.quit_action)
 
+    def open_settings(self) -> SettingsDialog:
+        """Ctrl+,: the sync settings; saving applies them and starts a round soon."""
+        from desktop_app.ui.settings_dialog import SettingsDialog  # not before the first paint
+
+        dialog = SettingsDialog(self.session, self)
+        dialog.saved.connect(self._settings_saved)
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, form: object) -> None:
+        from desktop_app.app import settings
+
+        dialog = self.sender()
+        notes = getattr(dialog, "notes", [])
+        controller = getattr(self, "sync_controller", None)
+        if controller is not None:
+            controller.set_poll_interval(settings.sync_interval_s(self.app) * 1000)
+            controller.sync_soon(0)
+        self.show_message(" ".join(["Settings saved.", *notes]))
+
     def show_sync_status(self, text: str) -> None:
         """Shown at the right of the status bar until replaced (the sync worker's voice)."""
         self.status.set_sync(text)
+
+    def sync_details(self) -> str:
+        """What the sync status stands for, in full (the status bar shows it elided)."""
+        from desktop_app.app import syncing
+
+        try:
+            info = syncing.status(self.app)
+        except Exception as exc:  # a broken stored setting still gets a readable answer
+            return f"{self.status.sync_label.text()}\n\nThe sync setting cannot be read: {exc}"
+        lines = [self.status.sync_label.text(), ""]
+        lines.append(f"Remote: {info['remote'] or 'none (this computer only)'}")
+        lines.append(f"Changes waiting to be sent: {info['pending']}")
+        lines.append(f"Last sync: {info['last_sync'] or 'never'}")
+        offset = info["clock_offset_s"]
+        if abs(offset) >= 1:
+            lines.append(
+                f"This computer's clock is {abs(offset):.0f} s "
+                f"{'behind' if offset > 0 else 'ahead of'} the remote's."
+            )
+        return "\n".join(lines)
+
+    def show_sync_details(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, "Sync", self.sync_details(), parent=self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        return box
 
     def show_message(self, text: str) -> None:
         self.status.show_info(text)
@@ -246,13 +407,19 @@ class MainWindow(QMainWindow):
         target = self.scope.list_in(self.session.state)
         list_name = target.name if target else None
         if self.tabs.currentIndex() == NOTES_TAB:
-            ok, note_id = self.session.call(self.app.add_note, text, list_name=list_name)
+            tags = [self.scope.list_id] if self.scope.kind == "tag" else []
+            ok, note_id = self.session.call(self.app.add_note, text, list_name=list_name, tags=tags)
             if ok and note_id:
                 self.quick_add.clear()
                 self.select_note(note_id)
                 self.note_editor.body.setFocus()
             return
-        ok, task_id = self.session.call(self.app.add_task, text, list_name=list_name)
+        extra: dict[str, object] = {}
+        if self.scope == TODAY:
+            extra["due"] = self.session.today()
+        elif self.scope.kind == "tag":
+            extra["tags"] = [self.scope.list_id]
+        ok, task_id = self.session.call(self.app.add_task, text, list_name=list_name, **extra)
         if ok and task_id:
             self.quick_add.clear()
             self.task_view.select_id(task_id)
@@ -266,17 +433,156 @@ class MainWindow(QMainWindow):
             )
             self.note_list.scrollTo(index)
 
+    def open_note(self, note_id: str) -> None:
+        """Show a note wherever it is: widen the scope and clear the filter if they hide it."""
+        note = self.session.state.notes.get(note_id)
+        if note is None:
+            return
+        self.tabs.setCurrentIndex(NOTES_TAB)
+        if self.note_model.row_of(note_id) < 0:
+            self.filter_edit.clear()
+        if self.note_model.row_of(note_id) < 0:
+            self.sidebar.select_scope(ALL)
+        self.select_note(note_id)
+
+    def selected_item_ids(self) -> list[str]:
+        """The selected tasks (Tasks tab) or the current note (Notes tab)."""
+        if self.tabs.currentIndex() == NOTES_TAB:
+            note_id = self.note_model.id_at(self.note_list.currentIndex().row())
+            return [note_id] if note_id else []
+        return self.task_view.selected_ids()
+
+    def move_selected(self) -> None:
+        """Ctrl+M: choose a list, and move the selection there (one action)."""
+        self.note_editor.flush()
+        ids = self.selected_item_ids()
+        if not ids:
+            self.show_message("Select a task or a note first, then Ctrl+M moves it.")
+            return
+        if message := organise.pick_and_move(self.session, ids, self):
+            self.show_message(message)
+
+    def toggle_hide_done(self) -> None:
+        self.task_model.set_hide_done(not self.task_model.hide_done)
+        self.hide_done_action.setChecked(self.task_model.hide_done)
+        if self._settings is not None:
+            self._settings.setValue("tasks/hide_done", self.task_model.hide_done)
+
+    def _task_menu(self, pos: QPoint) -> None:
+        ids = self.task_view.selected_ids()
+        if ids:
+            menu = organise.context_menu(
+                self.task_view,
+                self.session,
+                ids,
+                [self.task_view.toggle_done_action, None, self.delete_action],
+                self.show_message,
+            )
+            menu.exec(self.task_view.viewport().mapToGlobal(pos))
+
+    def _note_menu(self, pos: QPoint) -> None:
+        self.note_editor.flush()
+        ids = self.selected_item_ids()
+        if ids:
+            menu = organise.context_menu(
+                self.note_list,
+                self.session,
+                ids,
+                [self.pin_action, None, self.delete_action],
+                self.show_message,
+            )
+            menu.exec(self.note_list.viewport().mapToGlobal(pos))
+
+    def palette_entries(self) -> list[Entry]:
+        """Everything Ctrl+K can reach: sidebar entries, notes, tasks, then commands."""
+        state = self.session.state
+        entries = []
+        for row in (self.sidebar_model.item_at(r) for r in range(self.sidebar_model.rowCount())):
+            kind = "Tag" if row.scope.kind == "tag" else "List"
+            entries.append(Entry(kind, row.label, lambda s=row.scope: self.sidebar.select_scope(s)))
+        for note in sorted(state.notes.values(), key=lambda n: n.title.casefold()):
+            entries.append(Entry("Note", note.title, lambda i=note.id: self.open_note(i)))
+        for task in sorted(state.tasks.values(), key=lambda t: t.title.casefold()):
+            hint = "done" if task.done else (task.due.isoformat() if task.due else "")
+            entries.append(Entry("Task", task.title, lambda i=task.id: self.show_task(i), hint))
+        commands = [a for a in self.actions() if a is not self.palette_action]
+        return entries + command_entries([*commands, self.task_view.toggle_done_action])
+
+    def open_palette(self) -> None:
+        """Ctrl+K: type, arrows, Enter."""
+        self.note_editor.flush()
+        palette = CommandPalette(self.palette_entries(), self)
+        palette.query.setFocus()
+        if palette.exec() == CommandPalette.DialogCode.Accepted and palette.chosen is not None:
+            palette.chosen.run()
+
+    def show_task(self, task_id: str) -> None:
+        """Show one task wherever it is: the Tasks tab, widening scope and filter if needed."""
+        self.tabs.setCurrentIndex(TASKS_TAB)
+        if self.task_model.row_of(task_id) < 0:
+            self.filter_edit.clear()
+        if self.task_model.row_of(task_id) < 0:
+            self.sidebar.select_scope(ALL)
+        if self.task_model.row_of(task_id) < 0 and self.task_model.hide_done:
+            self.toggle_hide_done()
+        self.task_view.select_id(task_id)
+        self.task_view.setFocus()
+
+    def focus_list(self) -> None:
+        """Ctrl+2: the task table or the note list, whichever tab is showing."""
+        view = self.note_list if self.tabs.currentIndex() == NOTES_TAB else self.task_view
+        view.setFocus()
+        if not view.currentIndex().isValid() and view.model().rowCount():
+            view.setCurrentIndex(view.model().index(0, 1 if view is self.task_view else 0))
+
+    def focus_editor(self) -> None:
+        """Ctrl+3: the note being edited (the Notes tab comes forward)."""
+        self.tabs.setCurrentIndex(NOTES_TAB)
+        if self.note_editor.mode is NoteMode.PREVIEW:
+            self.note_editor.preview.setFocus()
+        else:
+            self.note_editor.body.setFocus()
+
+    def toggle_note_preview(self) -> None:
+        self.tabs.setCurrentIndex(NOTES_TAB)
+        self.note_editor.toggle_preview()
+
     def undo(self) -> None:
         self.note_editor.flush()  # unsaved typing is one step of its own, undone first
+        from desktop_app.app import describe  # words for the message, loaded when first needed
+
+        before = self.session.state
         ok, action = self.session.call(self.app.undo)
         if ok:
-            self.show_message("Undone." if action else "Nothing to undo.")
+            self.show_message(
+                f"Undid: {describe.undone(action.arg, before)}." if action else "Nothing to undo."
+            )
+            if action:
+                self._reveal_note(action.arg)
 
     def redo(self) -> None:
         self.note_editor.flush()
+        from desktop_app.app import describe
+
+        before = self.session.state
         ok, action = self.session.call(self.app.redo)
         if ok:
-            self.show_message("Redone." if action else "Nothing to redo.")
+            self.show_message(
+                f"Redid: {describe.redone(action.arg, before)}." if action else "Nothing to redo."
+            )
+            if action:
+                self._reveal_note(action.arg)
+
+    def _reveal_note(self, arg: act.Arg) -> None:
+        """An undo or redo that changed a note shows it: never a silent edit on a hidden tab."""
+        steps = arg.steps if isinstance(arg, act.Batch) else (arg,)
+        ids = [i for step in steps for i in step.target_ids]
+        ids += [step.note.id for step in steps if isinstance(step, act.RestoreNote)]
+        notes = [i for i in ids if i in self.session.state.notes]
+        if notes and (
+            self.tabs.currentIndex() != NOTES_TAB or self.note_editor.note_id not in notes
+        ):
+            self.open_note(notes[0])
 
     def delete_selected(self) -> None:
         """Delete what the focused part shows: the list, the selected tasks or the note."""
@@ -334,14 +640,24 @@ class MainWindow(QMainWindow):
     # -- reacting ------------------------------------------------------------------------
 
     def _set_scope(self, scope: Scope) -> None:
+        self.note_editor.flush()
+        self.sort_memory.switch(scope)
         self.task_model.set_scope(scope)
         self.note_model.set_scope(scope)
+        self.task_view.show_list_column(scope.shows_lists)
+        self.task_empty.refresh()
+        self.note_empty.refresh()
+        if scope.tasks_only:
+            self.tabs.setCurrentIndex(TASKS_TAB)
         self._update_placeholder()
         self._counts_timer.start()
 
     def _set_filter(self, text: str) -> None:
         self.task_model.set_filter(text)
         self.note_model.set_filter(text)
+        self.task_empty.refresh()
+        self.note_empty.refresh()
+        self._counts_timer.start()
 
     def _on_tab(self, index: int) -> None:
         self.note_editor.flush()
@@ -361,19 +677,50 @@ class MainWindow(QMainWindow):
         kind = "note" if self.tabs.currentIndex() == NOTES_TAB else "task"
         target = scope.list_in(state)
         where = f" to {target.name}" if target else " (no list)" if scope == NO_LIST else ""
+        if scope == TODAY:
+            where = ", due today"
+        elif scope.kind == "tag":
+            where = f" tagged #{scope.list_id}"
         self.quick_add.setPlaceholderText(f"Add a {kind}{where}: type, then Enter")
-        title = target.name if target else "No list" if scope == NO_LIST else "All"
-        self.setWindowTitle(f"{title} — Tidemark")
+        title = target.name if target else self.sidebar.label_of(scope)
+        profile = f" ({self._profile})" if self._profile else ""
+        self.setWindowTitle(f"{title} — Tidemark{profile}")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.filter_edit and event.type() == QEvent.Type.FocusIn:
+            self.task_model.warm_search()  # ~30 ms on 12,000 items, before the first key
+            self.note_model.warm_search()
+        return super().eventFilter(watched, event)
+
+    def _empty_text(self, kind: str) -> str:
+        """What an empty list says: the filter found nothing, or how to begin."""
+        needle = self.filter_edit.text().strip()
+        if needle:
+            return f"No {kind}s match “{needle}”. Escape clears the filter."
+        scope = self.scope
+        if scope == TODAY and kind == "task":
+            return "Nothing due today or overdue. Upcoming shows the week ahead."
+        if scope.kind == "upcoming":
+            return "Nothing due in the next seven days."
+        if scope.kind == "completed":
+            return "Completed tasks show here once you tick them."
+        if scope.tasks_only:
+            return "Notes live in lists: pick All or a list to see them."
+        if kind == "task":
+            return "No tasks here yet.\nType one in the box above and press Enter."
+        return "No notes here yet.\nType a title in the box above and press Enter (Ctrl+Shift+N)."
 
     def _update_counts(self) -> None:
-        state, scope = self.session.state, self.scope
-        tasks = [t for t in state.tasks.values() if scope.contains(state, t)]
+        """Counts of what the scope and the filter show (done ones even while hidden)."""
+        state, scope, needle = self.session.state, self.scope, self.filter_edit.text()
+        tasks = self.task_model.counted(state, scope, needle, self.session.today())
         done = sum(t.done for t in tasks)
-        notes = sum(1 for n in state.notes.values() if scope.contains(state, n))
+        notes = len(self.note_model.counted(state, scope, needle))
         parts = [f"{len(tasks) - done} open", f"{done} done", _plural(notes, "note")]
         if problems := rules.problems(state):
             parts.append(f"⚠ {_plural(len(problems), 'conflict')}")
-        self.status.set_counts(" · ".join(parts))
+        prefix = "Filtered: " if needle.strip() else ""
+        self.status.set_counts(prefix + " · ".join(parts))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -387,6 +734,11 @@ class MainWindow(QMainWindow):
         ):
             if (value := self._settings.value(key)) is not None:
                 restore(value)
+        if str(self._settings.value("tasks/hide_done", "false")).lower() == "true":
+            self.toggle_hide_done()
+        mode = self._settings.value("notes/mode")
+        if mode in {m.value for m in NoteMode}:
+            self.note_editor.set_mode(NoteMode(mode))
 
     def _save_settings(self) -> None:
         if self._settings is None:
@@ -394,6 +746,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.setValue("window/notes_splitter", self.notes_splitter.saveState())
+        self._settings.setValue("notes/mode", self.note_editor.mode.value)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the open note and checkpoint, so the next start replays nothing."""

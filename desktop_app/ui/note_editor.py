@@ -1,30 +1,63 @@
-"""The note body editor: saves one action per editing burst, never per keystroke.
+"""The note pane: Markdown source and its preview, tags, pin and backlinks.
+
+The body is saved as one action per editing burst, never per keystroke.
 
 A burst ends when typing pauses for ``idle_ms`` or the editor loses focus (or
 the window switches note, undoes, deletes or closes: they all ``flush()``
 first). Each save carries the body the burst started from as ``base``, so when
 another device changed the note meanwhile the handler keeps both versions
 instead of silently overwriting one.
+
+The preview sits beside the source (``SPLIT``) or in its place (``PREVIEW``);
+Ctrl+E toggles in place. A box ticked in the preview is one ``set_note_body``
+action of its own, made after any unsaved typing was saved.
 """
 
 from __future__ import annotations
 
+import enum
 import html
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QTextCursor
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.core import Action, Note, State, rules
+from desktop_app.app import markdown
+from desktop_app.core import Action, Note, State, rules, views
 from desktop_app.core import actions as act
+from desktop_app.ui.markdown_highlighter import MarkdownHighlighter
+from desktop_app.ui.note_preview import NotePreview
 from desktop_app.ui.session import AppSession
 
 IDLE_MS = 800
+PREVIEW_DELAY_MS = 120  # re-render after a typing pause this short
+
+
+class NoteMode(enum.Enum):
+    EDIT = "edit"
+    PREVIEW = "preview"
+    SPLIT = "split"
+
+
+def parse_tags(text: str) -> set[str]:
+    """``"#home, errand"`` -> ``{"home", "errand"}`` (the engine validates each)."""
+    return {t.strip().lstrip("#") for t in text.replace(",", " ").split()} - {""}
 
 
 class NoteEditor(QWidget):
     saved = Signal(str)  # note id, after a burst became one action
     conflict_link = Signal(str)  # note id: the banner's "Resolve…" link was followed
+    open_note_requested = Signal(str)  # a wiki link or backlink was clicked
+    mode_changed = Signal(object)  # NoteMode
 
     def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +73,26 @@ class NoteEditor(QWidget):
         title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
         self.title_label.setFont(title_font)
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.pin_button = QToolButton()
+        self.pin_button.setObjectName("pinNote")
+        self.pin_button.setText("Pin")
+        self.pin_button.setCheckable(True)
+        self.pin_button.setToolTip("Pinned notes stay at the top of the list (Ctrl+Shift+P)")
+        self.pin_button.clicked.connect(self.toggle_pinned)
+        self.mode_button = QToolButton()
+        self.mode_button.setObjectName("noteMode")
+        self.mode_button.clicked.connect(self.toggle_preview)
+        self.split_button = QToolButton()
+        self.split_button.setObjectName("noteSplit")
+        self.split_button.setText("Side by side")
+        self.split_button.setCheckable(True)
+        self.split_button.setToolTip("The rendered note beside its source (Ctrl+Shift+E)")
+        self.split_button.clicked.connect(self.toggle_split)
+        self.tags_edit = QLineEdit()
+        self.tags_edit.setObjectName("noteTags")
+        self.tags_edit.setPlaceholderText("Tags: #idea #work, then Enter")
+        self.tags_edit.editingFinished.connect(self._save_tags)
         self.conflict_banner = QLabel()
         self.conflict_banner.setWordWrap(True)
         self.conflict_banner.setObjectName("conflictBanner")
@@ -53,22 +106,56 @@ class NoteEditor(QWidget):
         self.conflict_banner.hide()
         self.body = QPlainTextEdit()
         self.body.setObjectName("noteBody")
-        self.body.setPlaceholderText("Write here: plain text or Markdown. Saved as you pause.")
+        self.body.setPlaceholderText(
+            "Write here in Markdown: # heading, - [ ] task, [[Note title]]. Saved as you pause."
+        )
         self.body.setTabChangesFocus(False)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setFixedPitch(True)
+        self.body.setFont(mono)
         self.body.installEventFilter(self)
         self.body.textChanged.connect(self._on_text_changed)
+        self.highlighter = MarkdownHighlighter(self.body.document(), self.body.palette())
+        self.preview = NotePreview()
+        self.preview.task_clicked.connect(self.tick_task)
+        self.preview.note_link_clicked.connect(self.open_note_requested)
+        self.preview.new_note_requested.connect(self.create_linked_note)
+        self.pages = QSplitter(Qt.Orientation.Horizontal)
+        self.pages.setChildrenCollapsible(False)
+        self.pages.addWidget(self.body)
+        self.pages.addWidget(self.preview)
+        self.backlinks_label = QLabel()
+        self.backlinks_label.setObjectName("backlinks")
+        self.backlinks_label.setWordWrap(True)
+        self.backlinks_label.setTextFormat(Qt.TextFormat.RichText)
+        self.backlinks_label.linkActivated.connect(self._on_backlink)
 
+        header = QHBoxLayout()
+        header.addWidget(self.title_label, 1)
+        header.addWidget(self.mode_button)
+        header.addWidget(self.split_button)
+        header.addWidget(self.pin_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title_label)
+        layout.addLayout(header)
+        layout.addWidget(self.tags_edit)
         layout.addWidget(self.conflict_banner)
-        layout.addWidget(self.body, 1)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.backlinks_label)
 
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(IDLE_MS)
         self._idle.timeout.connect(self.flush)
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(PREVIEW_DELAY_MS)
+        self._render_timer.timeout.connect(self._render)
+        self._mode = NoteMode.SPLIT
+        self._backlinks_for: tuple[object, object] | None = None
         session.state_changed.connect(self._on_state)
+        self.set_mode(NoteMode.SPLIT)
         self._load(None)
 
     # -- public -----------------------------------------------------------------------
@@ -88,6 +175,71 @@ class NoteEditor(QWidget):
     @property
     def has_unsaved_changes(self) -> bool:
         return self._dirty
+
+    @property
+    def mode(self) -> NoteMode:
+        return self._mode
+
+    def set_mode(self, mode: NoteMode) -> None:
+        """Source only, rendered only, or both side by side."""
+        self._mode = mode
+        self.body.setVisible(mode is not NoteMode.PREVIEW)
+        self.preview.setVisible(mode is not NoteMode.EDIT)
+        reading = mode is NoteMode.PREVIEW
+        self.mode_button.setText("Edit" if reading else "Read")
+        self.mode_button.setToolTip(
+            "Edit the Markdown source (Ctrl+E)"
+            if reading
+            else "Show only the rendered note (Ctrl+E)"
+        )
+        self.split_button.setChecked(mode is NoteMode.SPLIT)
+        self._render()
+        self.mode_changed.emit(mode)
+
+    def toggle_preview(self) -> None:
+        """Ctrl+E: the preview in place of the source, and back to where it was."""
+        if self._mode is NoteMode.PREVIEW:
+            self.set_mode(getattr(self, "_before_preview", NoteMode.EDIT))
+            self.body.setFocus()
+        else:
+            self._before_preview = self._mode
+            self.flush()
+            self.set_mode(NoteMode.PREVIEW)
+            self.preview.setFocus()
+
+    def toggle_split(self) -> None:
+        """The preview beside the source, or the source alone."""
+        self.set_mode(NoteMode.EDIT if self._mode is NoteMode.SPLIT else NoteMode.SPLIT)
+
+    def tick_task(self, line: int) -> bool:
+        """Tick or untick the box on source ``line``: one action, after any unsaved typing."""
+        if self._note_id is None:
+            return False
+        self.flush()
+        note = self._session.state.notes.get(self._note_id)
+        new_body = markdown.toggle_task(note.body, line) if note else None
+        if note is None or new_body is None:
+            return False
+        arg = act.NoteBody(id=note.id, body=new_body, base=note.body)
+        return self._session.call(self._session.app.dispatch, arg)[0]
+
+    def toggle_pinned(self) -> None:
+        note = self._current()
+        if note is not None:
+            self._session.call(self._session.app.edit, note.id, pinned=not note.pinned)
+        self._show_meta(self._current())
+
+    def create_linked_note(self, title: str) -> None:
+        """A ``[[link]]`` to a note that does not exist yet: make it (in this note's list)."""
+        note = self._current()
+        state = self._session.state
+        target = state.lists.get(note.list_id) if note and note.list_id else None
+        app = self._session.app
+        ok, note_id = self._session.call(
+            app.add_note, title, list_name=target.name if target else None
+        )
+        if ok and note_id:
+            self.open_note_requested.emit(note_id)
 
     def set_note(self, note_id: str | None) -> None:
         """Show another note; what was typed in the previous one is saved first."""
@@ -128,6 +280,59 @@ class NoteEditor(QWidget):
             return
         self._dirty = True
         self._idle.start()  # restarted by every keystroke: the burst ends on a pause
+        if self.preview.isVisible():
+            self._render_timer.start()
+
+    def _current(self) -> Note | None:
+        return self._session.state.notes.get(self._note_id) if self._note_id else None
+
+    def _resolve(self, title: str) -> str | None:
+        note = views.note_titled(self._session.state, title)
+        return note.id if note is not None else None
+
+    def _render(self) -> None:
+        self._render_timer.stop()
+        if self._mode is NoteMode.EDIT:
+            return
+        if self._note_id is None:
+            self.preview.clear_note()
+        else:
+            state = self._session.state  # titles decide where wiki links lead
+            self.preview.show_markdown(self.body.toPlainText(), self._resolve, state.notes)
+
+    def _save_tags(self) -> None:
+        note = self._current()
+        if note is None:
+            return
+        wanted = parse_tags(self.tags_edit.text())
+        if wanted != note.tags:
+            self._session.call(
+                self._session.app.edit,
+                note.id,
+                add_tags=sorted(wanted - note.tags),
+                remove_tags=sorted(note.tags - wanted),
+            )
+        self._show_meta(self._current())
+
+    def _show_backlinks(self, note: Note | None) -> None:
+        state = self._session.state
+        key = (note, state.notes)
+        if key == self._backlinks_for:
+            return
+        self._backlinks_for = key
+        linked = markdown.backlinks(state.notes.values(), note) if note else []
+        if not linked:
+            self.backlinks_label.setText("")
+            self.backlinks_label.hide()
+            return
+        links = ", ".join(
+            f'<a href="{html.escape(n.id)}">{html.escape(n.title)}</a>' for n in linked
+        )
+        self.backlinks_label.setText(f"Linked from: {links}")
+        self.backlinks_label.show()
+
+    def _on_backlink(self, note_id: str) -> None:
+        self.open_note_requested.emit(note_id)
 
     def _on_state(self, state: State, action: Action | None) -> None:
         if self._note_id is None:
@@ -142,6 +347,7 @@ class NoteEditor(QWidget):
             self._load(note, keep_cursor=True)  # undo, redo or sync changed it
         else:
             self._show_meta(note)
+            self._render()  # a linked note may have been added, renamed or removed
 
     def _load(self, note: Note | None, *, keep_cursor: bool = False) -> None:
         position = self.body.textCursor().position()
@@ -159,9 +365,17 @@ class NoteEditor(QWidget):
         self._dirty = False
         self.body.setEnabled(note is not None)
         self._show_meta(note)
+        self._render()
 
     def _show_meta(self, note: Note | None) -> None:
         self.title_label.setText(note.title if note else "No note selected")
+        for widget in (self.pin_button, self.tags_edit, self.mode_button, self.split_button):
+            widget.setEnabled(note is not None)
+        self.pin_button.setChecked(bool(note and note.pinned))
+        self.pin_button.setText("Pinned" if note and note.pinned else "Pin")
+        if not self.tags_edit.hasFocus():
+            self.tags_edit.setText(" ".join(f"#{t}" for t in sorted(note.tags)) if note else "")
+        self._show_backlinks(note)
         found = [p for p in rules.problems(self._session.state) if note and note.id in p.ids]
         if note is not None and found:
             words = html.escape(found[0].message[:1].upper() + found[0].message[1:])

@@ -7,57 +7,153 @@ state, testable and reusable by the later search and conflict views.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from desktop_app.core import Note, State, Task, TaskList
+from desktop_app.core import Note, State, Task, TaskList, views
+
+SMART_KINDS = frozenset({"today", "upcoming", "completed"})  # tasks only, across lists
 
 
 @dataclass(frozen=True)
 class Scope:
-    """``all``, ``none`` (no list) or one list by id; a value, so it compares and hashes."""
+    """``all``, ``none`` (no list), a smart list, one list by id or one tag.
+
+    A value, so it compares and hashes (the sidebar finds its row by it).
+    ``list_id`` holds the list's id for a list and the tag for a tag.
+    """
 
     kind: str
     list_id: str | None = None
 
-    def contains(self, state: State, item: Task | Note) -> bool:
+    @property
+    def tasks_only(self) -> bool:
+        return self.kind in SMART_KINDS
+
+    @property
+    def shows_lists(self) -> bool:
+        """Whether items of several lists show together (the List column is useful)."""
+        return self.kind not in ("list", "none")
+
+    def contains(self, state: State, item: Task | Note, today: date | None = None) -> bool:
         if self.kind == "all":
             return True
         if self.kind == "none":
             # Items whose list was deleted on another device show here too, so a
             # merge can never hide them (the conflict panel explains why).
             return item.list_id is None or item.list_id not in state.lists
+        if self.kind == "tag":
+            return self.list_id in item.tags
+        if self.kind in SMART_KINDS:
+            if not isinstance(item, Task):
+                return False
+            if self.kind == "completed":
+                return item.done
+            day = today or date.today()
+            return (
+                views.is_today(item, day)
+                if self.kind == "today"
+                else (views.is_upcoming(item, day))
+            )
         return item.list_id == self.list_id
 
     def list_in(self, state: State) -> TaskList | None:
-        return state.lists.get(self.list_id) if self.list_id else None
+        return state.lists.get(self.list_id) if self.kind == "list" and self.list_id else None
 
 
 ALL = Scope("all")
 NO_LIST = Scope("none")
+TODAY = Scope("today")
+UPCOMING = Scope("upcoming")
+COMPLETED = Scope("completed")
 
 
 def list_scope(list_id: str) -> Scope:
     return Scope("list", list_id)
 
 
-def _matches(needle: str, item: Task | Note) -> bool:
-    if not needle:
-        return True
+def tag_scope(tag: str) -> Scope:
+    return Scope("tag", tag)
+
+
+def _haystack(item: Task | Note) -> str:
+    """Title, #tags and body, case-folded, one per line (a typed filter has no newline)."""
     tags = " ".join(f"#{t}" for t in item.tags)
     body = item.body if isinstance(item, Note) else ""
-    return any(needle in text.casefold() for text in (item.title, tags, body))
+    return f"{item.title}\n{tags}\n{body}".casefold()
 
 
-def select_tasks(state: State, scope: Scope, text: str = "") -> list[Task]:
-    """Tasks in creation order: toggling done never moves a row."""
+class Haystacks:
+    """Each item's case-folded search text, kept while the item is unchanged.
+
+    Items are immutable, so identity says whether the text is still right; a
+    keystroke in the filter then costs one substring test per item, not a
+    casefold of every title and body (docs/benchmarks: one keystroke <= 16 ms).
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, tuple[Task | Note, str]] = {}
+
+    def __call__(self, item: Task | Note) -> str:
+        cached = self._texts.get(item.id)
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        text = _haystack(item)
+        self._texts[item.id] = (item, text)
+        return text
+
+    def forget_missing(self, state: State) -> None:
+        """Drop deleted items' texts (called when the filter is cleared)."""
+        self._texts = {k: v for k, v in self._texts.items() if k in state.tasks or k in state.notes}
+
+
+def _matches(needle: str, item: Task | Note, haystacks: Haystacks | None = None) -> bool:
+    if not needle:
+        return True
+    return needle in (haystacks(item) if haystacks is not None else _haystack(item))
+
+
+def select_tasks(
+    state: State,
+    scope: Scope,
+    text: str = "",
+    *,
+    today: date | None = None,
+    sort: str = "created",
+    descending: bool = False,
+    hide_done: bool = False,
+    haystacks: Haystacks | None = None,
+) -> list[Task]:
+    """Tasks in creation order unless sorted: toggling done never moves a row by itself.
+
+    Upcoming is always by due date (its rows are grouped by day); Completed never hides done.
+    """
     needle = text.strip().casefold()
-    found = [t for t in state.tasks.values() if scope.contains(state, t) and _matches(needle, t)]
-    return sorted(found, key=lambda t: (t.created, t.id))
+    day = today or date.today()
+    hide_done = hide_done and scope.kind != "completed"
+    found = [
+        t
+        for t in state.tasks.values()
+        if scope.contains(state, t, day)
+        and _matches(needle, t, haystacks)
+        and not (hide_done and t.done)
+    ]
+    if scope.kind == "upcoming":
+        sort, descending = "due", False
+    return views.sort_tasks(state, found, sort, descending)
 
 
-def select_notes(state: State, scope: Scope, text: str = "") -> list[Note]:
+def select_notes(
+    state: State, scope: Scope, text: str = "", haystacks: Haystacks | None = None
+) -> list[Note]:
     """Pinned notes first, then newest first: a body edit never moves a row."""
+    if scope.tasks_only:
+        return []
     needle = text.strip().casefold()
-    found = [n for n in state.notes.values() if scope.contains(state, n) and _matches(needle, n)]
+    found = [
+        n
+        for n in state.notes.values()
+        if scope.contains(state, n) and _matches(needle, n, haystacks)
+    ]
     found.sort(key=lambda n: n.id)
     found.sort(key=lambda n: n.created, reverse=True)
     found.sort(key=lambda n: not n.pinned)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -36,6 +37,8 @@ class AppSession(QObject):
     def __init__(self, app: App, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.app = app
+        # What "today" is for Today, Upcoming and overdue dates; tests fix it.
+        self.today: Callable[[], date] = date.today
         self._unsubscribe: Callable[[], None] | None = app.store.subscribe(self._on_store)
         self._failing = False
         self.disk_poll = QTimer(self)

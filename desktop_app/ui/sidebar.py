@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.delegates import CountDelegate
 from desktop_app.ui.models import SidebarModel
-from desktop_app.ui.models.list_model import COUNT_ROLE
+from desktop_app.ui.models.list_model import COUNT_ROLE, GROUP_START_ROLE
 from desktop_app.ui.scope import ALL, Scope
 from desktop_app.ui.view_state import KeepCurrent
 
@@ -36,7 +36,10 @@ class Sidebar(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setStyleSheet("QListView#sidebar::item { padding: 3px 4px; }")
         self.view.setEditTriggers(Trigger.DoubleClicked | Trigger.EditKeyPressed)
-        self.view.setItemDelegate(CountDelegate(COUNT_ROLE, self.view))
+        self.view.setItemDelegate(CountDelegate(COUNT_ROLE, self.view, GROUP_START_ROLE))
+        self.view.setAcceptDrops(True)  # tasks and notes dropped on a list move there
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.view.setDropIndicatorShown(True)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         KeepCurrent(self.view, model, on_lost=lambda: self.select_scope(ALL))
         model.rowsRemoved.connect(self._ensure_current)
@@ -71,6 +74,10 @@ class Sidebar(QWidget):
         current = self.view.currentIndex()
         row = self.model.item_at(current.row()) if current.isValid() else None
         return row.scope if row is not None else ALL
+
+    def label_of(self, scope: Scope) -> str:
+        row = self.model.row_of_scope(scope)
+        return self.model.item_at(row).label if row >= 0 else "All"
 
     def select_scope(self, scope: Scope) -> None:
         row = self.model.row_of_scope(scope)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from desktop_app.ui.sync_status import SyncStatusLabel
+
 MESSAGE_MS = 4000
 ERROR_MS = 8000
 
@@ -13,9 +15,7 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
-        self.sync_label = QLabel("Local only")
-        self.sync_label.setObjectName("syncStatus")
-        self.sync_label.setToolTip("Sync status")
+        self.sync_label = SyncStatusLabel("Local only")
         self.counts_label.setContentsMargins(0, 0, 12, 0)
         self.sync_label.setContentsMargins(0, 0, 6, 0)
         self.addPermanentWidget(self.counts_label)

@@ -97,6 +97,14 @@ class SyncController(QObject):
     def busy(self) -> bool:
         return self._busy
 
+    @property
+    def poll_interval_ms(self) -> int:
+        return self._poll.interval()
+
+    def set_poll_interval(self, interval_ms: int) -> None:
+        """The Settings dialog's sync interval, from now on."""
+        self._poll.setInterval(interval_ms)
+
     def has_remote(self) -> bool:
         try:
             return get_remote(self._app.local) is not None

@@ -1,4 +1,8 @@
-"""The tasks table: inline editing, a priority picker, and Space to toggle done."""
+"""The tasks table: inline editing, a priority picker, Space to toggle done, header sorting.
+
+Rows drag onto the sidebar (a list, or No list) to move there. Sorting cycles
+ascending, descending, then back to creation order on a third click.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from desktop_app.ui.delegates import PriorityDelegate
+from desktop_app.ui.delegates import DueDateDelegate, PriorityDelegate
 from desktop_app.ui.models import TaskColumn, TaskTableModel
 from desktop_app.ui.shortcuts import keys
 from desktop_app.ui.view_state import KeepCurrent
@@ -30,6 +34,7 @@ class TaskTable(QTableView):
         self.setWordWrap(False)
         self.verticalHeader().hide()
         self.setItemDelegateForColumn(TaskColumn.PRIORITY, PriorityDelegate(self))
+        self.setItemDelegateForColumn(TaskColumn.DUE, DueDateDelegate(self))
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -39,6 +44,14 @@ class TaskTable(QTableView):
         header.resizeSection(TaskColumn.DUE, metrics.horizontalAdvance("0000-00-00") + 28)
         header.resizeSection(TaskColumn.PRIORITY, metrics.horizontalAdvance("Normal") + 40)
         header.resizeSection(TaskColumn.TAGS, metrics.horizontalAdvance("#tag #tag #tag") + 20)
+        header.resizeSection(TaskColumn.LIST, metrics.horizontalAdvance("Groceries and") + 20)
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setTabKeyNavigation(False)  # Tab leaves the table, as in any form
         KeepCurrent(self, model)
 
         self.toggle_done_action = QAction("Toggle done", self)
@@ -59,6 +72,9 @@ class TaskTable(QTableView):
         if row >= 0:
             self.selectRow(row)
             self.scrollTo(self._model.index(row, TaskColumn.TITLE))
+
+    def show_list_column(self, show: bool) -> None:
+        self.setColumnHidden(TaskColumn.LIST, not show)
 
     def toggle_selected(self) -> None:
         self._model.toggle_done(self.selected_ids())

@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont
 from desktop_app.core import Note, State
 from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
 from desktop_app.ui.problem_marks import TOOLTIP, marked_ids, warning_icon
-from desktop_app.ui.scope import select_notes
+from desktop_app.ui.scope import Scope, select_notes
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
@@ -20,9 +20,13 @@ PREVIEW_CHARS = 300
 
 class NoteListModel(ScopedRowsModel):
     HEADERS = ("Title",)
+    SEARCHED = "notes"
 
     def select(self, state: State) -> Sequence[Note]:
-        return select_notes(state, self._scope, self._filter)
+        return select_notes(state, self._scope, self._filter, self._haystacks)
+
+    def counted(self, state: State, scope: Scope, needle: str) -> Sequence[Note]:
+        return select_notes(state, scope, needle, self._haystacks)
 
     def affected(self, old: State, new: State) -> bool:
         return old.notes is not new.notes or old.lists is not new.lists

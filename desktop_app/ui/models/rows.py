@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -22,10 +23,18 @@ from PySide6.QtCore import (
 )
 
 from desktop_app.core import Action, State
-from desktop_app.ui.scope import ALL, Scope
+from desktop_app.ui.scope import ALL, Haystacks, Scope
 from desktop_app.ui.session import AppSession
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+ITEM_IDS_MIME = "application/x-tidemark-item-ids"  # dragged tasks and notes, one id a line
+
+
+def item_ids_of(data: QMimeData) -> list[str]:
+    if not data.hasFormat(ITEM_IDS_MIME):
+        return []
+    text = bytes(data.data(ITEM_IDS_MIME).data()).decode("utf-8", "replace")
+    return [line for line in text.split("\n") if line]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -176,9 +185,12 @@ class RowsModel(QAbstractTableModel):
 class ScopedRowsModel(RowsModel):
     """Rows narrowed by the sidebar's scope and the filter box (tasks and notes)."""
 
+    SEARCHED: ClassVar[str] = "tasks"  # the State map whose items the filter searches
+
     def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
         self._scope: Scope = ALL
         self._filter = ""
+        self._haystacks = Haystacks()
         super().__init__(session, parent)
 
     @property
@@ -194,3 +206,26 @@ class ScopedRowsModel(RowsModel):
         if text != self._filter:
             self._filter = text
             self.refresh()
+            if not text:
+                self._haystacks.forget_missing(self._state)
+
+    def warm_search(self) -> None:
+        """Prepare every item's search text now (the filter got focus), not on the first key."""
+        for item in getattr(self._state, self.SEARCHED).values():
+            self._haystacks(item)
+
+    # -- dragging rows onto the sidebar ---------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEM_IDS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        ids = [item_id for r in rows if (item_id := self.id_at(r)) is not None]
+        data = QMimeData()
+        data.setData(ITEM_IDS_MIME, "\n".join(ids).encode())
+        data.setText("\n".join(self.item_at(r).title for r in rows if self.item_at(r)))
+        return data
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction

@@ -1,14 +1,16 @@
-"""Tasks of the current scope as a table: done, title, due, priority, tags.
+"""Tasks of the current scope as a table: done, title, due, priority, tags, list.
 
 Every edit goes through ``App.edit`` (validation, one action per edit); the
 model never changes its rows itself: it repaints when the store says so.
+Sorting (a header click) and hiding completed tasks only change which rows are
+selected and in what order; the order itself comes from ``core.views``.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -18,7 +20,7 @@ from desktop_app.core import Priority, State, Task
 from desktop_app.core import actions as act
 from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
 from desktop_app.ui.problem_marks import TOOLTIP, marked_ids, warning_icon
-from desktop_app.ui.scope import select_tasks
+from desktop_app.ui.scope import Scope, select_tasks
 from desktop_app.ui.session import AppSession
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -35,6 +37,24 @@ class TaskColumn(enum.IntEnum):
     DUE = 2
     PRIORITY = 3
     TAGS = 4
+    LIST = 5
+
+
+SORT_KEY = {
+    TaskColumn.DONE: "done",
+    TaskColumn.TITLE: "title",
+    TaskColumn.DUE: "due",
+    TaskColumn.PRIORITY: "priority",
+    TaskColumn.TAGS: "tags",
+    TaskColumn.LIST: "list",
+}  # any other column (-1: no sort indicator) means creation order
+
+
+def day_label(day: date, today: date) -> str:
+    """Upcoming's day names, as short as an ISO date: 'Tomorrow', then 'Fri 28 Nov'."""
+    if day == today + timedelta(days=1):
+        return "Tomorrow"
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def parse_tags(text: str) -> set[str]:
@@ -50,17 +70,53 @@ def is_checked(value: Any) -> bool:
 
 
 class TaskTableModel(ScopedRowsModel):
-    HEADERS = ("Done", "Title", "Due", "Priority", "Tags")
+    HEADERS = ("Done", "Title", "Due", "Priority", "Tags", "List")
 
     def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
-        self.today = date.today()
+        self.today = session.today()
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._hide_done = False
         super().__init__(session, parent)
 
     # -- selection -----------------------------------------------------------------
 
     def select(self, state: State) -> Sequence[Task]:
-        self.today = date.today()  # 'overdue' stays right past midnight
-        return select_tasks(state, self._scope, self._filter)
+        self.today = self._session.today()  # 'overdue' stays right past midnight
+        return select_tasks(
+            state,
+            self._scope,
+            self._filter,
+            today=self.today,
+            sort=self.sort_key,
+            descending=self._sort_order == Qt.SortOrder.DescendingOrder,
+            hide_done=self._hide_done,
+            haystacks=self._haystacks,
+        )
+
+    def counted(self, state: State, scope: Scope, needle: str, today: date) -> list[Task]:
+        """The tasks the status bar counts: this scope and filter, done ones included."""
+        return select_tasks(state, scope, needle, today=today, haystacks=self._haystacks)
+
+    @property
+    def sort_key(self) -> str:
+        return SORT_KEY.get(self._sort_column, "created")  # type: ignore[call-overload]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A header click: reorder the rows (the view keeps the current task by id)."""
+        if (column, order) == (self._sort_column, self._sort_order):
+            return
+        self._sort_column, self._sort_order = column, order
+        self.refresh()
+
+    @property
+    def hide_done(self) -> bool:
+        return self._hide_done
+
+    def set_hide_done(self, hide: bool) -> None:
+        if hide != self._hide_done:
+            self._hide_done = hide
+            self.refresh()
 
     def affected(self, old: State, new: State) -> bool:
         return old.tasks is not new.tasks or old.lists is not new.lists
@@ -86,11 +142,12 @@ class TaskTableModel(ScopedRowsModel):
             font = QFont()
             font.setStrikeOut(True)
             return font
-        if role == Role.ToolTipRole and column is TaskColumn.DUE and self._overdue(task):
-            return "Overdue"
         marks = column is TaskColumn.TITLE and role in (Role.DecorationRole, Role.ToolTipRole)
         if marks and task.id in marked_ids(self._session.state):
             return warning_icon() if role == Role.DecorationRole else TOOLTIP
+        if role == Role.ToolTipRole and column is TaskColumn.DUE and task.due is not None:
+            when = f"{task.due:%A} {task.due.day} {task.due:%B %Y}"
+            return f"Overdue: {when}" if self._overdue(task) else when
         return None
 
     def _display(self, task: Task, column: TaskColumn) -> str | None:
@@ -100,6 +157,11 @@ class TaskTableModel(ScopedRowsModel):
             return task.priority.name.capitalize()
         if column is TaskColumn.TAGS:
             return " ".join(f"#{t}" for t in sorted(task.tags))
+        if column is TaskColumn.LIST:
+            lst = self._state.lists.get(task.list_id) if task.list_id else None
+            return lst.name if lst else ""
+        if column is TaskColumn.DUE and task.due and self._scope.kind == "upcoming":
+            return day_label(task.due, self.today)
         return self._edit_text(task, column)
 
     @staticmethod
@@ -126,16 +188,22 @@ class TaskTableModel(ScopedRowsModel):
             if task.priority is Priority.HIGH:
                 return QBrush(HIGH)
             return QBrush(MUTED)
-        if column is TaskColumn.TAGS:
+        if column in (TaskColumn.TAGS, TaskColumn.LIST):
             return QBrush(MUTED)
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        base = (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsDragEnabled  # onto a list in the sidebar
+        )
         if index.column() == TaskColumn.DONE:
             return base | Qt.ItemFlag.ItemIsUserCheckable
+        if index.column() == TaskColumn.LIST:
+            return base  # moved with Ctrl+M, the context menu or a drag
         return base | Qt.ItemFlag.ItemIsEditable
 
     # -- writing --------------------------------------------------------------------------
@@ -159,6 +227,8 @@ class TaskTableModel(ScopedRowsModel):
             return self._session.call(app.edit, task.id, due=text.strip() or None)[0]
         if column is TaskColumn.PRIORITY:
             return self._session.call(app.edit, task.id, priority=text)[0]
+        if column is TaskColumn.LIST:
+            return False
         wanted = parse_tags(text)
         return self._session.call(
             app.edit,

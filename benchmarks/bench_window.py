@@ -1,0 +1,155 @@
+"""Window benchmarks: start-up against a bare QMainWindow, and one search keystroke. Not in CI.
+
+Run: ``.venv/bin/python benchmarks/bench_window.py [--quick]`` (offscreen).
+
+* **start-up**: a fresh process that opens ``MainWindow`` on a 10,000-task,
+  2,000-note profile and paints it once, against a fresh process that paints a
+  bare PySide6 ``QMainWindow``; both timed from process start to the first
+  paint, best of several runs, same machine, same run. Goal: <= 2x.
+* **search keystroke**: the filter box's work for one typed character
+  (``MainWindow._set_filter``: both models re-select and signal their views)
+  over the same profile, typing "call mum" one character at a time. Goal:
+  <= 16 ms (one frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE = """
+import time, sys
+t0 = float(sys.argv[1])
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+w = QMainWindow(); w.resize(1040, 660); w.show(); w.repaint(); app.processEvents()
+print(time.time() - t0)
+"""
+
+TIDEMARK = """
+import time, sys
+t0 = float(sys.argv[1])
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop_app.app import App
+from desktop_app.ui.main_window import MainWindow
+engine = App(Path(sys.argv[2]))
+w = MainWindow(engine); w.show(); w.repaint(); app.processEvents()
+print(time.time() - t0)
+"""
+
+
+def make_profile(path: Path, tasks: int, notes: int) -> None:
+    from desktop_app.app import App
+    from desktop_app.core import actions as act
+
+    with App(path) as app:
+        lists = [app.add_list(f"List {i}") for i in range(20)]
+        batch = []
+        for i in range(tasks):
+            title = "Call mum about Sunday" if i % 997 == 0 else f"Task number {i} for the week"
+            _, steps = app.new_task_steps(
+                title, tags=[f"t{i % 7}"], created=app._stamp()[1], lists={}
+            )
+            batch += [*steps, act.ItemList(id=steps[-1].id, list_id=lists[i % 20])]
+            if len(batch) >= 2000:
+                app.dispatch_steps(batch)
+                batch = []
+        for i in range(notes):
+            _, steps = app.new_note_steps(
+                f"Note {i}",
+                body=f"Some words about topic {i}.\n\n- [ ] item\n" * 5,
+                created=app._stamp()[1],
+                lists={},
+            )
+            batch += steps
+            if len(batch) >= 2000:
+                app.dispatch_steps(batch)
+                batch = []
+        app.dispatch_steps(batch)
+        app.checkpoint()
+
+
+def spawn(script: str, *args: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(time.time()), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def startup(profile: Path, runs: int) -> None:
+    bare, ours = [], []
+    for _ in range(runs):  # interleaved, so a busy moment hits both alike
+        bare.append(spawn(BARE))
+        ours.append(spawn(TIDEMARK, str(profile)))
+    ratio = min(ours) / min(bare)
+    verdict = "ok" if ratio <= 2 else "over the 2x goal"
+    print(
+        f"  start-up   MainWindow {min(ours) * 1000:6.0f} ms   bare QMainWindow "
+        f"{min(bare) * 1000:6.0f} ms   ratio {ratio:.2f}x  [{verdict}]"
+    )
+
+
+def keystroke(profile: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.app import App
+    from desktop_app.ui.main_window import MainWindow
+
+    qt_app = QApplication.instance() or QApplication([])
+    with App(profile) as engine:
+        win = MainWindow(engine)
+        win.show()
+        qt_app.processEvents()
+        times = []
+        win.filter_edit.setFocus()  # focusing the filter prepares the search texts
+        qt_app.processEvents()
+        for _round in range(3):
+            text = ""
+            for ch in "call mum":
+                text += ch
+                start = time.perf_counter()
+                win._set_filter(text)
+                qt_app.processEvents()
+                times.append(time.perf_counter() - start)
+            win._set_filter("")
+            qt_app.processEvents()
+        worst, median = max(times) * 1000, statistics.median(times) * 1000
+        verdict = "ok" if worst <= 16 else "over the 16 ms goal"
+        print(f"  keystroke  median {median:5.1f} ms   worst {worst:5.1f} ms  [{verdict}]")
+        win.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = Path(tmp) / "profile"
+        started = time.perf_counter()
+        make_profile(profile, 10_000, 2_000)
+        print(
+            f"profile of 10,000 tasks and 2,000 notes built in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        startup(profile, 3 if args.quick else 7)
+        keystroke(profile)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Note bodies as Markdown: rendering, task checkboxes and ``[[wiki links]]`` (no Qt).
+
+Parsing is markdown-it-py's (CommonMark plus GFM tables, strikethrough and task
+lists from mdit-py-plugins, and footnotes). Two small plugin rules adapt its
+output to a preview that acts: a task checkbox becomes a ``tidemark-task:LINE``
+link (LINE is the source line, so a click can tick exactly that box), and
+``[[Note title]]`` becomes a ``tidemark-note:ID`` link, or ``tidemark-new:TITLE``
+when no note has that title yet. Raw HTML in a note is shown as text, never run.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote
+
+from desktop_app.core import Note
+
+if TYPE_CHECKING:  # imported on first render: the window's first paint never waits on it
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
+
+TASK_SCHEME = "tidemark-task"
+NOTE_SCHEME = "tidemark-note"
+NEW_NOTE_SCHEME = "tidemark-new"
+UNCHECKED, CHECKED = "\N{BALLOT BOX}", "\N{BALLOT BOX WITH CHECK}"
+
+Resolve = Callable[[str], str | None]  # note title -> note id, or None
+
+# A task item's box on its source line: list marker (maybe inside quotes), then [ ] or [x].
+_TASK_BOX = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)([ xX])(\])")
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    """``[[Title]]`` or ``[[Title|shown text]]`` as one ``wikilink`` token."""
+    src, start = state.src, state.pos
+    if not src.startswith("[[", start):
+        return False
+    end = src.find("]]", start + 2)
+    inner = src[start + 2 : end] if end >= 0 else ""
+    if not inner.strip() or "\n" in inner or "[" in inner:
+        return False
+    if not silent:
+        title, _, shown = inner.partition("|")
+        token = state.push("wikilink", "", 0)
+        token.meta = {"title": title.strip(), "text": (shown or title).strip()}
+    state.pos = end + 2
+    return True
+
+
+def _render_wikilink(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    title, text = tokens[idx].meta["title"], tokens[idx].meta["text"]
+    resolve: Resolve | None = env.get("resolve")
+    note_id = resolve(title) if resolve else None
+    if note_id is not None:
+        href, css = f"{NOTE_SCHEME}:{quote(note_id)}", "wikilink"
+    else:
+        href, css = f"{NEW_NOTE_SCHEME}:{quote(title)}", "wikilink missing"
+    tip = "" if note_id else ' title="No note has this title yet: click to create it"'
+    return f'<a class="{css}" href="{html.escape(href)}"{tip}>{html.escape(text)}</a>'
+
+
+def _clickable_boxes(state: StateCore) -> None:
+    """Turn the task-list plugin's disabled ``<input>`` into a link naming its source line."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "inline" or not token.children or i < 2:
+            continue
+        first, item = token.children[0], tokens[i - 2]
+        if first.type != "html_inline" or "task-list-item-checkbox" not in first.content:
+            continue
+        line = item.map[0] if item.map else -1
+        box = CHECKED if 'checked="checked"' in first.content else UNCHECKED
+        first.content = f'<a class="task" href="{TASK_SCHEME}:{line}">{box}</a>'
+
+
+def _render_table_open(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    # Qt's rich text draws table borders from attributes, not from CSS.
+    return '<table border="1" cellspacing="0" cellpadding="4">\n'
+
+
+@cache
+def parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
+    md = (
+        MarkdownIt("commonmark", {"html": False, "typographer": False})
+        .enable(["table", "strikethrough"])
+        .use(tasklists_plugin)
+        .use(footnote_plugin)
+    )
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.core.ruler.after("github-tasklists", "tidemark-boxes", _clickable_boxes)
+    md.add_render_rule("wikilink", _render_wikilink)
+    md.add_render_rule("table_open", _render_table_open)
+    return md
+
+
+def render(body: str, resolve: Resolve | None = None) -> str:
+    """The body as an HTML fragment; ``resolve`` maps a wiki-link title to a note id."""
+    return parser().render(body, {"resolve": resolve})
+
+
+def wikilinks(body: str) -> list[str]:
+    """The titles a body links to with ``[[...]]`` (not inside code), each once, in order."""
+    if "[[" not in body:
+        return []
+    found: dict[str, None] = {}
+    for token in parser().parse(body):
+        for child in token.children or ():
+            if child.type == "wikilink":
+                found.setdefault(child.meta["title"], None)
+    return list(found)
+
+
+def links_to(body: str, titles: Iterable[str]) -> bool:
+    """Whether the body has a wiki link to any of ``titles`` (case-insensitively)."""
+    wanted = {t.casefold() for t in titles}
+    if "[[" not in body or not any(t in body.casefold() for t in wanted):
+        return False  # cheap rejection: most notes never mention the title
+    return any(t.casefold() in wanted for t in wikilinks(body))
+
+
+def toggle_task(body: str, line: int) -> str | None:
+    """The body with the task box on source ``line`` ticked or unticked; None if there is none."""
+    lines = body.split("\n")
+    if not 0 <= line < len(lines):
+        return None
+    match = _TASK_BOX.match(lines[line])
+    if match is None:
+        return None
+    mark = " " if match.group(2) in "xX" else "x"
+    lines[line] = match.group(1) + mark + match.group(3) + lines[line][match.end() :]
+    return "\n".join(lines)
+
+
+def link_target(url: str) -> tuple[str, str]:
+    """A preview link as ``(scheme, value)``: the task line, note id, new title, or a URL."""
+    scheme, _, rest = url.partition(":")
+    if scheme in (TASK_SCHEME, NOTE_SCHEME, NEW_NOTE_SCHEME):
+        return scheme, unquote(rest)
+    return "external", url
+
+
+def backlinks(notes: Iterable[Note], note: Note) -> list[Note]:
+    """The other notes whose body links to ``note`` by its title, by title."""
+    found = [n for n in notes if n.id != note.id and links_to(n.body, [note.title])]
+    return sorted(found, key=lambda n: (n.title.casefold(), n.id))

@@ -1,0 +1,38 @@
+"""A quiet sentence in an empty list: what to do next, or that the filter found nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractItemView, QLabel
+
+
+class EmptyState(QLabel):
+    """Shown over ``view``'s viewport while its model has no rows; ``text()`` is asked each time."""
+
+    def __init__(self, view: QAbstractItemView, text: Callable[[], str]) -> None:
+        super().__init__(view.viewport())
+        self.setObjectName("emptyState")
+        self._view, self._text = view, text
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        model = view.model()
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self.refresh)
+        view.viewport().installEventFilter(self)
+        self.refresh()
+
+    def refresh(self) -> None:
+        empty = self._view.model().rowCount() == 0
+        if empty:
+            self.setText(self._text())
+            self.setGeometry(self._view.viewport().rect().adjusted(24, 24, -24, -24))
+        self.setVisible(empty)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.refresh()
+        return super().eventFilter(watched, event)

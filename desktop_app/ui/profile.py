@@ -1,0 +1,35 @@
+"""Which profile the window shows, and where that profile keeps its window state.
+
+Each ``--data-dir`` profile keeps its own window settings (size, splitters,
+sorts, note mode) in ``window.ini`` inside its data folder, so two profiles
+never share or overwrite each other's. The title names the profile unless it
+is the default one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from PySide6.QtCore import QSettings
+
+SETTINGS_FILE = "window.ini"
+
+
+def default_data_dir() -> Path:
+    """The platform's default profile (the CLI's default when no option or variable is set)."""
+    return Path(platformdirs.user_data_dir("tidemark", appauthor=False))
+
+
+def profile_name(data_dir: Path) -> str | None:
+    """A short name for a non-default profile (its folder name), or None for the default."""
+    try:
+        if Path(data_dir).resolve() == default_data_dir().resolve():
+            return None
+    except OSError:
+        pass
+    return Path(data_dir).name or str(data_dir)
+
+
+def window_settings(data_dir: Path) -> QSettings:
+    return QSettings(str(Path(data_dir) / SETTINGS_FILE), QSettings.Format.IniFormat)
