@@ -30,6 +30,7 @@ from desktop_app.core import (
     new_id,
 )
 from desktop_app.core import actions as act
+from desktop_app.core.text import one_line, tag_text
 from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync.clock import Clock
 
@@ -46,15 +47,16 @@ UNSET: Any = _Unset()
 
 
 def clean_title(title: str, what: str = "title") -> str:
-    cleaned = " ".join(title.split())
+    """``core.text.one_line``, refusing what is empty after cleaning."""
+    cleaned = one_line(title)
     if not cleaned:
         raise AppError(f"the {what} cannot be empty")
     return cleaned
 
 
 def clean_tag(tag: str) -> str:
-    cleaned = tag.strip().lstrip("#")
-    if not cleaned or any(ch.isspace() for ch in cleaned):
+    cleaned = tag_text(tag)
+    if not cleaned:
         raise AppError(f"invalid tag {tag!r}: tags are single words")
     return cleaned
 

@@ -82,5 +82,7 @@ def import_command(args: argparse.Namespace, app: App) -> int:
     )
     if result.skipped:
         text += f" ({plural(result.skipped, 'item')} already here, skipped)"
+    if result.ignored:
+        text += f" ({plural(result.ignored, 'file')} skipped: symlinks or special files)"
     print(text)
     return 0
