@@ -6,16 +6,23 @@ fixed budget that is far below what the quadratic versions took (minutes).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
+import stat
+import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from desktop_app.app import exchange
+from desktop_app.app import App, exchange
 from desktop_app.app.vault_files import MAX_NOTE_BYTES
-from tests.test_cli import cli, ok, one_line_error, show
+from desktop_app.storage import DB_NAME
+from tests.test_cli import ENV, SCRIPT, cli, ok, one_line_error, show
 
 MB = 1024 * 1024
 
@@ -147,3 +154,229 @@ def test_one_megabyte_heading_imports_through_the_cli_quickly(tmp_path: Path) ->
     out = ok(tmp_path / "profile", "import", str(note))
     assert time.perf_counter() - start < 5  # the quadratic pattern took hours
     assert "imported 1 note" in out
+
+
+# -- 3. export --output: streams stay streams, files are not clobbered ------------------------
+
+
+def test_export_into_a_fifo_writes_into_it(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Buy milk")
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    try:
+        result = cli(d, "export", "-o", str(fifo))
+    finally:
+        if reader.is_alive():  # the export never opened it: unblock the reader
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert json.loads(received[0])["tasks"][0]["title"] == "Buy milk"
+
+
+def test_export_into_a_device_keeps_the_device(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Buy milk")
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a /dev/null of our own
+    except PermissionError:
+        pytest.skip("needs CAP_MKNOD")
+    assert ok(d, "export", "-o", str(null)) == ""
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+
+
+def test_export_to_dev_stdout_and_dash_write_the_stream(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Buy milk")
+    assert json.loads(ok(d, "export", "-o", "-"))["tasks"][0]["title"] == "Buy milk"
+    target = tmp_path / "redirected.json"
+    with open(target, "wb") as out:
+        result = subprocess.run(
+            [SCRIPT, "--data-dir", str(d), "export", "-o", "/dev/stdout"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=ENV,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_bytes())["tasks"][0]["title"] == "Buy milk"
+    with open(target, "ab") as out:  # `>>`: appended to, never truncated
+        subprocess.run(
+            [SCRIPT, "--data-dir", str(d), "export", "--format", "markdown", "-o", "/dev/stdout"],
+            stdout=out,
+            env=ENV,
+            timeout=60,
+            check=True,
+        )
+    assert target.read_text(encoding="utf-8").startswith('{\n  "format"')
+    assert "# Tidemark" in target.read_text(encoding="utf-8")
+
+
+def test_export_does_not_clobber_a_file_without_force(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Buy milk")
+    precious = tmp_path / "thesis.json"
+    precious.write_text("my thesis", encoding="utf-8")
+
+    line = one_line_error(cli(d, "export", "-o", str(precious)), 1)
+
+    assert "exists and is not a Tidemark export" in line and "--force" in line
+    assert precious.read_text(encoding="utf-8") == "my thesis"
+    ok(d, "export", "-o", str(precious), "--force")
+    assert json.loads(precious.read_bytes())["tasks"][0]["title"] == "Buy milk"
+    ok(d, "add-task", "Eggs")
+    ok(d, "export", "-o", str(precious))  # an earlier export: replaced without asking
+    assert len(json.loads(precious.read_bytes())["tasks"]) == 2
+    doc = tmp_path / "all.md"
+    ok(d, "export", "--format", "markdown", "-o", str(doc))
+    ok(d, "export", "--format", "markdown", "-o", str(doc))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_export_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Buy milk")
+    real = tmp_path / "backups" / "latest.json"
+    real.parent.mkdir()
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    ok(d, "export", "-o", str(link))
+    assert link.is_symlink() and json.loads(real.read_bytes())["tasks"]
+
+
+# -- 10. private by default ------------------------------------------------------------------
+
+
+def _run_umask(*args: str, umask: int = 0o022) -> subprocess.CompletedProcess[bytes]:
+    old = os.umask(umask)
+    try:
+        return subprocess.run([SCRIPT, *args], capture_output=True, env=ENV, timeout=60)
+    finally:
+        os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def test_new_profiles_and_exports_are_private_under_umask_022(tmp_path: Path) -> None:
+    d = tmp_path / "new" / "profile"
+    assert _run_umask("--data-dir", str(d), "add-note", "Diary", "--list", "Me").returncode == 0
+    assert _mode(d) == 0o700
+    for name in os.listdir(d):  # the database, and its -wal/-shm while they exist
+        assert _mode(d / name) == 0o600, name
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for args in (
+        ("-o", str(exports / "all.json")),
+        ("--format", "markdown", "-o", str(exports / "all.md")),
+        ("--format", "markdown", "-o", str(exports / "folder")),
+    ):
+        result = _run_umask("--data-dir", str(d), "export", *args)
+        assert result.returncode == 0, result.stderr
+    assert _mode(exports / "all.json") == _mode(exports / "all.md") == 0o600
+    assert _mode(exports / "folder") == _mode(exports / "folder" / "Me") == 0o700
+    assert _mode(exports / "folder" / "Me" / "Diary.md") == 0o600
+
+
+# -- 7. read-only use and honest exit codes ----------------------------------------------------
+
+
+def _profile_with_unsaved_view(d: Path) -> None:
+    """Items journaled after the last view checkpoint, as a crash or the open window
+    leaves them: the old ``close()`` of any command wrote a new checkpoint here."""
+    ok(d, "add-task", "Buy milk", "--list", "Home")
+    app = App(d)
+    app.add_note("Unsaved view", body="still in the journal only")
+    app.local.close()  # no checkpoint
+
+
+def _database_bytes(d: Path) -> bytes:
+    return (d / DB_NAME).read_bytes()
+
+
+READ_ONLY_COMMANDS = [("show",), ("show", "--json"), ("export",), ("status", "--json")]
+
+
+def test_read_only_commands_write_nothing(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    _profile_with_unsaved_view(d)
+    before = _database_bytes(d)
+    for args in READ_ONLY_COMMANDS:
+        result = cli(d, *args)
+        assert result.returncode == 0 and result.stderr == "", (args, result.stderr)
+        assert "Unsaved view" in result.stdout or args[0] == "status"
+    assert _database_bytes(d) == before
+    wal = d / f"{DB_NAME}-wal"
+    assert not wal.exists() or wal.stat().st_size == 0  # not one page appended
+
+
+def test_show_does_not_wait_for_another_writer(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Buy milk")
+    writer = sqlite3.connect(d / DB_NAME, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a save
+    try:
+        start = time.perf_counter()
+        out = ok(d, "show")
+        assert time.perf_counter() - start < 5  # it used to wait 10 s, then fail
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert "Buy milk" in out
+
+
+@contextlib.contextmanager
+def _mounted(*args: str) -> Iterator[None]:
+    result = subprocess.run(["mount", *args], capture_output=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount here ({result.stderr.decode().strip()})")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", args[-1]], check=True)
+
+
+def test_a_profile_on_a_read_only_mount_can_be_shown_and_exported(tmp_path: Path) -> None:
+    """A real read-only mount (tests run as root, so ``chmod -w`` would not stop a write):
+    there SQLite cannot create the WAL's shared-memory file, and the store falls back to
+    reading the database as immutable."""
+    d = tmp_path / "profile"
+    _profile_with_unsaved_view(d)
+    mount = tmp_path / "readonly"
+    mount.mkdir()
+    with _mounted("--bind", str(d), str(mount)):
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mount)], check=True)
+        assert cli(mount, "add-task", "x").returncode == 1  # truly read-only
+        for args in READ_ONLY_COMMANDS:
+            result = cli(mount, *args)
+            assert result.returncode == 0 and result.stderr == "", (args, result.stderr)
+        backup = tmp_path / "backup.json"
+        ok(mount, "export", "-o", str(backup))
+    titles = {i["title"] for i in json.loads(backup.read_bytes())["notes"]}
+    assert titles == {"Unsaved view"}
+
+
+def test_a_saved_change_is_reported_as_saved_when_the_checkpoint_fails(tmp_path: Path) -> None:
+    """Disk full after the save: the id is printed, exit 0, and a warning says all was saved."""
+    disk = tmp_path / "small"
+    disk.mkdir()
+    with _mounted("-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)):
+        d = disk / "profile"
+        ok(d, "add-note", "Big", "--body", "-", stdin="x" * (3 * MB))  # a 3 MB view checkpoint
+        filler = disk / "filler"
+        with open(filler, "wb") as f:  # leave 1 MB: room for a journal entry only
+            free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+            f.write(b"\0" * max(free - MB, 0))
+        result = cli(d, "add-task", "Saved anyway")
+        filler.unlink()
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip()  # the new id
+        assert "warning: everything was saved" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert [t["title"] for t in show(d)["tasks"]] == ["Saved anyway"]

@@ -83,12 +83,19 @@ def parse_due(value: str | date | None) -> date | None:
 
 class App:
     def __init__(
-        self, data_dir: Path | str, *, wall: Callable[[], float] = time.time
+        self,
+        data_dir: Path | str,
+        *,
+        wall: Callable[[], float] = time.time,
+        read_only: bool = False,
     ) -> None:
-        """``wall`` is this computer's clock; tests pass a skewed one."""
+        """``wall`` is this computer's clock; tests pass a skewed one. ``read_only``
+        (show, export, status) never writes: no migration, no checkpoint on close."""
         self.data_dir = Path(data_dir)
+        # Set by ``close`` when everything was saved but the checkpoint was not.
+        self.close_warning: str | None = None
         try:
-            self.local = LocalStore.in_dir(self.data_dir)
+            self.local = LocalStore.in_dir(self.data_dir, read_only=read_only)
             self.clock = Clock(float(self.local.meta("clock_offset_s") or 0.0), wall=wall)
             state, replayed = self._load_view()
         except StorageError as exc:
@@ -142,9 +149,18 @@ class App:
         self.store.load_snapshot(state)
 
     def close(self) -> None:
-        if self._since_checkpoint:
-            self.checkpoint()
-        self.local.close()
+        """Checkpoint and close. Every action is in the journal already, so a failed
+        checkpoint (disk full) loses nothing: it becomes ``close_warning``, not an error."""
+        try:
+            if self._since_checkpoint and not self.local.read_only:
+                self.checkpoint()
+        except StorageError as exc:
+            self.close_warning = (
+                f"everything was saved, but the view checkpoint that speeds up the next "
+                f"start was not ({exc})"
+            )
+        finally:
+            self.local.close()
 
     def __enter__(self) -> App:
         return self

@@ -476,6 +476,8 @@ _PRIORITY_OUT = {Priority.HIGH: "⏫", Priority.LOW: "🔽"}
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{p}{i}" for p in ("COM", "LPT") for i in range(10))}
 _MAX_NAME_BYTES = 120
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 
 
 def task_line(task: Task) -> str:
@@ -570,21 +572,28 @@ def export_markdown_folder(state: State, root: Path) -> int:
     names = _Names()
     folders = _list_folders(state, names)
     written = 0
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
     for section in sections(state):
         key = folders.get(section.list_id, ())  # no list: the top folder
         folder = root.joinpath(*key)
-        folder.mkdir(parents=True, exist_ok=True)
+        for depth in range(1, len(key) + 1):
+            root.joinpath(*key[:depth]).mkdir(PRIVATE_FOLDER, exist_ok=True)
         if section.tasks:
             title = section.name if section.list_id else "Tasks"
-            text = tasks_file_text(title, section.tasks)
-            (folder / TASKS_FILE).write_text(text, encoding="utf-8")
+            _write_private(folder / TASKS_FILE, tasks_file_text(title, section.tasks))
             written += 1
         for note in section.notes:
             name = names.claim(key, safe_file_name(note.title), ".md")
-            (folder / name).write_text(note_file_text(note), encoding="utf-8")
+            _write_private(folder / name, note_file_text(note))
             written += 1
     return written
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A new file only its owner can read (0600, like the JSON export): notes are private."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags, PRIVATE_FILE), "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def markdown_document(state: State) -> str:

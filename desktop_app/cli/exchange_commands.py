@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 from desktop_app.app import App
@@ -15,6 +13,8 @@ from desktop_app.app.exchange import (
     import_path,
     markdown_document,
 )
+from desktop_app.app.export_file import STREAM, is_stream, write_export
+from desktop_app.app.vault_files import display_path
 from desktop_app.cli.common import plural, write_bytes
 
 
@@ -27,8 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "is a folder, or one Markdown document on stdout or to an --output ending in .md.",
     )
     p.add_argument("--format", choices=("json", "markdown"), default="json")
-    p.add_argument("--output", "-o", type=Path, metavar="PATH", help="default: stdout")
-    p.set_defaults(func=export)
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="PATH",
+        help="default: stdout ('-'); devices and pipes are written to, never replaced",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing file that is not an export"
+    )
+    p.set_defaults(func=export, read_only=True)
 
     p = subparsers.add_parser(
         "import",
@@ -43,9 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def export(args: argparse.Namespace, app: App) -> int:
     out: Path | None = args.output
-    if args.format == "markdown" and out is not None and not _is_markdown_file(out):
+    if out is not None and str(out) == STREAM:
+        out = None
+    if args.format == "markdown" and out is not None and _is_folder_target(out):
         count = export_markdown_folder(app.state, out)
-        print(f"wrote {plural(count, 'Markdown file')} to {out}")
+        print(f"wrote {plural(count, 'Markdown file')} to {display_path(out)}")
         return 0
     if args.format == "json":
         data = export_json(app.state)
@@ -54,24 +65,15 @@ def export(args: argparse.Namespace, app: App) -> int:
     if out is None:
         write_bytes(data)
     else:
-        _write_atomic(out, data)
+        write_export(out, data, force=args.force)
     return 0
 
 
-def _is_markdown_file(path: Path) -> bool:
-    return path.suffix.lower() in MARKDOWN_SUFFIXES and not path.is_dir()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """All or nothing: a failed export never leaves half a file where a good one was."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _is_folder_target(path: Path) -> bool:
+    """A Markdown export goes to a folder unless PATH ends in .md or is a stream."""
+    if path.is_dir():
+        return True
+    return path.suffix.lower() not in MARKDOWN_SUFFIXES and not is_stream(path)
 
 
 def import_command(args: argparse.Namespace, app: App) -> int:

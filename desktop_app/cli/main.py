@@ -6,7 +6,9 @@ Commands live in small modules listed in ``COMMAND_MODULES``; each has
 opens the ``App`` for it and always closes it (the checkpoint that makes the
 next start instant). A command that must not open the profile (one that only
 reads config or the keyring) adds ``needs_app=False`` to its defaults and is
-called as ``handler(args, None)``; ``args.data_dir`` is always set.
+called as ``handler(args, None)``; ``args.data_dir`` is always set. A command
+that only reads adds ``read_only=True``: its ``App`` never writes (no migration,
+no checkpoint), so it works on read-only media and beside a writing process.
 
 Errors a user can cause (bad input, unusable database, unreadable files) end
 as one ``desktop-app: error: ...`` line on stderr and exit status 1, usage
@@ -122,11 +124,13 @@ def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | Non
 def _run(args: argparse.Namespace) -> int:
     if not getattr(args, "needs_app", True):
         return args.func(args, None)
-    app = App(args.data_dir)
+    app = App(args.data_dir, read_only=getattr(args, "read_only", False))
     try:
         return args.func(args, app)
     finally:
         app.close()
+        if app.close_warning:
+            print(f"{PROG}: warning: {app.close_warning}", file=sys.stderr)
 
 
 def _fail(message: str, code: int) -> int:

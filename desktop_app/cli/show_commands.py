@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help='one JSON object {"lists", "tasks", "notes"}, arrays sorted by id',
     )
-    p.set_defaults(func=show)
+    p.set_defaults(func=show, read_only=True)
 
 
 def show(args: argparse.Namespace, app: App) -> int:

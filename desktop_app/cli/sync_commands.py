@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("status", help="pending changes, last sync, remote, clock offset")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=_status)
+    p.set_defaults(func=_status, read_only=True)
 
     p = subparsers.add_parser(
         "login",
