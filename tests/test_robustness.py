@@ -380,3 +380,35 @@ def test_a_saved_change_is_reported_as_saved_when_the_checkpoint_fails(tmp_path:
         assert "warning: everything was saved" in result.stderr
         assert "Traceback" not in result.stderr
         assert [t["title"] for t in show(d)["tasks"]] == ["Saved anyway"]
+
+
+# -- 4. plain HTTP and secrets in endpoint URLs ------------------------------------------------
+
+
+def _stored_remote(d: Path) -> str | None:
+    with contextlib.closing(sqlite3.connect(d / DB_NAME)) as db:
+        row = db.execute("SELECT value FROM meta WHERE key='remote'").fetchone()
+    return row[0] if row else None
+
+
+def test_plain_http_to_another_host_needs_allow_insecure_http(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    url = "http://nas.example:9000"
+    line = one_line_error(cli(d, "remote", "s3://notes", "--endpoint-url", url), 1)
+    assert "unencrypted" in line and "--allow-insecure-http" in line
+    assert _stored_remote(d) is None
+    ok(d, "remote", "s3://notes", "--endpoint-url", url, "--allow-insecure-http")
+    assert url in ok(d, "remote")
+    for local in ("http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"):
+        ok(d, "remote", "s3://notes", "--endpoint-url", local)  # a local server stays allowed
+    ok(d, "remote", "s3://notes", "--endpoint-url", "https://s3.example")
+
+
+def test_credentials_in_an_endpoint_url_are_refused_and_never_echoed(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    url = "https://AKIAEXAMPLE:s3cr3t-key@minio.example"
+    result = cli(d, "remote", "s3://notes", "--endpoint-url", url)
+    line = one_line_error(result, 1)
+    assert "desktop-app login" in line
+    assert "s3cr3t" not in result.stderr + result.stdout
+    assert _stored_remote(d) is None

@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("path", nargs="?", help="the folder, with `remote folder PATH`")
     p.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible server (MinIO, R2...)")
     p.add_argument("--region", metavar="REGION", help="the bucket's region")
+    p.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept a plain http:// endpoint on another computer (notes travel unencrypted)",
+    )
     p.set_defaults(func=_remote)
 
     p = subparsers.add_parser("sync", help="one sync round: pull, then push")
@@ -71,14 +76,18 @@ def _remote(args: argparse.Namespace, app: App | None) -> int:
         print(config.describe() if config else "no remote (local only)")
         return 0
     if args.target == "none":
-        if args.path or args.endpoint_url or args.region:
+        if args.path or args.endpoint_url or args.region or args.allow_insecure_http:
             raise UsageError("`remote none` takes no other arguments")
         set_remote(app, None)
         print("Sync is off; everything stays on this computer.")
         return 0
     try:
         config = parse_remote(
-            args.target, args.path, endpoint_url=args.endpoint_url, region=args.region
+            args.target,
+            args.path,
+            endpoint_url=args.endpoint_url,
+            region=args.region,
+            allow_insecure_http=args.allow_insecure_http,
         )
     except RemoteConfigError as exc:
         raise AppError(str(exc)) from None
