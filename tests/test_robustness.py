@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -412,3 +413,47 @@ def test_credentials_in_an_endpoint_url_are_refused_and_never_echoed(tmp_path: P
     assert "desktop-app login" in line
     assert "s3cr3t" not in result.stderr + result.stdout
     assert _stored_remote(d) is None
+
+
+# -- 5. deep nesting ------------------------------------------------------------------------
+
+
+def test_deeply_nested_json_import_is_one_line(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    depth = 10**6
+    deep.write_bytes(b'{"format": "tidemark-export", "x": ' + b"[" * depth + b"]" * depth + b"}")
+    d = tmp_path / "profile"
+    line = one_line_error(cli(d, "import", str(deep)), 1)
+    assert "nested too deeply" in line
+    note = tmp_path / "deep.md"  # a front matter scalar that looks like JSON
+    note.write_text('---\ntitle: "' + "[" * depth + '"\n---\nbody\n', encoding="utf-8")
+    assert "imported 1 note" in ok(d, "import", str(note))
+
+
+# -- 6. Ctrl+C after the import committed ------------------------------------------------------
+
+
+def test_ctrl_c_after_the_import_commits_still_reports_it(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Already here")
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    for i in range(2000):  # a view checkpoint that takes a while to write after the commit
+        (vault / f"Note {i}.md").write_text(f"# Note {i}\n\n" + "words " * 400, encoding="utf-8")
+    proc = subprocess.Popen(
+        [SCRIPT, "--data-dir", str(d), "import", str(vault)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
+    with contextlib.closing(sqlite3.connect(f"file:{d / DB_NAME}?mode=ro", uri=True)) as db:
+        deadline = time.monotonic() + 60
+        while db.execute("SELECT count(*) FROM local_actions").fetchone()[0] < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, "no commit seen"
+            time.sleep(0.001)
+    proc.send_signal(signal.SIGINT)  # right after the commit
+    out, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err
+    assert proc.returncode == 0, err
+    assert b"imported 2000 notes" in out
+    assert len(show(d)["notes"]) == 2000

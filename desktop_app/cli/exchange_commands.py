@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from desktop_app.app import App
@@ -10,12 +11,13 @@ from desktop_app.app.exchange import (
     MARKDOWN_SUFFIXES,
     export_json,
     export_markdown_folder,
-    import_path,
     markdown_document,
+    plan_import,
 )
 from desktop_app.app.export_file import STREAM, is_stream, write_export
 from desktop_app.app.vault_files import display_path
 from desktop_app.cli.common import plural, write_bytes
+from desktop_app.cli.interrupts import finishing
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,14 +79,17 @@ def _is_folder_target(path: Path) -> bool:
 
 
 def import_command(args: argparse.Namespace, app: App) -> int:
-    result = import_path(app, args.path)
-    text = (
-        f"imported {plural(result.notes, 'note')}, {plural(result.tasks, 'task')} "
-        f"and {plural(result.lists, 'list')} from {args.path}"
-    )
-    if result.skipped:
-        text += f" ({plural(result.skipped, 'item')} already here, skipped)"
-    if result.ignored:
-        text += f" ({plural(result.ignored, 'file')} skipped: symlinks or special files)"
-    print(text)
+    steps, result = plan_import(app, args.path)  # Ctrl+C here: nothing is saved
+    with finishing("the import was already saved"):  # from the commit on, it is reported
+        app.dispatch_steps(steps)
+        text = (
+            f"imported {plural(result.notes, 'note')}, {plural(result.tasks, 'task')} "
+            f"and {plural(result.lists, 'list')} from {display_path(args.path)}"
+        )
+        if result.skipped:
+            text += f" ({plural(result.skipped, 'item')} already here, skipped)"
+        if result.ignored:
+            text += f" ({plural(result.ignored, 'file')} skipped: symlinks or special files)"
+        print(text)
+        sys.stdout.flush()
     return 0

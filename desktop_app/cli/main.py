@@ -32,6 +32,7 @@ import platformdirs
 from desktop_app.app import App, AppError
 from desktop_app.cli import exchange_commands, item_commands, show_commands, sync_commands
 from desktop_app.cli.common import UsageError
+from desktop_app.cli.interrupts import finishing
 from desktop_app.storage import StorageError
 
 PROG = "desktop-app"
@@ -128,7 +129,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args, app)
     finally:
-        app.close()
+        with finishing(None):  # closing only checkpoints: let it finish, quietly
+            app.close()
         if app.close_warning:
             print(f"{PROG}: warning: {app.close_warning}", file=sys.stderr)
 
