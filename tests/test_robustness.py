@@ -16,12 +16,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from desktop_app.app import App, exchange
 from desktop_app.app.vault_files import MAX_NOTE_BYTES
+from desktop_app.core import actions as act
 from desktop_app.storage import DB_NAME
 from tests.test_cli import ENV, SCRIPT, cli, ok, one_line_error, show
 
@@ -457,3 +459,95 @@ def test_ctrl_c_after_the_import_commits_still_reports_it(tmp_path: Path) -> Non
     assert proc.returncode == 0, err
     assert b"imported 2000 notes" in out
     assert len(show(d)["notes"]) == 2000
+
+
+# -- 8. bytes that are not UTF-8 ---------------------------------------------------------------
+
+
+def _run_bytes(d: Path, *args: bytes, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [SCRIPT.encode(), b"--data-dir", bytes(d), *args],
+        input=stdin,
+        capture_output=True,
+        env=ENV,
+        timeout=60,
+    )
+
+
+def _one_line(result: subprocess.CompletedProcess[bytes], code: int) -> str:
+    err = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == code, (result.returncode, err)
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+def test_arguments_that_are_not_utf8_are_one_line(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Fine")
+    for args in ([b"add-task", b"bad\xff"], [b"add-task", b"x", b"--tag", b"t\xe9"]):
+        line = _one_line(_run_bytes(d, *args), 1)
+        assert "not valid UTF-8" in line and ("\\xff" in line or "\\xe9" in line)
+    line = _one_line(_run_bytes(d, b"add-note", b"N", b"--body", b"-", stdin=b"caf\xe9"), 1)
+    assert "stdin is not valid UTF-8 (byte 3" in line
+    assert [t["title"] for t in show(d)["tasks"]] == ["Fine"] and show(d)["notes"] == []
+
+
+def test_latin1_file_and_folder_names_import_with_replacement_characters(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    (vault / "Caf\xe9".encode("latin-1").decode("utf-8", "surrogateescape")).mkdir(parents=True)
+    name = "R\xe9sum\xe9.md".encode("latin-1")
+    with open(bytes(vault) + b"/Caf\xe9/" + name, "w", encoding="utf-8") as f:
+        f.write("no heading, just text\n")
+    d = tmp_path / "profile"
+    result = _run_bytes(d, b"import", bytes(vault))
+    assert result.returncode == 0, result.stderr
+    doc = show(d)
+    assert doc["notes"][0]["title"] == "R\ufffdsum\ufffd"
+    assert doc["lists"][0]["name"] == "Caf\ufffd"
+    one = _run_bytes(d, b"import", bytes(vault) + b"/Caf\xe9/" + name)  # a file named directly
+    assert one.returncode == 0 and b"imported 1 note" in one.stdout, one.stderr
+
+
+# -- 9. control characters: cleaned on the way in, escaped on the way out ----------------------
+
+
+def test_control_characters_are_cleaned_from_typed_and_imported_text(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    ok(d, "add-task", "Evil\x1b]0;pwned\x07 title\nfake", "--list", "Home\x1b[2J")
+    export = json.loads(ok(d, "export"))
+    export["lists"][0]["name"] = "Work\n  [ ] fake task  [abcd1234]"
+    export["lists"][0]["id"] = "other-list"
+    export["tasks"][0] |= {"id": "other-task", "title": "T\x1b[31mred", "list_id": "other-list"}
+    export["tasks"][0]["tags"] = ["two words", "\x1b[1m"]
+    crafted = tmp_path / "crafted.json"
+    crafted.write_text(json.dumps(export), encoding="utf-8")
+    ok(d, "import", str(crafted))
+
+    doc = show(d)
+    assert sorted(lst["name"] for lst in doc["lists"]) == [
+        "Home [2J",
+        "Work [ ] fake task [abcd1234]",
+    ]
+    assert sorted(t["title"] for t in doc["tasks"]) == ["Evil ]0;pwned title fake", "T [31mred"]
+    imported = next(t for t in doc["tasks"] if t["id"] == "other-task")
+    assert sorted(imported["tags"]) == ["[1m", "two-words"]
+    ok(d, "edit", "other-task", "--untag", "two-words")  # a tag that can be removed
+
+
+def test_control_characters_already_stored_never_reach_the_terminal(tmp_path: Path) -> None:
+    """Text that arrived before cleaning (or from a device that does not clean) is shown
+    escaped: no escape sequence reaches the terminal, no fake line appears."""
+    d = tmp_path / "profile"
+    with App(d) as app:
+        created = datetime.now(UTC)
+        app.dispatch(act.NewList(id="l1", name="Home\n  [ ] fake  [l1]", created=created))
+        app.dispatch(
+            act.NewTask(
+                id="t1", title="A\x1b[2Jb", list_id="l1", tags=frozenset({"x\x07"}), created=created
+            )
+        )
+    out = ok(d, "show")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Home\\x0a  [ ] fake  [l1]" in out and "A\\x1b[2Jb" in out
+    line = one_line_error(cli(d, "import", str(tmp_path / "no\x1b[2Jsuch")), 1)
+    assert "\x1b" not in line and "no\\x1b[2Jsuch" in line  # errors are escaped too

@@ -46,7 +46,7 @@ from desktop_app.app.vault_files import (
 )
 from desktop_app.core import Arg, Note, Priority, State, Task, TaskList, views
 from desktop_app.core import actions as act
-from desktop_app.core.text import clean_item, one_line
+from desktop_app.core.text import clean_item, hyphen_tag, one_line
 from desktop_app.core.views import sorted_lists
 
 EXPORT_FORMAT = "tidemark-export"
@@ -333,7 +333,7 @@ def parse_note(text: str, fallback_title: str) -> MarkdownNote:
     return MarkdownNote(
         title=clean_title(title or fallback_title),
         body=body,
-        tags=frozenset(_front_tags(meta) | inline_tags(body)),
+        tags=_import_tags(_front_tags(meta) | inline_tags(body)),
         pinned=_is_true(meta.get("pinned")),
     )
 
@@ -374,7 +374,12 @@ def _parse_task_line(done: bool, text: str) -> MarkdownTask:
     while len(words) > 1 and words[-1][:1] == "#" and not (tag := words[-1][1:]).isdigit() and tag:
         tags.add(tag)
         words.pop()
-    return MarkdownTask(clean_title(" ".join(words)), done, due, priority, frozenset(tags))
+    return MarkdownTask(clean_title(" ".join(words)), done, due, priority, _import_tags(tags))
+
+
+def _import_tags(tags: Iterable[str]) -> frozenset[str]:
+    """Tags from another program: spaces and control characters inside become ``-``."""
+    return frozenset(t for t in map(hyphen_tag, tags) if t)
 
 
 def _split_word(text: str) -> tuple[str, str, str]:

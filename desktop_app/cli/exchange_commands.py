@@ -16,7 +16,7 @@ from desktop_app.app.exchange import (
 )
 from desktop_app.app.export_file import STREAM, is_stream, write_export
 from desktop_app.app.vault_files import display_path
-from desktop_app.cli.common import plural, write_bytes
+from desktop_app.cli.common import plural, visible_lines, write_bytes
 from desktop_app.cli.interrupts import finishing
 
 
@@ -65,6 +65,8 @@ def export(args: argparse.Namespace, app: App) -> int:
     else:
         data = markdown_document(app.state).encode()
     if out is None:
+        if args.format == "markdown" and sys.stdout.isatty():  # for eyes, not for a file
+            data = visible_lines(data.decode()).encode()
         write_bytes(data)
     else:
         write_export(out, data, force=args.force)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop_app.app import UNSET, App
+from desktop_app.app import UNSET, App, AppError
 from desktop_app.cli.common import UsageError, describe_change, kind, label
 from desktop_app.cli.interrupts import finishing
 
@@ -77,7 +77,15 @@ def _pair(parser: argparse.ArgumentParser, on: str, off: str, dest: str, text: s
 
 def _text(value: str | None) -> str | None:
     """``-`` means: read the text from stdin (for multi-line bodies and pipes)."""
-    return sys.stdin.read() if value == "-" else value
+    if value != "-":
+        return value
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1]
+        message = f"the text on stdin is not valid UTF-8 (byte {exc.start}: {bad!r})"
+        raise AppError(message) from None
 
 
 def add_task(args: argparse.Namespace, app: App) -> int:

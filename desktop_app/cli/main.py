@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -31,7 +32,7 @@ import platformdirs
 
 from desktop_app.app import App, AppError
 from desktop_app.cli import exchange_commands, item_commands, show_commands, sync_commands
-from desktop_app.cli.common import UsageError
+from desktop_app.cli.common import UsageError, visible
 from desktop_app.cli.interrupts import finishing
 from desktop_app.storage import StorageError
 
@@ -46,6 +47,7 @@ COMMAND_MODULES: list[ModuleType] = [
     sync_commands,
 ]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
@@ -96,6 +98,8 @@ def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | Non
     except SystemExit as exc:  # --help, --version or a usage error, already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.data_dir = (args.data_dir or default_data_dir()).expanduser().absolute()
+    if (problem := _undecodable_argument(args)) is not None:
+        return _fail(f"{PROG}: error: {problem}", EXIT_ERROR)
     if args.command is None:
         if open_window is None:
             parser.print_usage(sys.stderr)
@@ -120,6 +124,22 @@ def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | Non
         return _fail(f"{PROG}: error: {_os_message(exc)}", EXIT_ERROR)
     except sqlite3.Error as exc:  # damage found after opening, e.g. a malformed page
         return _fail(f"{PROG}: error: the database in {args.data_dir} cannot be used ({exc})", 1)
+    except UnicodeError as exc:  # a last guard: text that is not UTF-8 got past the checks
+        return _fail(f"{PROG}: error: text that is not valid UTF-8 ({exc.reason})", EXIT_ERROR)
+
+
+def _undecodable_argument(args: argparse.Namespace) -> str | None:
+    """Which text argument holds bytes that are not UTF-8 (``add-task $'bad\\xff'``).
+
+    Python keeps such bytes as lone surrogates, which SQLite and JSON cannot
+    store. Paths are exempt: a file name may be any bytes, and is used as is.
+    """
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and _SURROGATE.search(text):
+                shown = os.fsencode(text).decode("ascii", "backslashreplace")
+                return f"argument {name.replace('_', '-')} is not valid UTF-8 text: {shown!r}"
+    return None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -136,7 +156,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    print(" ".join(message.split()), file=sys.stderr)  # one line, whatever the cause said
+    # One line, whatever the cause said, and no control character reaches the terminal.
+    print(visible(" ".join(message.split())), file=sys.stderr)
     return code
 
 

@@ -10,7 +10,7 @@ import argparse
 
 from desktop_app.app import App
 from desktop_app.app.exchange import canonical_json, sections
-from desktop_app.cli.common import plural, short_ids, write_bytes
+from desktop_app.cli.common import plural, short_ids, visible, write_bytes
 from desktop_app.core import Note, State, Task, rules, views
 
 
@@ -40,7 +40,8 @@ def render(state: State) -> str:
     lines: list[str] = []
     for section in sections(state):
         list_id = section.list_id
-        lines.append(f"{section.name}  [{ids[list_id]}]" if list_id else section.name)
+        name = visible(section.name)
+        lines.append(f"{name}  [{ids[list_id]}]" if list_id else name)
         lines += [f"  {_task(task)}  [{ids[task.id]}]" for task in section.tasks]
         lines += [f"  {_note(note)}  [{ids[note.id]}]" for note in section.notes]
         if not section.tasks and not section.notes:
@@ -49,16 +50,16 @@ def render(state: State) -> str:
     lines += ["", _totals(len(state.tasks), done, len(state.notes), len(state.lists))]
     if problems := rules.problems(state):
         lines += ["", "Problems (open the app to resolve them):"]
-        lines += [f"  - {p.message}" for p in problems]
+        lines += [f"  - {visible(p.message)}" for p in problems]
     return "\n".join(lines) + "\n"
 
 
 def _tags(tags: frozenset[str]) -> list[str]:
-    return [f"#{t}" for t in sorted(tags)]
+    return [f"#{visible(t)}" for t in sorted(tags)]
 
 
 def _task(task: Task) -> str:
-    parts = [f"[{'x' if task.done else ' '}] {task.title}"]
+    parts = [f"[{'x' if task.done else ' '}] {visible(task.title)}"]
     if task.due:
         parts.append(f"due {task.due.isoformat()}")
     if task.priority.value != "normal":
@@ -67,7 +68,7 @@ def _task(task: Task) -> str:
 
 
 def _note(note: Note) -> str:
-    parts = [f"note: {note.title}", *_tags(note.tags)]
+    parts = [f"note: {visible(note.title)}", *_tags(note.tags)]
     if note.pinned:
         parts.append("(pinned)")
     if note.conflicts:
