@@ -551,3 +551,50 @@ def test_control_characters_already_stored_never_reach_the_terminal(tmp_path: Pa
     assert "Home\\x0a  [ ] fake  [l1]" in out and "A\\x1b[2Jb" in out
     line = one_line_error(cli(d, "import", str(tmp_path / "no\x1b[2Jsuch")), 1)
     assert "\x1b" not in line and "no\\x1b[2Jsuch" in line  # errors are escaped too
+
+
+# -- extra: Lambda settings, a damaged view checkpoint ----------------------------------------
+
+
+@pytest.mark.parametrize("days", ["-1", "nan", "inf", "ninety", "1e9"])
+def test_lambda_refuses_unusable_retention_before_any_request(
+    days: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.sync.lambda_handler import handler
+
+    monkeypatch.setenv("TIDEMARK_BUCKET", "my-notes")
+    monkeypatch.setenv("TIDEMARK_RETENTION_DAYS", days)
+    monkeypatch.setenv("TIDEMARK_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens
+    with pytest.raises(ValueError, match="TIDEMARK_RETENTION_DAYS must be"):
+        handler({}, None)
+
+
+@pytest.mark.parametrize("days", ["-1", "nan", "inf"])
+def test_rollup_refuses_unusable_retention_in_one_line(tmp_path: Path, days: str) -> None:
+    d = tmp_path / "profile"
+    ok(d, "remote", "folder", str(tmp_path / "remote"))
+    line = one_line_error(cli(d, "rollup", "--retention-days", days), 2)
+    assert "--retention-days must be" in line
+
+
+def _damage_view(d: Path) -> None:
+    with contextlib.closing(sqlite3.connect(d / DB_NAME)) as db, db:
+        db.execute("UPDATE checkpoints SET body = x'c1ffee' WHERE name = 'view'")
+
+
+def test_a_damaged_view_is_rebuilt_from_journal_and_base(tmp_path: Path) -> None:
+    d = tmp_path / "profile"
+    (tmp_path / "remote").mkdir()
+    ok(d, "remote", "folder", str(tmp_path / "remote"))
+    ok(d, "add-task", "In the base")
+    ok(d, "sync")  # folded into the base, gone from the journal
+    ok(d, "add-task", "In the journal")
+    expected = ok(d, "show", "--json")
+    _damage_view(d)
+
+    result = cli(d, "show", "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+    assert "rebuilt it from the journal" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert cli(d, "add-task", "Later").returncode == 0  # saves the rebuilt view
+    assert ok(d, "show")  # no note any more: ok() insists on an empty stderr

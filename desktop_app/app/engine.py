@@ -94,6 +94,8 @@ class App:
         self.data_dir = Path(data_dir)
         # Set by ``close`` when everything was saved but the checkpoint was not.
         self.close_warning: str | None = None
+        # Something the user should know that is not an error (a view rebuilt).
+        self.notice: str | None = None
         try:
             self.local = LocalStore.in_dir(self.data_dir, read_only=read_only)
             self.clock = Clock(float(self.local.meta("clock_offset_s") or 0.0), wall=wall)
@@ -109,7 +111,15 @@ class App:
         """The checkpointed view plus the few local actions journaled after it."""
         self._view_generation = self.local.view_generation()
         self.clock.floor(int(self.local.meta("clock_floor_ms") or 0))
-        saved = self.local.load_checkpoint("view")
+        rebuilt = False
+        try:
+            saved = self.local.load_checkpoint("view")
+        except StorageError as exc:
+            rebuilt = True
+            # The view is only a cache of base + journal: rebuild it (close() saves it
+            # again) rather than refuse a profile whose real data is intact.
+            saved = None
+            self.notice = f"the saved view was damaged ({exc}); rebuilt it from the journal"
         if saved is None:
             base = self.local.load_checkpoint("base")
             state, mark = (base[0] if base else State()), 0
@@ -118,7 +128,7 @@ class App:
         tail = [action for _, action in self.local.local_actions(after_seq=mark)]
         if tail:
             self.clock.floor(max(a.at for a in tail))
-        return fold(state, tail), len(tail)
+        return fold(state, tail), len(tail) + rebuilt  # a rebuilt view is saved on close
 
     def checkpoint(self) -> None:
         """Save the view so the next start replays nothing.

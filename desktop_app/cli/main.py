@@ -146,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
     if not getattr(args, "needs_app", True):
         return args.func(args, None)
     app = App(args.data_dir, read_only=getattr(args, "read_only", False))
+    if app.notice:
+        print(f"{PROG}: note: {app.notice}", file=sys.stderr)
     try:
         return args.func(args, app)
     finally:

@@ -11,7 +11,6 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import timedelta
 
 from desktop_app.app import App, AppError
 from desktop_app.cli.common import UsageError
@@ -58,7 +57,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--retention-days",
-        type=float,
         default=DEFAULT_RETENTION_DAYS,
         metavar="DAYS",
         help=f"keep updates this long after they are folded (default {DEFAULT_RETENTION_DAYS})",
@@ -158,19 +156,20 @@ def _rollup(args: argparse.Namespace, app: App | None) -> int:
     from desktop_app.app.syncing import SYNC_ERRORS, get_remote
     from desktop_app.sync.credentials import load_credentials
     from desktop_app.sync.remote_config import open_remote
+    from desktop_app.sync.retention import retention_days
     from desktop_app.sync.rollup import rollup
 
     assert app is not None
     config = get_remote(app.local)
     if config is None:
         raise AppError("no remote is set; use `desktop-app remote ...` first")
-    if args.retention_days < 0:
-        raise UsageError("--retention-days cannot be negative")
+    try:
+        retention = retention_days(args.retention_days)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     try:
         remote = open_remote(config, credentials=load_credentials(config))
-        report = rollup(
-            remote, retention=timedelta(days=args.retention_days), now_ms=app.clock.now_ms
-        )
+        report = rollup(remote, retention=retention, now_ms=app.clock.now_ms)
     except SYNC_ERRORS as exc:
         raise AppError(str(exc)) from None
     print(report.summary().capitalize() + ".")
