@@ -58,7 +58,9 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors as one line (not the whole usage block), exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # The message may quote an argument: keep it one line, without control characters.
+        message = visible(" ".join(f"{message} (see {self.prog} --help)".split()))
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def default_data_dir() -> Path:
