@@ -8,7 +8,8 @@ nothing saved, and a success saved exactly what it reported. The console script
 itself is exercised by test_robustness.py and test_cli.py.
 
 The timing property builds the same hostile shape at 10 KB and at 1 MB in the same
-run: a linear reader takes ~100x longer on the big one, a quadratic one ~10,000x.
+run: a linear reader takes ~100x longer on the big one, a quadratic one ~10,000x;
+the test allows 1000x (plus 0.5 s), which the old patterns missed by hours.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from desktop_app.cli import main as cli_main
 from desktop_app.storage import DB_NAME
 
 SETTINGS = settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -49,7 +50,7 @@ HOSTILE_TEXT = st.one_of(
 )
 FILE_BYTES = st.one_of(
     st.binary(max_size=2000),
-    HOSTILE_TEXT.map(lambda t: t.encode("utf-8", "surrogateescape")),
+    HOSTILE_TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")),
     st.integers(1, 200_000).map(lambda n: b'{"format": "tidemark-export", "x": ' + b"[" * n),
 )
 TEMPLATES = {
@@ -117,7 +118,7 @@ def test_any_file_imports_whole_or_not_at_all(
 ) -> None:  # fmt: skip
     folder = tmp_path_factory.mktemp("file")
     data = raw if raw is not None else TEMPLATES[template].format(*parts).encode(
-        "utf-8", "surrogateescape"
+        "utf-8", "surrogatepass"
     )
     path = folder / f"input{suffix}"
     path.write_bytes(data)
@@ -178,7 +179,7 @@ COMMANDS: dict[str, Callable[[str], list[str]]] = {
 }
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=120)
 @given(command=st.sampled_from(sorted(COMMANDS)), text=ARGUMENT_TEXT)
 def test_any_argument_text_is_taken_or_refused_in_one_line(
     profile: Path, command: str, text: str
@@ -219,12 +220,14 @@ def test_reading_is_linear_in_the_input(
     folder = tmp_path_factory.mktemp("linear")
     timings = []
     for size in (10 * 1024, 1024 * 1024):
-        piece = unit * (size // len(unit.encode("utf-8", "surrogateescape")))
+        piece = unit * (size // len(unit.encode("utf-8", "surrogatepass")))
         text = TEMPLATES[template].format(piece, piece, "true", piece)
         path = folder / f"{size}.md"
-        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
         with App(profile, read_only=True) as app:
             _plan_seconds(app, path)  # warm-up
             timings.append(min(_plan_seconds(app, path) for _ in range(2)))
     small, big = timings
-    assert big < 300 * small + 0.25, (template, unit, small, big)  # quadratic: ~10,000x
+    # 100x the input: linear is ~100x (up to a few hundred with allocation and a
+    # loaded machine), quadratic ~10,000x. The bound sits between the two.
+    assert big < 1000 * small + 0.5, (template, unit, small, big)

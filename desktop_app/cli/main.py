@@ -130,6 +130,15 @@ def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | Non
         return _fail(f"{PROG}: error: text that is not valid UTF-8 ({exc.reason})", EXIT_ERROR)
 
 
+def _as_bytes(text: str) -> bytes:
+    """The bytes the user gave (argv keeps them as U+DC80..U+DCFF); other surrogates
+    (only an in-process caller can pass them) as their UTF-8-like encoding."""
+    try:
+        return os.fsencode(text)
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _undecodable_argument(args: argparse.Namespace) -> str | None:
     """Which text argument holds bytes that are not UTF-8 (``add-task $'bad\\xff'``).
 
@@ -139,7 +148,7 @@ def _undecodable_argument(args: argparse.Namespace) -> str | None:
     for name, value in vars(args).items():
         for text in value if isinstance(value, list) else [value]:
             if isinstance(text, str) and _SURROGATE.search(text):
-                shown = os.fsencode(text).decode("ascii", "backslashreplace")
+                shown = _as_bytes(text).decode("ascii", "backslashreplace")
                 return f"argument {name.replace('_', '-')} is not valid UTF-8 text: {shown!r}"
     return None
 
