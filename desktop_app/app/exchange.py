@@ -278,12 +278,13 @@ def _scalar(raw: str) -> str:
     return _strip_comment(raw).strip()
 
 
+_COMMENT = re.compile(r"\s#")  # a fixed two-character needle: one linear scan
+
+
 def _strip_comment(raw: str) -> str:
     """YAML drops `` #...`` (a ``#`` after whitespace) to the end of a plain scalar."""
-    for i, ch in enumerate(raw):
-        if ch == "#" and i > 0 and raw[i - 1].isspace():
-            return raw[:i]
-    return raw
+    found = _COMMENT.search(raw)
+    return raw[: found.start()] if found else raw
 
 
 def _heading(line: str) -> str | None:
