@@ -442,32 +442,34 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
 def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
     ok(tmp_path, "add-task", "Survivor")
     before = cli(tmp_path, "show", "--json").stdout
-    fifo = tmp_path / "slow.json"
-    os.mkfifo(fifo)
+    # `--body -` reads stdin, which the test never writes: once the profile is
+    # open the command is blocked on that read, a known place to interrupt.
+    # (An import from a FIFO used to be that place; imports now refuse FIFOs.)
     proc = subprocess.Popen(
-        [SCRIPT, "--data-dir", str(tmp_path), "import", str(fifo)],
+        [SCRIPT, "--data-dir", str(tmp_path), "add-note", "Lost", "--body", "-"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=ENV,
     )
-    # Opening the FIFO for writing succeeds only once the app has it open for
-    # reading: from then on it is blocked reading the import, a known place.
     deadline = time.monotonic() + 30
-    while True:
-        try:
-            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            break
-        except OSError:
-            assert time.monotonic() < deadline and proc.poll() is None, "import never started"
-            time.sleep(0.01)
-    try:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        os.close(writer)
+    while not _has_open(proc.pid, tmp_path / DB_NAME):
+        assert time.monotonic() < deadline and proc.poll() is None, "the command never started"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == cli_main.EXIT_INTERRUPTED
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
     assert cli(tmp_path, "show", "--json").stdout == before
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (Linux /proc)."""
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        return any(os.readlink(fd) == str(path) for fd in fds.iterdir())
+    except OSError:
+        return False
 
 
 def test_cli_never_loads_qt(tmp_path: Path) -> None:

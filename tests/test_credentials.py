@@ -22,7 +22,9 @@ from desktop_app.sync.remote_config import RemoteConfig
 from tests.conftest import MemoryKeyring, use_keyring
 
 S3 = RemoteConfig(kind="s3", bucket="my-notes", prefix="ann")
-MINIO = RemoteConfig(kind="s3", bucket="my-notes", endpoint_url="http://nas.local:9000")
+MINIO = RemoteConfig(
+    kind="s3", bucket="my-notes", endpoint_url="http://nas.local:9000", allow_insecure_http=True
+)
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 

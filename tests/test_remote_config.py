@@ -27,7 +27,9 @@ def test_parse_s3_bucket_and_prefix() -> None:
 
 
 def test_parse_s3_compatible_endpoint() -> None:
-    config = parse_remote("s3://notes", endpoint_url="http://nas.local:9000/")
+    config = parse_remote(
+        "s3://notes", endpoint_url="http://nas.local:9000/", allow_insecure_http=True
+    )
     assert config.endpoint_url == "http://nas.local:9000"
     assert config.describe() == "s3://notes at http://nas.local:9000"
 

@@ -34,6 +34,7 @@ from desktop_app.core import (
 )
 from desktop_app.core import actions as act
 from desktop_app.core.model import fingerprint
+from desktop_app.core.text import one_line, tag_text
 from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync.clock import Clock
 
@@ -50,15 +51,16 @@ UNSET: Any = _Unset()
 
 
 def clean_title(title: str, what: str = "title") -> str:
-    cleaned = " ".join(title.split())
+    """``core.text.one_line``, refusing what is empty after cleaning."""
+    cleaned = one_line(title)
     if not cleaned:
         raise AppError(f"the {what} cannot be empty")
     return cleaned
 
 
 def clean_tag(tag: str) -> str:
-    cleaned = tag.strip().lstrip("#")
-    if not cleaned or any(ch.isspace() for ch in cleaned):
+    cleaned = tag_text(tag)
+    if not cleaned:
         raise AppError(f"invalid tag {tag!r}: tags are single words")
     return cleaned
 
@@ -110,13 +112,22 @@ class App:
     """
 
     def __init__(
-        self, data_dir: Path | str, *, wall: Callable[[], float] = time.time
+        self,
+        data_dir: Path | str,
+        *,
+        wall: Callable[[], float] = time.time,
+        read_only: bool = False,
     ) -> None:
-        """``wall`` is this computer's clock; tests pass a skewed one."""
+        """``wall`` is this computer's clock; tests pass a skewed one. ``read_only``
+        (show, export, status) never writes: no migration, no checkpoint on close."""
         self.data_dir = Path(data_dir)
         self._behind = False
+        # Set by ``close`` when everything was saved but the checkpoint was not.
+        self.close_warning: str | None = None
+        # Something the user should know that is not an error (a view rebuilt).
+        self.notice: str | None = None
         try:
-            self.local = LocalStore.in_dir(self.data_dir)
+            self.local = LocalStore.in_dir(self.data_dir, read_only=read_only)
             self.clock = Clock(float(self.local.meta("clock_offset_s") or 0.0), wall=wall)
             state, replayed = self._load_view()
         except StorageError as exc:
@@ -132,13 +143,19 @@ class App:
 
         One read transaction: a sync or another process committing meanwhile
         lands wholly before or after it, so the view, its tail, the generation
-        and the mark always belong together.
+        and the mark always belong together. A damaged view is only a cache of
+        base + journal: it is rebuilt (and saved again on close), never refused.
         """
+        rebuilt = False
         with self.local.read_transaction():
             self._data_version = self.local.data_version()
             self._view_generation = self.local.view_generation()
             self.clock.floor(int(self.local.meta("clock_floor_ms") or 0))
-            saved = self.local.load_checkpoint("view")
+            try:
+                saved = self.local.load_checkpoint("view")
+            except StorageError as exc:
+                saved, rebuilt = None, True
+                self.notice = f"the saved view was damaged ({exc}); rebuilt it from the journal"
             if saved is None:
                 base = self.local.load_checkpoint("base")
                 state, mark = (base[0] if base else State()), 0
@@ -149,7 +166,7 @@ class App:
         self._behind = False
         if tail:
             self.clock.floor(max(a.at for a in tail))
-        return fold(state, tail), len(tail)
+        return fold(state, tail), len(tail) + rebuilt  # a rebuilt view is saved on close
 
     def _recorded(self, seq: int) -> None:
         """A dispatch of ours was journaled at ``seq``.
@@ -252,9 +269,18 @@ class App:
         self.store.load_snapshot(state)
 
     def close(self) -> None:
-        if self._since_checkpoint:
-            self.checkpoint()
-        self.local.close()
+        """Checkpoint and close. Every action is in the journal already, so a failed
+        checkpoint (disk full) loses nothing: it becomes ``close_warning``, not an error."""
+        try:
+            if self._since_checkpoint and not self.local.read_only:
+                self.checkpoint()
+        except StorageError as exc:
+            self.close_warning = (
+                f"everything was saved, but the view checkpoint that speeds up the next "
+                f"start was not ({exc})"
+            )
+        finally:
+            self.local.close()
 
     def __enter__(self) -> App:
         return self

@@ -21,10 +21,11 @@ Formats (the README documents them for users):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,8 +35,18 @@ import msgspec
 
 from desktop_app.app.engine import App, clean_title, parse_due
 from desktop_app.app.errors import AppError
+from desktop_app.app.vault_files import (
+    MAX_EXPORT_BYTES,
+    MAX_NOTE_BYTES,
+    VaultFile,
+    Walk,
+    display_name,
+    display_path,
+    read_file,
+)
 from desktop_app.core import Arg, Note, Priority, State, Task, TaskList, views
 from desktop_app.core import actions as act
+from desktop_app.core.text import clean_item, hyphen_tag, one_line
 from desktop_app.core.views import sorted_lists
 
 EXPORT_FORMAT = "tidemark-export"
@@ -59,6 +70,7 @@ class ImportResult:
     tasks: int = 0
     lists: int = 0
     skipped: int = 0  # items of a JSON export that were already here
+    ignored: int = 0  # symlinks and special files (FIFOs, devices) left unread
 
 
 # -- ordering shared by every listing (CLI ``show``, Markdown) ------------------------
@@ -121,19 +133,29 @@ class _ExportDoc(msgspec.Struct):
 
 
 def _read_export(path: Path, data: bytes) -> _ExportDoc:
+    where = display_path(path)
     try:
         doc = msgspec.json.decode(data, type=_ExportDoc)
     except msgspec.DecodeError as exc:
-        raise AppError(f"{path} is not a Tidemark JSON export ({exc})") from None
+        raise AppError(f"{where} is not a Tidemark JSON export ({exc})") from None
+    except RecursionError:  # msgspec's own depth guard, for nesting no export has
+        raise AppError(f"{where} is not a Tidemark JSON export (nested too deeply)") from None
     if doc.format != EXPORT_FORMAT:
-        raise AppError(f"{path} is a {doc.format!r} file, not a Tidemark JSON export")
+        raise AppError(f"{where} is a {doc.format!r} file, not a Tidemark JSON export")
     if doc.version > EXPORT_VERSION:
-        raise AppError(f"{path} was exported by a newer Tidemark (version {doc.version})")
+        raise AppError(f"{where} was exported by a newer Tidemark (version {doc.version})")
     for item in (*doc.lists, *doc.tasks, *doc.notes):
         text = item.name if isinstance(item, TaskList) else item.title
-        if not item.id.strip() or not text.strip():
-            raise AppError(f"{path}: every item needs an id and a title or name")
-    return doc
+        if not one_line(item.id) or not one_line(text) or item.id != one_line(item.id):
+            raise AppError(f"{where}: every item needs an id and a title or name")
+    # Titles, names and tags pass the same cleaning as typed ones.
+    return _ExportDoc(
+        doc.format,
+        doc.version,
+        [clean_item(i) for i in doc.lists],  # type: ignore[misc]
+        [clean_item(i) for i in doc.tasks],  # type: ignore[misc]
+        [clean_item(i) for i in doc.notes],  # type: ignore[misc]
+    )
 
 
 def _json_steps(state: State, doc: _ExportDoc) -> tuple[list[Arg], ImportResult]:
@@ -174,9 +196,8 @@ def _json_steps(state: State, doc: _ExportDoc) -> tuple[list[Arg], ImportResult]
 
 # -- Markdown: reading ------------------------------------------------------------------
 
-_HEADING = re.compile(r"^#[ \t]+(\S.*?)(?:[ \t]+#+)?[ \t]*$")
 _CHECKBOX = re.compile(r"^\s*[-*+][ \t]+\[([ xX])\][ \t]+(.*)$")
-_DUE = re.compile(r"[ \t]*📅[ \t]*(\S+)")
+_DUE_MARK = "📅"
 _PRIORITY_MARKS = {
     "🔺": Priority.HIGH,
     "⏫": Priority.HIGH,
@@ -184,7 +205,6 @@ _PRIORITY_MARKS = {
     "🔽": Priority.LOW,
     "⏬": Priority.LOW,
 }
-_TRAILING_TAG = re.compile(r"[ \t]+#(\S+)$")
 # An inline tag: '#' not preceded by a word character, '#', '&', '/', '(' or a
 # quote (headings, URLs, anchors, entities), then word characters, '/' or '-'.
 _INLINE_TAG = re.compile(r"(?<![\w#&/(\"'`])#([\w/-]+)")
@@ -251,11 +271,35 @@ def _scalar(raw: str) -> str:
     if len(raw) >= 2 and raw[0] == raw[-1] == '"':
         try:
             return str(json.loads(raw))
-        except ValueError:
+        except (ValueError, RecursionError):
             return raw[1:-1]
     if len(raw) >= 2 and raw[0] == raw[-1] == "'":
         return raw[1:-1].replace("''", "'")
-    return re.sub(r"\s+#.*$", "", raw).strip()
+    return _strip_comment(raw).strip()
+
+
+_COMMENT = re.compile(r"\s#")  # a fixed two-character needle: one linear scan
+
+
+def _strip_comment(raw: str) -> str:
+    """YAML drops `` #...`` (a ``#`` after whitespace) to the end of a plain scalar."""
+    found = _COMMENT.search(raw)
+    return raw[: found.start()] if found else raw
+
+
+def _heading(line: str) -> str | None:
+    """The text of an ATX level-1 heading (``# Title``, optional closing ``#``s), or None.
+
+    A parser rather than a pattern: the obvious regular expression backtracks
+    quadratically on long runs of spaces.
+    """
+    if not line.startswith("#") or line[1:2] not in (" ", "\t"):
+        return None
+    text = line[1:].strip(" \t")
+    closed = text.rstrip("#")
+    if closed != text and closed and closed[-1] in " \t":
+        text = closed.rstrip(" \t")  # "# Title ##": the closing hashes are not the title
+    return text or None
 
 
 def _front_tags(meta: dict[str, str | list[str]]) -> set[str]:
@@ -281,16 +325,16 @@ def parse_note(text: str, fallback_title: str) -> MarkdownNote:
     meta, rest = split_front_matter(text)
     rest = _LEADING_BLANK_LINES.sub("", rest)
     first, _, after = rest.partition("\n")
-    heading = _HEADING.match(first)
+    heading = _heading(first)
     front_title = meta.get("title")
     title = front_title if isinstance(front_title, str) and front_title.strip() else None
-    if heading and (title is None or " ".join(title.split()) == heading.group(1).strip()):
-        title, rest = heading.group(1), after
+    if heading and (title is None or " ".join(title.split()) == heading.strip()):
+        title, rest = heading, after
     body = _LEADING_BLANK_LINES.sub("", rest).rstrip()
     return MarkdownNote(
         title=clean_title(title or fallback_title),
         body=body,
-        tags=frozenset(_front_tags(meta) | inline_tags(body)),
+        tags=_import_tags(_front_tags(meta) | inline_tags(body)),
         pinned=_is_true(meta.get("pinned")),
     )
 
@@ -316,67 +360,60 @@ def parse_tasks(text: str) -> list[MarkdownTask]:
 
 def _parse_task_line(done: bool, text: str) -> MarkdownTask:
     due = None
-    if (found := _DUE.search(text)) is not None:
-        due = parse_due(found.group(1))
-        text = text[: found.start()] + text[found.end() :]
+    if (mark := text.find(_DUE_MARK)) >= 0:
+        before, after = text[:mark], text[mark + len(_DUE_MARK) :].lstrip(" \t")
+        value, _, after = _split_word(after)
+        due = parse_due(value)
+        text = before.rstrip(" \t") + (" " + after if after else "")
     priority = Priority.NORMAL
     for mark, value in _PRIORITY_MARKS.items():
         if mark in text:
             priority, text = value, text.replace(mark, " ")
-    text = text.strip()
+    words = text.split()
     tags: set[str] = set()
-    while (tag := _TRAILING_TAG.search(text)) is not None and not tag.group(1).isdigit():
-        tags.add(tag.group(1))
-        text = text[: tag.start()].rstrip()
-    return MarkdownTask(clean_title(text), done, due, priority, frozenset(tags))
+    # Trailing ``#tag`` words (not ``#42``) are tags; the first word always stays title.
+    while len(words) > 1 and words[-1][:1] == "#" and not (tag := words[-1][1:]).isdigit() and tag:
+        tags.add(tag)
+        words.pop()
+    return MarkdownTask(clean_title(" ".join(words)), done, due, priority, _import_tags(tags))
 
 
-@dataclass(frozen=True)
-class _MarkdownFile:
-    path: Path
-    list_name: str | None
+def _import_tags(tags: Iterable[str]) -> frozenset[str]:
+    """Tags from another program: spaces and control characters inside become ``-``."""
+    return frozenset(t for t in map(hyphen_tag, tags) if t)
 
 
-def _markdown_files(root: Path) -> Iterator[_MarkdownFile]:
-    """Every .md file under ``root`` in a stable order; hidden files and folders skipped."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        parts = Path(folder).relative_to(root).parts
-        list_name = "/".join(parts) if parts else None
-        for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(MARKDOWN_SUFFIXES):
-                yield _MarkdownFile(Path(folder, name), list_name)
+def _split_word(text: str) -> tuple[str, str, str]:
+    """(first whitespace-free word, separator, rest), in one pass."""
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            return text[:i], ch, text[i + 1 :]
+    return text, "", ""
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise AppError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _read_text(path: Path) -> str:
+def _decode(file: VaultFile) -> str:
     """UTF-8 (a BOM is dropped) with ``\n`` line ends, as the parsers expect."""
     try:
-        return _read_bytes(path).decode("utf-8-sig").replace("\r\n", "\n")
+        return file.data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
-        raise AppError(f"cannot import {path}: it is not UTF-8 text") from None
+        raise AppError(f"cannot import {display_path(file.path)}: it is not UTF-8 text") from None
 
 
 def _markdown_steps(
-    app: App, files: Iterable[_MarkdownFile], created: datetime
+    app: App, files: Iterable[VaultFile], created: datetime
 ) -> tuple[list[Arg], ImportResult]:
     steps: list[Arg] = []
     lists: dict[str, str] = {}
     notes = tasks = 0
     for file in files:
-        text = _read_text(file.path)
+        text = _decode(file)
+        list_name = "/".join(map(display_name, file.folder)) or None
         try:
             if is_tasks_file(text):
                 for task in parse_tasks(text):
                     task_id, new = app.new_task_steps(
                         task.title,
-                        list_name=file.list_name,
+                        list_name=list_name,
                         due=task.due,
                         priority=task.priority,
                         tags=task.tags,
@@ -388,11 +425,11 @@ def _markdown_steps(
                         steps.append(act.TaskDone(id=task_id, done=True))
                     tasks += 1
             else:
-                note = parse_note(text, file.path.stem)
+                note = parse_note(text, display_name(file.path.stem))
                 _, new = app.new_note_steps(
                     note.title,
                     body=note.body,
-                    list_name=file.list_name,
+                    list_name=list_name,
                     tags=note.tags,
                     pinned=note.pinned,
                     created=created,
@@ -401,7 +438,7 @@ def _markdown_steps(
                 steps += new
                 notes += 1
         except AppError as exc:
-            raise AppError(f"cannot import {file.path}: {exc}") from None
+            raise AppError(f"cannot import {display_path(file.path)}: {exc}") from None
     return steps, ImportResult(notes=notes, tasks=tasks, lists=len(lists))
 
 
@@ -411,21 +448,25 @@ def _markdown_steps(
 def plan_import(app: App, path: Path) -> tuple[list[Arg], ImportResult]:
     """The steps an import would dispatch, with counts; nothing is written yet.
 
-    A folder is read as Markdown notes, a ``.md`` file as one note (or a tasks
-    file), anything else as a JSON export.
+    A folder is read as Markdown notes (regular files only: symlinks and special
+    files are counted in ``ignored``, never read), a ``.md`` file as one note (or
+    a tasks file), anything else as a JSON export.
     """
     path = Path(path)
-    if not path.exists():
-        raise AppError(f"cannot import {path}: no such file or folder")
+    if not os.path.lexists(path):
+        raise AppError(f"cannot import {display_path(path)}: no such file or folder")
     created = datetime.fromtimestamp(app.clock.now_ms() / 1000, tz=UTC)
     if path.is_dir():
-        files = list(_markdown_files(path))
+        walk = Walk(path, MARKDOWN_SUFFIXES, MAX_NOTE_BYTES)
+        files = list(walk.files())
         if not files:
-            raise AppError(f"found no Markdown (.md) files in {path}")
-        return _markdown_steps(app, files, created)
+            raise AppError(f"found no Markdown (.md) files in {display_path(path)}")
+        steps, result = _markdown_steps(app, files, created)
+        return steps, dataclasses.replace(result, ignored=walk.skipped)
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        return _markdown_steps(app, [_MarkdownFile(path, None)], created)
-    return _json_steps(app.state, _read_export(path, _read_bytes(path)))
+        file = VaultFile(path, (), read_file(path, MAX_NOTE_BYTES))
+        return _markdown_steps(app, [file], created)
+    return _json_steps(app.state, _read_export(path, read_file(path, MAX_EXPORT_BYTES)))
 
 
 def import_path(app: App, path: Path) -> ImportResult:
@@ -441,6 +482,8 @@ _PRIORITY_OUT = {Priority.HIGH: "⏫", Priority.LOW: "🔽"}
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{p}{i}" for p in ("COM", "LPT") for i in range(10))}
 _MAX_NAME_BYTES = 120
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 
 
 def task_line(task: Task) -> str:
@@ -478,8 +521,9 @@ def tasks_file_text(title: str, tasks: Sequence[Task]) -> str:
 def safe_file_name(text: str) -> str:
     """A name every common file system accepts, kept short, never hidden or reserved."""
     name = " ".join(_UNSAFE_CHARS.sub("-", text).split()).strip(" .")
-    while len(name.encode()) > _MAX_NAME_BYTES:
-        name = name[:-1].rstrip(" .")
+    encoded = name.encode("utf-8", "replace")
+    if len(encoded) > _MAX_NAME_BYTES:  # cut once at a character boundary, not char by char
+        name = encoded[:_MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" .")
     if name.upper() in _RESERVED:
         name += "_"
     return name or "Untitled"
@@ -534,21 +578,28 @@ def export_markdown_folder(state: State, root: Path) -> int:
     names = _Names()
     folders = _list_folders(state, names)
     written = 0
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
     for section in sections(state):
         key = folders.get(section.list_id, ())  # no list: the top folder
         folder = root.joinpath(*key)
-        folder.mkdir(parents=True, exist_ok=True)
+        for depth in range(1, len(key) + 1):
+            root.joinpath(*key[:depth]).mkdir(PRIVATE_FOLDER, exist_ok=True)
         if section.tasks:
             title = section.name if section.list_id else "Tasks"
-            text = tasks_file_text(title, section.tasks)
-            (folder / TASKS_FILE).write_text(text, encoding="utf-8")
+            _write_private(folder / TASKS_FILE, tasks_file_text(title, section.tasks))
             written += 1
         for note in section.notes:
             name = names.claim(key, safe_file_name(note.title), ".md")
-            (folder / name).write_text(note_file_text(note), encoding="utf-8")
+            _write_private(folder / name, note_file_text(note))
             written += 1
     return written
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A new file only its owner can read (0600, like the JSON export): notes are private."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags, PRIVATE_FILE), "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def markdown_document(state: State) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Iterable
 
@@ -26,6 +27,22 @@ def write_bytes(data: bytes) -> None:
     sys.stdout.buffer.write(data)
 
 
+# C0, DEL and C1 controls: an escape sequence in a title must not drive the terminal,
+# and a newline in a list name must not print a fake line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` for one line of terminal output: control characters as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def visible_lines(text: str) -> str:
+    """Like ``visible`` but keeps newlines and tabs (a Markdown document on a terminal)."""
+    return _CONTROL_BUT_LINES.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -36,7 +53,7 @@ def kind(item: Item) -> str:
 
 def label(item: Item) -> str:
     """``task 'Buy milk'``: how messages name an item."""
-    return f"{kind(item)} {getattr(item, 'title', None) or getattr(item, 'name', '')!r}"
+    return f"{kind(item)} {visible(getattr(item, 'title', None) or getattr(item, 'name', ''))!r}"
 
 
 def short_ids(ids: Iterable[str], minimum: int = SHORT_ID) -> dict[str, str]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
+import sys
 from pathlib import Path
 
 from desktop_app.app import App
@@ -12,10 +11,13 @@ from desktop_app.app.exchange import (
     MARKDOWN_SUFFIXES,
     export_json,
     export_markdown_folder,
-    import_path,
     markdown_document,
+    plan_import,
 )
-from desktop_app.cli.common import plural, write_bytes
+from desktop_app.app.export_file import STREAM, is_stream, write_export
+from desktop_app.app.vault_files import display_path
+from desktop_app.cli.common import plural, visible_lines, write_bytes
+from desktop_app.cli.interrupts import finishing
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,8 +29,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "is a folder, or one Markdown document on stdout or to an --output ending in .md.",
     )
     p.add_argument("--format", choices=("json", "markdown"), default="json")
-    p.add_argument("--output", "-o", type=Path, metavar="PATH", help="default: stdout")
-    p.set_defaults(func=export)
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="PATH",
+        help="default: stdout ('-'); devices and pipes are written to, never replaced",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing file that is not an export"
+    )
+    p.set_defaults(func=export, read_only=True)
 
     p = subparsers.add_parser(
         "import",
@@ -43,44 +54,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def export(args: argparse.Namespace, app: App) -> int:
     out: Path | None = args.output
-    if args.format == "markdown" and out is not None and not _is_markdown_file(out):
+    if out is not None and str(out) == STREAM:
+        out = None
+    if args.format == "markdown" and out is not None and _is_folder_target(out):
         count = export_markdown_folder(app.state, out)
-        print(f"wrote {plural(count, 'Markdown file')} to {out}")
+        print(f"wrote {plural(count, 'Markdown file')} to {display_path(out)}")
         return 0
     if args.format == "json":
         data = export_json(app.state)
     else:
         data = markdown_document(app.state).encode()
     if out is None:
+        if args.format == "markdown" and sys.stdout.isatty():  # for eyes, not for a file
+            data = visible_lines(data.decode()).encode()
         write_bytes(data)
     else:
-        _write_atomic(out, data)
+        write_export(out, data, force=args.force)
     return 0
 
 
-def _is_markdown_file(path: Path) -> bool:
-    return path.suffix.lower() in MARKDOWN_SUFFIXES and not path.is_dir()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """All or nothing: a failed export never leaves half a file where a good one was."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _is_folder_target(path: Path) -> bool:
+    """A Markdown export goes to a folder unless PATH ends in .md or is a stream."""
+    if path.is_dir():
+        return True
+    return path.suffix.lower() not in MARKDOWN_SUFFIXES and not is_stream(path)
 
 
 def import_command(args: argparse.Namespace, app: App) -> int:
-    result = import_path(app, args.path)
-    text = (
-        f"imported {plural(result.notes, 'note')}, {plural(result.tasks, 'task')} "
-        f"and {plural(result.lists, 'list')} from {args.path}"
-    )
-    if result.skipped:
-        text += f" ({plural(result.skipped, 'item')} already here, skipped)"
-    print(text)
+    steps, result = plan_import(app, args.path)  # Ctrl+C here: nothing is saved
+    with finishing("the import was already saved"):  # from the commit on, it is reported
+        app.dispatch_steps(steps)
+        text = (
+            f"imported {plural(result.notes, 'note')}, {plural(result.tasks, 'task')} "
+            f"and {plural(result.lists, 'list')} from {display_path(args.path)}"
+        )
+        if result.skipped:
+            text += f" ({plural(result.skipped, 'item')} already here, skipped)"
+        if result.ignored:
+            text += f" ({plural(result.ignored, 'file')} skipped: symlinks or special files)"
+        print(text)
+        sys.stdout.flush()
     return 0

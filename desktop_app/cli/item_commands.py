@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop_app.app import UNSET, App
+from desktop_app.app import UNSET, App, AppError
 from desktop_app.cli.common import UsageError, describe_change, kind, label
+from desktop_app.cli.interrupts import finishing
 
 PRIORITIES = "low|normal|high"
 
@@ -76,31 +77,39 @@ def _pair(parser: argparse.ArgumentParser, on: str, off: str, dest: str, text: s
 
 def _text(value: str | None) -> str | None:
     """``-`` means: read the text from stdin (for multi-line bodies and pipes)."""
-    return sys.stdin.read() if value == "-" else value
+    if value != "-":
+        return value
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1]
+        message = f"the text on stdin is not valid UTF-8 (byte {exc.start}: {bad!r})"
+        raise AppError(message) from None
 
 
 def add_task(args: argparse.Namespace, app: App) -> int:
-    task_id = app.add_task(
-        args.title, list_name=args.list, due=args.due, priority=args.priority, tags=args.tag
-    )
-    print(task_id)
+    with finishing():
+        task_id = app.add_task(
+            args.title, list_name=args.list, due=args.due, priority=args.priority, tags=args.tag
+        )
+        print(task_id, flush=True)
     return 0
 
 
 def add_note(args: argparse.Namespace, app: App) -> int:
-    note_id = app.add_note(
-        args.title,
-        body=_text(args.body) or "",
-        list_name=args.list,
-        tags=args.tag,
-        pinned=args.pin,
-    )
-    print(note_id)
+    body = _text(args.body) or ""  # Ctrl+C while reading stdin: nothing saved
+    with finishing():
+        note_id = app.add_note(
+            args.title, body=body, list_name=args.list, tags=args.tag, pinned=args.pin
+        )
+        print(note_id, flush=True)
     return 0
 
 
 def add_list(args: argparse.Namespace, app: App) -> int:
-    print(app.add_list(args.name))
+    with finishing():
+        print(app.add_list(args.name), flush=True)
     return 0
 
 

@@ -6,7 +6,9 @@ Commands live in small modules listed in ``COMMAND_MODULES``; each has
 opens the ``App`` for it and always closes it (the checkpoint that makes the
 next start instant). A command that must not open the profile (one that only
 reads config or the keyring) adds ``needs_app=False`` to its defaults and is
-called as ``handler(args, None)``; ``args.data_dir`` is always set.
+called as ``handler(args, None)``; ``args.data_dir`` is always set. A command
+that only reads adds ``read_only=True``: its ``App`` never writes (no migration,
+no checkpoint), so it works on read-only media and beside a writing process.
 
 Errors a user can cause (bad input, unusable database, unreadable files) end
 as one ``desktop-app: error: ...`` line on stderr and exit status 1, usage
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -35,7 +38,8 @@ from desktop_app.cli import (
     show_commands,
     sync_commands,
 )
-from desktop_app.cli.common import UsageError
+from desktop_app.cli.common import UsageError, visible
+from desktop_app.cli.interrupts import finishing
 from desktop_app.storage import StorageError
 
 PROG = "desktop-app"
@@ -50,6 +54,7 @@ COMMAND_MODULES: list[ModuleType] = [
     sync_commands,
 ]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
@@ -60,7 +65,9 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors as one line (not the whole usage block), exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # The message may quote an argument: keep it one line, without control characters.
+        message = visible(" ".join(f"{message} (see {self.prog} --help)".split()))
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def default_data_dir() -> Path:
@@ -100,6 +107,8 @@ def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | Non
     except SystemExit as exc:  # --help, --version or a usage error, already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.data_dir = (args.data_dir or default_data_dir()).expanduser().absolute()
+    if (problem := _undecodable_argument(args)) is not None:
+        return _fail(f"{PROG}: error: {problem}", EXIT_ERROR)
     if args.command is None:
         if open_window is None:
             parser.print_usage(sys.stderr)
@@ -124,20 +133,51 @@ def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | Non
         return _fail(f"{PROG}: error: {_os_message(exc)}", EXIT_ERROR)
     except sqlite3.Error as exc:  # damage found after opening, e.g. a malformed page
         return _fail(f"{PROG}: error: the database in {args.data_dir} cannot be used ({exc})", 1)
+    except UnicodeError as exc:  # a last guard: text that is not UTF-8 got past the checks
+        return _fail(f"{PROG}: error: text that is not valid UTF-8 ({exc.reason})", EXIT_ERROR)
+
+
+def _as_bytes(text: str) -> bytes:
+    """The bytes the user gave (argv keeps them as U+DC80..U+DCFF); other surrogates
+    (only an in-process caller can pass them) as their UTF-8-like encoding."""
+    try:
+        return os.fsencode(text)
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _undecodable_argument(args: argparse.Namespace) -> str | None:
+    """Which text argument holds bytes that are not UTF-8 (``add-task $'bad\\xff'``).
+
+    Python keeps such bytes as lone surrogates, which SQLite and JSON cannot
+    store. Paths are exempt: a file name may be any bytes, and is used as is.
+    """
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and _SURROGATE.search(text):
+                shown = _as_bytes(text).decode("ascii", "backslashreplace")
+                return f"argument {name.replace('_', '-')} is not valid UTF-8 text: {shown!r}"
+    return None
 
 
 def _run(args: argparse.Namespace) -> int:
     if not getattr(args, "needs_app", True):
         return args.func(args, None)
-    app = App(args.data_dir)
+    app = App(args.data_dir, read_only=getattr(args, "read_only", False))
+    if app.notice:
+        print(f"{PROG}: note: {app.notice}", file=sys.stderr)
     try:
         return args.func(args, app)
     finally:
-        app.close()
+        with finishing(None):  # closing only checkpoints: let it finish, quietly
+            app.close()
+        if app.close_warning:
+            print(f"{PROG}: warning: {app.close_warning}", file=sys.stderr)
 
 
 def _fail(message: str, code: int) -> int:
-    print(" ".join(message.split()), file=sys.stderr)  # one line, whatever the cause said
+    # One line, whatever the cause said, and no control character reaches the terminal.
+    print(visible(" ".join(message.split())), file=sys.stderr)
     return code
 
 

@@ -10,7 +10,7 @@ import argparse
 
 from desktop_app.app import App
 from desktop_app.app.exchange import canonical_json, sections
-from desktop_app.cli.common import plural, short_ids, write_bytes
+from desktop_app.cli.common import plural, short_ids, visible, write_bytes
 from desktop_app.core import Note, State, Task, rules, views
 
 
@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help='one JSON object {"lists", "tasks", "notes"}, arrays sorted by id',
     )
-    p.set_defaults(func=show)
+    p.set_defaults(func=show, read_only=True)
 
 
 def show(args: argparse.Namespace, app: App) -> int:
@@ -40,7 +40,8 @@ def render(state: State) -> str:
     lines: list[str] = []
     for section in sections(state):
         list_id = section.list_id
-        lines.append(f"{section.name}  [{ids[list_id]}]" if list_id else section.name)
+        name = visible(section.name)
+        lines.append(f"{name}  [{ids[list_id]}]" if list_id else name)
         lines += [f"  {_task(task)}  [{ids[task.id]}]" for task in section.tasks]
         lines += [f"  {_note(note)}  [{ids[note.id]}]" for note in section.notes]
         if not section.tasks and not section.notes:
@@ -50,16 +51,16 @@ def render(state: State) -> str:
     if problems := rules.problems(state):
         lines += ["", "Conflicts (see them with: desktop-app conflicts; settle one with:"]
         lines += ["desktop-app resolve ID OPTION, or in the window):"]
-        lines += [f"  - [{p.id}] {p.message}" for p in problems]
+        lines += [f"  - [{p.id}] {visible(p.message)}" for p in problems]
     return "\n".join(lines) + "\n"
 
 
 def _tags(tags: frozenset[str]) -> list[str]:
-    return [f"#{t}" for t in sorted(tags)]
+    return [f"#{visible(t)}" for t in sorted(tags)]
 
 
 def _task(task: Task) -> str:
-    parts = [f"[{'x' if task.done else ' '}] {task.title}"]
+    parts = [f"[{'x' if task.done else ' '}] {visible(task.title)}"]
     if task.due:
         parts.append(f"due {task.due.isoformat()}")
     if task.priority.value != "normal":
@@ -68,7 +69,7 @@ def _task(task: Task) -> str:
 
 
 def _note(note: Note) -> str:
-    parts = [f"note: {note.title}", *_tags(note.tags)]
+    parts = [f"note: {visible(note.title)}", *_tags(note.tags)]
     if note.pinned:
         parts.append("(pinned)")
     if note.conflicts:

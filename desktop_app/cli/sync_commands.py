@@ -11,7 +11,6 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import timedelta
 
 from desktop_app.app import App, AppError
 from desktop_app.cli.common import UsageError
@@ -31,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("path", nargs="?", help="the folder, with `remote folder PATH`")
     p.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible server (MinIO, R2...)")
     p.add_argument("--region", metavar="REGION", help="the bucket's region")
+    p.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept a plain http:// endpoint on another computer (notes travel unencrypted)",
+    )
     p.set_defaults(func=_remote)
 
     p = subparsers.add_parser("sync", help="one sync round: pull, then push")
@@ -38,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("status", help="pending changes, last sync, remote, clock offset")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=_status)
+    p.set_defaults(func=_status, read_only=True)
 
     p = subparsers.add_parser(
         "login",
@@ -53,7 +57,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--retention-days",
-        type=float,
         default=DEFAULT_RETENTION_DAYS,
         metavar="DAYS",
         help=f"keep updates this long after they are folded (default {DEFAULT_RETENTION_DAYS})",
@@ -71,14 +74,18 @@ def _remote(args: argparse.Namespace, app: App | None) -> int:
         print(config.describe() if config else "no remote (local only)")
         return 0
     if args.target == "none":
-        if args.path or args.endpoint_url or args.region:
+        if args.path or args.endpoint_url or args.region or args.allow_insecure_http:
             raise UsageError("`remote none` takes no other arguments")
         set_remote(app, None)
         print("Sync is off; everything stays on this computer.")
         return 0
     try:
         config = parse_remote(
-            args.target, args.path, endpoint_url=args.endpoint_url, region=args.region
+            args.target,
+            args.path,
+            endpoint_url=args.endpoint_url,
+            region=args.region,
+            allow_insecure_http=args.allow_insecure_http,
         )
     except RemoteConfigError as exc:
         raise AppError(str(exc)) from None
@@ -155,19 +162,22 @@ def _rollup(args: argparse.Namespace, app: App | None) -> int:
     from desktop_app.app.syncing import SYNC_ERRORS, get_remote
     from desktop_app.sync.credentials import load_credentials
     from desktop_app.sync.remote_config import open_remote
+    from desktop_app.sync.retention import retention_days
     from desktop_app.sync.rollup import rollup
 
     assert app is not None
     config = get_remote(app.local)
     if config is None:
         raise AppError("no remote is set; use `desktop-app remote ...` first")
-    if args.retention_days < 0:
-        raise UsageError("--retention-days cannot be negative")
+    try:
+        retention = retention_days(args.retention_days)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     try:
         remote = open_remote(config, credentials=load_credentials(config))
         report = rollup(
             remote,
-            retention=timedelta(days=args.retention_days),
+            retention=retention,
             now_ms=app.clock.now_ms,
             vault_id=app.local.meta("vault_id"),
         )

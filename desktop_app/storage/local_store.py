@@ -11,10 +11,12 @@ pulls; SQLite's WAL lets them read and write without blocking each other for lon
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import msgspec
@@ -25,6 +27,8 @@ from desktop_app.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "tidemark.sqlite3"
 HISTORY_LIMIT = 500
+PRIVATE_FOLDER = 0o700  # like ~/.ssh: notes are nobody else's business
+PRIVATE_FILE = 0o600  # SQLite gives the -wal and -shm files the database's mode
 
 
 class StorageError(Exception):
@@ -34,13 +38,21 @@ class StorageError(Exception):
 class LocalStore:
     """Implements the core ``Journal`` and keeps what sync needs between rounds."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        """``read_only``: never write, not even a migration or a lock (``show``, ``export``,
+        ``status``); works on read-only media and while another process writes."""
         self.path = Path(path)
+        self.read_only = read_only
+        self._uri: str | None = None
         self._local = threading.local()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if read_only:
+                self._open_read_only()
+                self.device_id = self.meta("device_id") or ""
+                return
+            self._create_private()
             self._migrate()
             self.device_id = self.meta("device_id") or self._init_device()
         except sqlite3.DatabaseError as exc:
@@ -49,8 +61,43 @@ class LocalStore:
             raise StorageError(f"cannot open {self.path}: {exc.strerror or exc}") from None
 
     @classmethod
-    def in_dir(cls, data_dir: Path | str) -> LocalStore:
-        return cls(Path(data_dir) / DB_NAME)
+    def in_dir(cls, data_dir: Path | str, *, read_only: bool = False) -> LocalStore:
+        return cls(Path(data_dir) / DB_NAME, read_only=read_only)
+
+    def _create_private(self) -> None:
+        """A new data folder 0700 and database 0600, whatever the umask."""
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
+        with suppress(FileExistsError):
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+
+    def _open_read_only(self) -> None:
+        """``mode=ro`` sees a live WAL; on read-only media without the WAL's shared-memory
+        file that cannot open, and ``immutable=1`` reads the file as it lies there."""
+        if not self.path.exists():
+            self._uri = "file::memory:"  # no profile yet: an empty one, nothing created
+            self._migrate()
+            return
+        base = "file:" + urllib.parse.quote(os.fsencode(self.path.absolute()))
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            self._uri = f"{base}?{query}"
+            try:
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                break
+            except sqlite3.OperationalError:
+                self.close()
+                if query != "mode=ro":
+                    raise
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path} was written by a newer Tidemark (schema {version}); "
+                "update the app to open it"
+            )
+        if version < SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path} needs an upgrade that this read-only command does not make; "
+                "run a command that changes something first"
+            )
 
     # -- connections and transactions ----------------------------------------
 
@@ -58,8 +105,13 @@ class LocalStore:
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if self._uri is not None:
+                conn = sqlite3.connect(
+                    self._uri, uri=True, isolation_level=None, check_same_thread=False
+                )
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=10000")

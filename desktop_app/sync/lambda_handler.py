@@ -8,9 +8,9 @@ Configured by environment: ``TIDEMARK_BUCKET`` (required), ``TIDEMARK_PREFIX``,
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from typing import Any
 
+from desktop_app.sync.retention import retention_days
 from desktop_app.sync.rollup import DEFAULT_RETENTION, rollup
 from desktop_app.sync.s3_store import S3RemoteStore
 
@@ -20,7 +20,7 @@ def handler(event: dict[str, Any] | None = None, context: Any = None) -> dict[st
     if not bucket:
         raise ValueError("set TIDEMARK_BUCKET to the vault's bucket")
     days = os.environ.get("TIDEMARK_RETENTION_DAYS")
-    retention = timedelta(days=float(days)) if days else DEFAULT_RETENTION
+    retention = retention_days(days, "TIDEMARK_RETENTION_DAYS") if days else DEFAULT_RETENTION
     remote = S3RemoteStore(
         bucket,
         os.environ.get("TIDEMARK_PREFIX", ""),

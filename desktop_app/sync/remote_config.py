@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import urllib.parse
 from typing import TYPE_CHECKING, Literal
 
 import msgspec
@@ -54,6 +55,39 @@ def bucket_problem(name: str) -> str | None:
     return None
 
 
+def endpoint_problem(url: str, allow_insecure_http: bool = False) -> None:
+    """Refuse an endpoint with credentials in it, or plain HTTP beyond this computer.
+
+    Credentials in a URL would be stored in SQLite and echoed by ``status`` and in
+    errors, so the message never repeats the URL. Loopback stays allowed over
+    HTTP for local servers (MinIO, moto in tests).
+    """
+    parts = urllib.parse.urlsplit(url) if url.isprintable() else None
+    if parts is not None and "@" in parts.netloc:
+        raise RemoteConfigError(
+            "the endpoint URL holds a user name or password; give the host only and "
+            "save the keys with `desktop-app login` (they go to the system keyring)"
+        )
+    if parts is None or not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url) or not parts.hostname:
+        raise RemoteConfigError(
+            f"invalid endpoint {url!r}: use https://host[:port] (or http://localhost:port)"
+        )
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+        raise RemoteConfigError(
+            f"the endpoint {url} is plain HTTP to another computer: notes and requests would "
+            "travel unencrypted. Use https://, or pass --allow-insecure-http if you mean it"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def clean_prefix(prefix: str) -> str:
     """Strip surrounding slashes; refuse empty, '.' and '..' segments (ambiguous keys)."""
     cleaned = prefix.strip("/")
@@ -76,6 +110,8 @@ class RemoteConfig(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unkno
     endpoint_url: str | None = None
     region: str | None = None
     path: str = ""
+    # Plain http:// to a host other than this computer: notes would travel in clear.
+    allow_insecure_http: bool = False
 
     def __post_init__(self) -> None:
         if self.kind == "s3":
@@ -84,12 +120,8 @@ class RemoteConfig(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unkno
                 raise RemoteConfigError(problem)
             if self.prefix != clean_prefix(self.prefix):
                 raise RemoteConfigError(f"invalid prefix {self.prefix!r}")
-            if self.endpoint_url is not None and not re.fullmatch(
-                r"https?://[^\s/]+(/\S*)?", self.endpoint_url
-            ):
-                raise RemoteConfigError(
-                    f"invalid endpoint {self.endpoint_url!r}: use http://host:port or https://host"
-                )
+            if self.endpoint_url is not None:
+                endpoint_problem(self.endpoint_url, self.allow_insecure_http)
             if self.path:
                 raise RemoteConfigError("an S3 remote has no folder path")
         else:
@@ -97,7 +129,9 @@ class RemoteConfig(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unkno
                 raise RemoteConfigError("a folder remote needs a path")
             if not os.path.isabs(self.path):
                 raise RemoteConfigError(f"folder path {self.path!r} must be absolute")
-            if self.bucket or self.prefix or self.endpoint_url or self.region:
+            if self.bucket or self.prefix or self.endpoint_url or self.region or (
+                self.allow_insecure_http
+            ):
                 raise RemoteConfigError("a folder remote has no bucket, prefix, endpoint or region")
 
     def describe(self) -> str:
@@ -126,6 +160,7 @@ def parse_remote(
     *,
     endpoint_url: str | None = None,
     region: str | None = None,
+    allow_insecure_http: bool = False,
 ) -> RemoteConfig:
     """Read the CLI forms ``s3://BUCKET[/PREFIX]`` and ``folder PATH``.
 
@@ -149,11 +184,12 @@ def parse_remote(
             prefix=clean_prefix(prefix),
             endpoint_url=endpoint_url.rstrip("/") if endpoint_url else None,
             region=region or None,
+            allow_insecure_http=allow_insecure_http,
         )
     if target == "folder":
         if not path or not path.strip():
             raise RemoteConfigError("missing folder path: use folder PATH")
-        if endpoint_url or region:
+        if endpoint_url or region or allow_insecure_http:
             raise RemoteConfigError("a folder remote takes no endpoint or region")
         return RemoteConfig(kind="folder", path=os.path.abspath(os.path.expanduser(path.strip())))
     raise RemoteConfigError(f"unknown remote {target!r}: use s3://BUCKET[/PREFIX] or folder PATH")

@@ -1,0 +1,94 @@
+"""One validation for the short texts of the domain: titles, list names, tags.
+
+Every way in (typing, the CLI, imports, actions pulled from a remote) goes through
+these functions, so a title never carries a newline (a fake line in a listing),
+a terminal escape sequence, or bytes that are not text. They are pure and linear
+in their input. ``clean_arg`` cleans a whole action argument; the sync path calls
+it on actions it did not make, where refusing is not an option.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from desktop_app.core import actions as act
+from desktop_app.core.actions import Arg
+from desktop_app.core.model import Note, Task, TaskList
+
+UNTITLED = "Untitled"
+
+
+# Control characters (C0, DEL, C1) and lone surrogates: never part of a title. One
+# character class, so a search is linear and runs in C.
+_UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """Control characters become spaces, runs of whitespace one space, ends trimmed."""
+    return " ".join(_UNWANTED.sub(" ", text).split())
+
+
+def tag_text(tag: str) -> str:
+    """A tag as stored: no leading ``#``, no whitespace or control characters inside.
+
+    Returns "" when nothing usable is left; callers decide whether that is an error.
+    """
+    cleaned = one_line(tag).lstrip("#")
+    return cleaned if cleaned and " " not in cleaned else ""
+
+
+def hyphen_tag(tag: str) -> str:
+    """A tag from another program: spaces inside become ``-`` rather than an error."""
+    return "-".join(one_line(tag).lstrip("#").split())
+
+
+def _tags(tags: frozenset[str]) -> frozenset[str]:
+    return frozenset(t for t in map(hyphen_tag, tags) if t)
+
+
+def _title(text: str) -> str:
+    return one_line(text) or UNTITLED
+
+
+def clean_item(item: Task | Note | TaskList) -> Task | Note | TaskList:
+    """The same item with a clean title (or name) and clean tags; unchanged ones as is."""
+    if isinstance(item, TaskList):
+        name = _title(item.name)
+        return item if name == item.name else msgspec.structs.replace(item, name=name)
+    title, tags = _title(item.title), _tags(item.tags)
+    if title == item.title and tags == item.tags:
+        return item
+    return msgspec.structs.replace(item, title=title, tags=tags)
+
+
+def clean_arg(arg: Arg) -> Arg:
+    """An action argument whose titles, names and tags are clean (for imported or pulled
+    actions). Cleaning never refuses: an empty title becomes "Untitled" and a tag with
+    nothing left is dropped, so a remote action still applies as its author meant."""
+    if isinstance(arg, act.Batch):
+        steps = tuple(clean_arg(step) for step in arg.steps)
+        changed = any(a is not b for a, b in zip(steps, arg.steps, strict=True))
+        return msgspec.structs.replace(arg, steps=steps) if changed else arg
+    if isinstance(arg, act.RestoreTask):
+        task = clean_item(arg.task)
+        return arg if task is arg.task else msgspec.structs.replace(arg, task=task)
+    if isinstance(arg, act.RestoreNote):
+        note = clean_item(arg.note)
+        return arg if note is arg.note else msgspec.structs.replace(arg, note=note)
+    if isinstance(arg, act.RestoreList):
+        lst = clean_item(arg.list)
+        return arg if lst is arg.list else msgspec.structs.replace(arg, list=lst)
+    changes: dict[str, object] = {}
+    for field in ("title", "name"):
+        value = getattr(arg, field, None)
+        if isinstance(value, str) and (clean := _title(value)) != value:
+            changes[field] = clean
+    tags = getattr(arg, "tags", None)
+    if isinstance(tags, frozenset) and (clean_tags := _tags(tags)) != tags:
+        changes["tags"] = clean_tags
+    tag = getattr(arg, "tag", None)
+    if isinstance(tag, str) and (clean_tag := hyphen_tag(tag)) != tag:
+        changes["tag"] = clean_tag
+    return msgspec.structs.replace(arg, **changes) if changes else arg
