@@ -274,7 +274,7 @@ class App:
         try:
             if self._since_checkpoint and not self.local.read_only:
                 self.checkpoint()
-        except StorageError as exc:
+        except (StorageError, AppError) as exc:  # checkpoint() reports AppError
             self.close_warning = (
                 f"everything was saved, but the view checkpoint that speeds up the next "
                 f"start was not ({exc})"
