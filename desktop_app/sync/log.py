@@ -21,7 +21,7 @@ from desktop_app.core import Action, State, apply
 from desktop_app.core.actions import MergeState
 from desktop_app.sync import protocol
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
-from desktop_app.sync.remote import RemoteNotFound, RemoteObjectTooLarge, RemoteStore
+from desktop_app.sync.remote import RemoteNotFound, RemoteObjectUnusable, RemoteStore
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def walk(
             return remote.get(protocol.update_key(p))
         except RemoteNotFound:
             return _Gone()
-        except RemoteObjectTooLarge as exc:
+        except RemoteObjectUnusable as exc:
             return exc
 
     if len(run) <= 1 or fetch_workers <= 1:
@@ -157,7 +157,15 @@ def walk(
     is_applied = known.__contains__
 
     for p, update, data, problem in readable:
-        if update is not None and update.prev and update.prev != result.last:
+        if (
+            update is not None
+            and update.prev
+            and update.prev != result.last
+            # After a quarantined object the link cannot be checked: its writer may
+            # have read that object whole before it was damaged. Quarantining this
+            # one too would lose every later update to the damage of one.
+            and not result.last.startswith(protocol.QUARANTINED)
+        ):
             if on_break(p) == "stop":
                 result.stop, result.stop_position, result.newer = "break", p, None
                 return result

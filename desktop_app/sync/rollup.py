@@ -20,7 +20,8 @@ from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS
 from desktop_app.sync.log import contiguous, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
-from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectTooLarge, RemoteStore
+from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectUnusable, RemoteStore
+from desktop_app.sync.sealed_store import SealedStore
 
 DEFAULT_RETENTION = timedelta(days=90)
 
@@ -67,6 +68,11 @@ def rollup(
         raise ProtocolError(
             f"{protocol.META_KEY} on {remote.describe()} is unreadable ({exc})"
         ) from None
+    if meta.sealed and not isinstance(remote, SealedStore):
+        raise ProtocolError(
+            f"{remote.describe()} holds an encrypted vault: roll it up on a device that has "
+            "its passphrase (`desktop-app rollup`), or give the Lambda TIDEMARK_PASSPHRASE"
+        )
     started = now()
     report = RollupReport()
     updates = _positions(remote, protocol.UPDATES)
@@ -134,7 +140,7 @@ def _newest_snapshot(remote: RemoteStore, log_id: str, report: RollupReport) -> 
             snapshot = protocol.decode_snapshot(remote.get(key))
         except RemoteNotFound:
             continue
-        except (Unreadable, RemoteObjectTooLarge):
+        except (Unreadable, RemoteObjectUnusable):
             report.quarantined.append(key)
             continue
         if snapshot.position == position and (not snapshot.log or snapshot.log == log_id):
