@@ -376,3 +376,61 @@ def test_secret_scan_after_a_session(
         for body in raw_objects(config).values():
             assert needle not in body
     assert os.environ.get(encryption.PASSPHRASE_ENV) is None
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def _cli(data_dir: Path, *args: str, stdin: str = "", passphrase: str | None = None):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env.pop(encryption.PASSPHRASE_ENV, None)
+    if passphrase is not None:
+        env[encryption.PASSPHRASE_ENV] = passphrase
+    exe = Path(sys.executable).parent / "desktop-app"
+    return subprocess.run(
+        [str(exe), "--data-dir", str(data_dir), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+def test_cli_encrypt_sync_wrong_passphrase_and_change(tmp_path: Path) -> None:
+    """Real scrypt parameters; the passphrase comes from the prompt (stdin here) or
+    DESKTOP_APP_PASSPHRASE, never from argv."""
+    share = tmp_path / "share"
+    share.mkdir()
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _cli(a, "remote", "folder", str(share), "--encrypt").returncode == 0
+    assert _cli(a, "add-task", SECRETS[0]).returncode == 0
+    mismatch = _cli(a, "sync", stdin="one\ntwo\n")
+    assert mismatch.returncode == 1 and "differ" in mismatch.stderr
+    created = _cli(a, "sync", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert created.returncode == 0, created.stderr
+    assert (share / "keys" / "000000000001").exists()
+
+    shown = _cli(b, "remote", "folder", str(share))  # no --encrypt: found out
+    assert shown.returncode == 0 and "encrypted" in shown.stdout
+    wrong = _cli(b, "sync", passphrase="guess")
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().splitlines() == [
+        "desktop-app: error: wrong passphrase for this vault"
+    ]
+    joined = _cli(b, "sync", passphrase=PASSPHRASE)
+    assert joined.returncode == 0, joined.stderr
+    assert SECRETS[0] in _cli(b, "show").stdout
+
+    changed = _cli(a, "passphrase", stdin=f"{PASSPHRASE}\nfresh words\nfresh words\n")
+    assert changed.returncode == 0, changed.stderr
+    stale = _cli(b, "sync", passphrase=PASSPHRASE)
+    assert stale.returncode == 1
+    assert "passphrase was changed on another device: enter the new one" in stale.stderr
+    assert _cli(b, "sync", passphrase="fresh words").returncode == 0
+    assert _cli(b, "rollup", passphrase="fresh words").returncode == 0
+    for result in (created, joined, changed):
+        assert PASSPHRASE not in result.stdout + result.stderr

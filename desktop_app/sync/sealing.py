@@ -49,6 +49,7 @@ SCRYPT_P = 1
 _MAX_N = 2**20
 _MAX_R = 32
 _MAX_P = 16
+_MAX_MEMORY = 256 * 1024 * 1024  # scrypt needs 128 * n * r bytes
 
 
 class SealingError(Exception):
@@ -159,7 +160,8 @@ def decode_key_object(key: str, data: bytes) -> KeyObject:
     """The key object's clear fields, or ``KeyObjectUnreadable`` (nothing derived yet)."""
     try:
         obj = msgspec.json.decode(data, type=KeyObject)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError):
+        # msgspec raises UnicodeDecodeError for invalid UTF-8 inside a string.
         raise KeyObjectUnreadable(f"the vault's key object {key} is damaged") from None
     if obj.format != KEY_OBJECT_FORMAT:
         raise KeyObjectUnreadable(
@@ -169,10 +171,15 @@ def decode_key_object(key: str, data: bytes) -> KeyObject:
         )
     params = obj.kdf
     n, r, p = params.n, params.r, params.p
-    if not (1 < n <= _MAX_N and n & (n - 1) == 0 and 0 < r <= _MAX_R and 0 < p <= _MAX_P):
+    if not (
+        1 < n <= _MAX_N
+        and n & (n - 1) == 0
+        and 0 < r <= _MAX_R
+        and 0 < p <= _MAX_P
+        and 128 * n * r <= _MAX_MEMORY
+    ):
         raise KeyObjectUnreadable(f"the vault's key object {key} has unusable scrypt parameters")
-    for name in ("salt",):
-        _unb64(key, getattr(params, name))
+    _unb64(key, params.salt)
     if len(_unb64(key, obj.nonce)) != _NONCE or len(_unb64(key, obj.wrapped)) != (
         VAULT_KEY_BYTES + _TAG
     ):
