@@ -434,3 +434,19 @@ def test_cli_encrypt_sync_wrong_passphrase_and_change(tmp_path: Path) -> None:
     assert _cli(b, "rollup", passphrase="fresh words").returncode == 0
     for result in (created, joined, changed):
         assert PASSPHRASE not in result.stdout + result.stderr
+
+
+def test_the_window_without_a_passphrase_gets_one_clear_message(
+    tmp_path: Path, vault, memory_keyring
+) -> None:
+    """The window's worker has no prompt: without a passphrase in the keyring or the
+    environment its round fails with a sentence saying how to give one."""
+    from desktop_app.app.syncing import run_round
+
+    Device(tmp_path / "a", vault).sync()
+    memory_keyring.passwords.clear()
+    b = Device(tmp_path / "b", vault)
+    with pytest.raises(AppError, match=r"is encrypted: run `desktop-app sync` in a terminal"):
+        run_round(b.app.local, b.app.clock)
+    memory_keyring.set_password("tidemark", f"passphrase:{vault.describe()}", PASSPHRASE)
+    run_round(b.app.local, b.app.clock)  # the keyring has it: no prompt needed
