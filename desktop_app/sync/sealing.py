@@ -38,8 +38,8 @@ KEYS = "keys/"
 KEY_OBJECT_FORMAT = 1
 VAULT_KEY_BYTES = 32
 
-# scrypt work factors: n=2**16, r=8 takes 64 MiB and ~0.3 s on the development
-# machine (benchmarks/bench_crypto.py measures it). Key objects record their own
+# scrypt work factors: n=2**16, r=8 takes 64 MiB and 0.24-0.30 s on the development
+# machine (benchmarks/bench_crypto.py measures it; 2**17 took 0.69 s). Key objects record their own
 # parameters, so raising these later leaves older key objects readable.
 SCRYPT_N = 2**16
 SCRYPT_R = 8
