@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from desktop_app.app.encryption import KEY_NUMBER_META, Prompt, sealed_remote
 from desktop_app.app.engine import App
 from desktop_app.app.errors import AppError
 from desktop_app.app.session_secrets import session_credentials
@@ -17,14 +18,22 @@ from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.credentials import CredentialsError, load_credentials
 from desktop_app.sync.engine import SyncEngine, SyncReport
-from desktop_app.sync.protocol import ProtocolError
-from desktop_app.sync.remote import ClockSkewError, RemoteAuthError, RemoteError
+from desktop_app.sync.protocol import META_KEY, ProtocolError, decode_meta
+from desktop_app.sync.remote import ClockSkewError, RemoteAuthError, RemoteError, RemoteStore
 from desktop_app.sync.remote_config import RemoteConfig, RemoteConfigError, open_remote
+from desktop_app.sync.sealing import SealingError
 
 REMOTE_KEY = "remote"
 
 # Everything a sync round can fail with; each carries one plain sentence.
-SYNC_ERRORS = (RemoteError, ProtocolError, StorageError, CredentialsError, RemoteConfigError)
+SYNC_ERRORS = (
+    RemoteError,
+    ProtocolError,
+    StorageError,
+    CredentialsError,
+    RemoteConfigError,
+    SealingError,
+)
 
 
 def get_remote(local: LocalStore) -> RemoteConfig | None:
@@ -37,6 +46,7 @@ def set_remote(app: App, config: RemoteConfig | None) -> None:
     with app.local.transaction() as db:
         app.local.set_meta(REMOTE_KEY, config.to_json() if config else None, db)
         app.local.set_meta("vault_remote", None, db)
+        app.local.set_meta(KEY_NUMBER_META, None, db)
 
 
 def check_remote(config: RemoteConfig) -> str | None:
@@ -62,29 +72,67 @@ def check_remote(config: RemoteConfig) -> str | None:
     return None
 
 
+def open_configured(
+    local: LocalStore,
+    config: RemoteConfig,
+    *,
+    prompt: Prompt | None = None,
+    on_server_time: Callable[..., None] | None = None,
+) -> RemoteStore:
+    """The store for ``config``, sealing with the vault key if the vault is encrypted."""
+    credentials = (
+        session_credentials(config) or load_credentials(config) if config.kind == "s3" else None
+    )
+    remote = open_remote(config, credentials=credentials, on_server_time=on_server_time)
+    if config.encrypted:
+        return sealed_remote(local, config, remote, prompt)
+    return remote
+
+
+def remote_is_sealed(config: RemoteConfig) -> bool:
+    """Whether the location already holds an encrypted vault (False if unsure)."""
+    try:
+        credentials = load_credentials(config) if config.kind == "s3" else None
+        data = open_remote(config, credentials=credentials).get(META_KEY)
+        return bool(decode_meta(data).sealed)
+    except (*SYNC_ERRORS, ProtocolError):
+        return False
+
+
 def run_round(
-    local: LocalStore, clock: Clock, on_progress: Callable[[str], None] | None = None
+    local: LocalStore,
+    clock: Clock,
+    on_progress: Callable[[str], None] | None = None,
+    prompt: Prompt | None = None,
 ) -> SyncReport:
-    """One pull-then-push round against the configured remote (any thread)."""
+    """One pull-then-push round against the configured remote (any thread).
+
+    ``prompt`` asks for the passphrase of an encrypted vault when neither the
+    keyring nor the environment has it (the CLI's terminal; None in the window).
+    """
     config = get_remote(local)
     if config is None:
         raise AppError(
             "no remote is set; use `desktop-app remote s3://BUCKET` or `remote folder PATH`"
         )
-    credentials = (
-        session_credentials(config) or load_credentials(config) if config.kind == "s3" else None
-    )
-    remote = open_remote(config, credentials=credentials, on_server_time=clock.observe)
+    remote = open_configured(local, config, prompt=prompt, on_server_time=clock.observe)
     engine = SyncEngine(
-        local, remote, clock, remote_name=config.describe(), on_progress=on_progress
+        local,
+        remote,
+        clock,
+        remote_name=config.describe(),
+        on_progress=on_progress,
+        sealed=config.encrypted,
     )
     return engine.sync()
 
 
-def sync_now(app: App, on_progress: Callable[[str], None] | None = None) -> SyncReport:
+def sync_now(
+    app: App, on_progress: Callable[[str], None] | None = None, prompt: Prompt | None = None
+) -> SyncReport:
     """A round, then show its result in the App (CLI and tests)."""
     try:
-        report = run_round(app.local, app.clock, on_progress)
+        report = run_round(app.local, app.clock, on_progress, prompt)
     except SYNC_ERRORS as exc:
         raise AppError(str(exc)) from None
     finally:

@@ -35,7 +35,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="accept a plain http:// endpoint on another computer (notes travel unencrypted)",
     )
+    p.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="encrypt the vault end to end with a passphrase (a new, empty location)",
+    )
     p.set_defaults(func=_remote)
+
+    p = subparsers.add_parser(
+        "passphrase",
+        help="change the passphrase of the encrypted vault",
+        description="Wraps the vault key under the new passphrase; nothing else is "
+        "re-encrypted. Other devices are asked for the new passphrase.",
+    )
+    p.set_defaults(func=_passphrase)
 
     p = subparsers.add_parser("sync", help="one sync round: pull, then push")
     p.set_defaults(func=_sync)
@@ -65,7 +78,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _remote(args: argparse.Namespace, app: App | None) -> int:
-    from desktop_app.app.syncing import SYNC_ERRORS, check_remote, get_remote, set_remote
+    import msgspec
+
+    from desktop_app.app.syncing import (
+        SYNC_ERRORS,
+        check_remote,
+        get_remote,
+        remote_is_sealed,
+        set_remote,
+    )
     from desktop_app.sync.remote_config import RemoteConfigError, parse_remote
 
     assert app is not None
@@ -86,6 +107,7 @@ def _remote(args: argparse.Namespace, app: App | None) -> int:
             endpoint_url=args.endpoint_url,
             region=args.region,
             allow_insecure_http=args.allow_insecure_http,
+            encrypted=args.encrypt,
         )
     except RemoteConfigError as exc:
         raise AppError(str(exc)) from None
@@ -93,8 +115,12 @@ def _remote(args: argparse.Namespace, app: App | None) -> int:
         note = check_remote(config)  # before saving: a remote that cannot work is not set
     except SYNC_ERRORS as exc:
         raise AppError(str(exc)) from None
+    if not config.encrypted and remote_is_sealed(config):
+        config = msgspec.structs.replace(config, encrypted=True)
+        print("The vault there is encrypted; its passphrase is asked for at the first sync.")
     set_remote(app, config)
-    print(f"Remote set to {config.describe()}; run `desktop-app sync` to sync now.")
+    encrypted = " (encrypted)" if config.encrypted else ""
+    print(f"Remote set to {config.describe()}{encrypted}; run `desktop-app sync` to sync now.")
     if note:
         print(f"note: {note}.", file=sys.stderr)
     return 0
@@ -105,7 +131,7 @@ def _sync(args: argparse.Namespace, app: App | None) -> int:
 
     assert app is not None
     try:
-        report = run_round(app.local, app.clock)
+        report = run_round(app.local, app.clock, prompt=passphrase_prompt)
     except SYNC_ERRORS as exc:
         raise AppError(str(exc)) from None
     app.reload_view()
@@ -140,6 +166,38 @@ def _prompt(label: str, secret: bool = False) -> str:
     return line.rstrip("\n")
 
 
+def passphrase_prompt(label: str, confirm: bool) -> str:
+    """The passphrase from the terminal (getpass, never echoed or in argv); asked
+    twice when it is a new one."""
+    passphrase = _prompt(label, secret=True)
+    if not passphrase:
+        raise AppError("the passphrase cannot be empty")
+    if confirm and _prompt("Repeat the passphrase", secret=True) != passphrase:
+        raise AppError("the two passphrases differ; nothing was changed")
+    return passphrase
+
+
+def _passphrase(args: argparse.Namespace, app: App | None) -> int:
+    from desktop_app.app.encryption import change_passphrase
+    from desktop_app.app.syncing import SYNC_ERRORS, get_remote
+    from desktop_app.sync.credentials import load_credentials
+    from desktop_app.sync.remote_config import open_remote
+
+    assert app is not None
+    config = get_remote(app.local)
+    if config is None or not config.encrypted:
+        raise AppError("the remote is not an encrypted vault: `remote ... --encrypt` starts one")
+    try:
+        remote = open_remote(config, credentials=load_credentials(config))
+        number = change_passphrase(app.local, config, remote, passphrase_prompt)
+    except SYNC_ERRORS as exc:
+        raise AppError(str(exc)) from None
+    print(
+        f"Changed the passphrase (key object {number}); other devices will ask for the new one."
+    )
+    return 0
+
+
 def _login(args: argparse.Namespace, app: App | None) -> int:
     from desktop_app.app.syncing import SYNC_ERRORS, get_remote
     from desktop_app.sync.credentials import save_credentials
@@ -159,9 +217,7 @@ def _login(args: argparse.Namespace, app: App | None) -> int:
 
 
 def _rollup(args: argparse.Namespace, app: App | None) -> int:
-    from desktop_app.app.syncing import SYNC_ERRORS, get_remote
-    from desktop_app.sync.credentials import load_credentials
-    from desktop_app.sync.remote_config import open_remote
+    from desktop_app.app.syncing import SYNC_ERRORS, get_remote, open_configured
     from desktop_app.sync.retention import retention_days
     from desktop_app.sync.rollup import rollup
 
@@ -174,7 +230,7 @@ def _rollup(args: argparse.Namespace, app: App | None) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
-        remote = open_remote(config, credentials=load_credentials(config))
+        remote = open_configured(app.local, config, prompt=passphrase_prompt)
         report = rollup(
             remote,
             retention=retention,

@@ -53,7 +53,7 @@ from desktop_app.sync.remote import (
     RemoteEntry,
     RemoteError,
     RemoteNotFound,
-    RemoteObjectTooLarge,
+    RemoteObjectUnusable,
     RemoteStore,
 )
 
@@ -108,9 +108,15 @@ class SyncEngine:
         remote_name: str | None = None,
         on_progress: Callable[[str], None] | None = None,
         fetch_workers: int = FETCH_WORKERS,
+        sealed: bool = False,
     ) -> None:
-        """``fetch_workers=1`` fetches on the calling thread (the simulator's choice)."""
+        """``fetch_workers=1`` fetches on the calling thread (the simulator's choice).
+
+        ``sealed``: ``remote`` seals and opens object bodies (``sealed_store``); the
+        vault must say it is encrypted, and a log founded here will.
+        """
         self.fetch_workers = fetch_workers
+        self.sealed = sealed
         self.local = local
         self.remote = remote
         self.clock = clock
@@ -164,6 +170,16 @@ class SyncEngine:
             ) from None
 
     def _check_vault(self, meta: VaultMeta) -> None:
+        if meta.sealed and not self.sealed:
+            raise ProtocolError(
+                f"{self.remote_name} holds an encrypted vault: set the remote again with "
+                "--encrypt and enter its passphrase"
+            )
+        if self.sealed and not meta.sealed:
+            raise ProtocolError(
+                f"{self.remote_name} holds a vault that is not encrypted; encryption starts "
+                "with a new, empty location (`desktop-app remote ... --encrypt`)"
+            )
         local_vault = self.local.meta("vault_id")
         if local_vault is not None and meta.vault_id != local_vault:
             raise RemoteError(
@@ -221,9 +237,10 @@ class SyncEngine:
             break
         assert genesis.genesis is not None
         meta = VaultMeta(
-            format=protocol.FORMAT_VERSION,
+            format=protocol.SEALED_VAULT_FORMAT if self.sealed else protocol.FORMAT_VERSION,
             vault_id=genesis.genesis.vault_id,
             log_id=genesis.genesis.log_id,
+            sealed=protocol.SEALED if self.sealed else "",
         )
         if not self.remote.put_if_absent(protocol.META_KEY, protocol.encode(meta)):
             meta = self._read_meta() or meta
@@ -233,7 +250,7 @@ class SyncEngine:
         key = protocol.update_key(position)
         try:
             return protocol.decode_update(self.remote.get(key))
-        except Unreadable as exc:
+        except (Unreadable, RemoteObjectUnusable) as exc:
             raise ProtocolError(f"{key} on {self.remote_name} is unreadable ({exc})") from None
 
     def _rebind(self, meta: VaultMeta, report: SyncReport) -> None:
@@ -385,6 +402,8 @@ class SyncEngine:
             data = self.remote.get(protocol.update_key(position))
         except RemoteNotFound:
             return False
+        except RemoteObjectUnusable:
+            return last == protocol.quarantined_id(position)
         try:
             return protocol.decode_update(data).id == last
         except Unreadable:
@@ -497,7 +516,7 @@ class SyncEngine:
                 snapshot = protocol.decode_snapshot(self.remote.get(key))
             except RemoteNotFound:
                 continue  # pruned while we listed
-            except (Unreadable, RemoteObjectTooLarge) as exc:
+            except (Unreadable, RemoteObjectUnusable) as exc:
                 log.warning("quarantined %s: %s", key, exc)
                 report.quarantined.append(key)
                 continue

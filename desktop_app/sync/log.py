@@ -21,7 +21,7 @@ from desktop_app.core import Action, State, apply
 from desktop_app.core.actions import MergeState
 from desktop_app.sync import protocol
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
-from desktop_app.sync.remote import RemoteNotFound, RemoteObjectTooLarge, RemoteStore
+from desktop_app.sync.remote import RemoteNotFound, RemoteObjectUnusable, RemoteStore
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def walk(
             return remote.get(protocol.update_key(p))
         except RemoteNotFound:
             return _Gone()
-        except RemoteObjectTooLarge as exc:
+        except RemoteObjectUnusable as exc:
             return exc
 
     if len(run) <= 1 or fetch_workers <= 1:
@@ -222,7 +222,7 @@ def _unchanged(remote: RemoteStore, p: int, fetched: dict[int, bytes]) -> bool:
         try:
             if remote.get(protocol.update_key(position)) != fetched.get(position):
                 return False
-        except (RemoteNotFound, RemoteObjectTooLarge):
+        except (RemoteNotFound, RemoteObjectUnusable):
             return False
     return True
 

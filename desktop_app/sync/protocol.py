@@ -26,6 +26,11 @@ from desktop_app.core import REGISTRY, Action, CodecError, State, StateDoc, code
 # Format 2: a log id in meta.json, a genesis update, ``prev`` links. Format 1
 # vaults (no log id, no links) are still read and written.
 FORMAT_VERSION = 2
+# An encrypted vault: format-2 objects, each sealed (desktop_app/sync/sealing.py).
+# Only meta.json carries this number; Tidemark versions without encryption
+# refuse it instead of quarantining every object they cannot open.
+SEALED_VAULT_FORMAT = 3
+SEALED = "aes-256-gcm/scrypt/1"
 META_KEY = "meta.json"
 UPDATES = "updates/"
 SNAPSHOTS = "snapshots/"
@@ -47,10 +52,13 @@ class Unreadable(ProtocolError):
     """Bytes no version of Tidemark could use: quarantined, identically everywhere."""
 
 
-class VaultMeta(msgspec.Struct, frozen=True):
+class VaultMeta(msgspec.Struct, frozen=True, omit_defaults=True):
     format: int
     vault_id: str
     log_id: str = ""  # "" for a format-1 vault
+    # The envelope scheme of an encrypted vault (``SEALED``), "" for a clear one.
+    # Such a vault's meta.json says format 3, so format-2 apps refuse it.
+    sealed: str = ""
 
 
 class Genesis(msgspec.Struct, frozen=True, gc=False):
@@ -130,10 +138,13 @@ def position_of(key: str) -> int | None:
     return int(name)
 
 
+QUARANTINED = "quarantined-"
+
+
 def quarantined_id(position: int) -> str:
     """The effective id of an unusable object: a function of its position only,
     so every device links past it the same way."""
-    return f"quarantined-{position}"
+    return f"{QUARANTINED}{position}"
 
 
 def encode(value: VaultMeta | Update | Snapshot) -> bytes:
@@ -172,8 +183,12 @@ def decode_meta(data: bytes) -> VaultMeta:
     except (CodecError, RecursionError):
         _classify_failure(data, "vault description")
         raise AssertionError("unreachable") from None
-    if meta.format > FORMAT_VERSION:
+    if meta.format > SEALED_VAULT_FORMAT or (
+        meta.format == SEALED_VAULT_FORMAT and meta.sealed != SEALED
+    ):
         raise _newer("a vault", meta.format)
+    if meta.sealed and meta.format != SEALED_VAULT_FORMAT:
+        raise Unreadable("the vault description names encryption but not format 3")
     return meta
 
 

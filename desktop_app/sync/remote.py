@@ -34,7 +34,12 @@ class RemoteNotFound(RemoteError):
     """The key does not exist."""
 
 
-class RemoteObjectTooLarge(RemoteError):
+class RemoteObjectUnusable(RemoteError):
+    """An object's bytes cannot be used (too large to read, or a sealed envelope that
+    does not open): quarantined like garbage, the same way on every device."""
+
+
+class RemoteObjectTooLarge(RemoteObjectUnusable):
     """An object is bigger than any update or snapshot we would write: it is refused
     before it is read into memory (a hostile or foreign object must not exhaust RAM)."""
 

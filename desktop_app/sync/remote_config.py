@@ -112,6 +112,8 @@ class RemoteConfig(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unkno
     path: str = ""
     # Plain http:// to a host other than this computer: notes would travel in clear.
     allow_insecure_http: bool = False
+    # Seal every object with the vault key (docs/sync-protocol.md, "Encryption").
+    encrypted: bool = False
 
     def __post_init__(self) -> None:
         if self.kind == "s3":
@@ -161,6 +163,7 @@ def parse_remote(
     endpoint_url: str | None = None,
     region: str | None = None,
     allow_insecure_http: bool = False,
+    encrypted: bool = False,
 ) -> RemoteConfig:
     """Read the CLI forms ``s3://BUCKET[/PREFIX]`` and ``folder PATH``.
 
@@ -185,13 +188,18 @@ def parse_remote(
             endpoint_url=endpoint_url.rstrip("/") if endpoint_url else None,
             region=region or None,
             allow_insecure_http=allow_insecure_http,
+            encrypted=encrypted,
         )
     if target == "folder":
         if not path or not path.strip():
             raise RemoteConfigError("missing folder path: use folder PATH")
         if endpoint_url or region or allow_insecure_http:
             raise RemoteConfigError("a folder remote takes no endpoint or region")
-        return RemoteConfig(kind="folder", path=os.path.abspath(os.path.expanduser(path.strip())))
+        return RemoteConfig(
+            kind="folder",
+            path=os.path.abspath(os.path.expanduser(path.strip())),
+            encrypted=encrypted,
+        )
     raise RemoteConfigError(f"unknown remote {target!r}: use s3://BUCKET[/PREFIX] or folder PATH")
 
 

@@ -20,7 +20,8 @@ from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS
 from desktop_app.sync.log import BreakDecision, contiguous, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
-from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectTooLarge, RemoteStore
+from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectUnusable, RemoteStore
+from desktop_app.sync.sealed_store import SealedStore
 
 DEFAULT_RETENTION = timedelta(days=90)
 
@@ -75,6 +76,11 @@ def rollup(
         raise RemoteError(
             f"{remote.describe()} holds a different vault ({meta.vault_id[:8]}…) than this "
             f"device's ({vault_id[:8]}…); not rolling it up"
+        )
+    if meta.sealed and not isinstance(remote, SealedStore):
+        raise ProtocolError(
+            f"{remote.describe()} holds an encrypted vault: roll it up on a device that has "
+            "its passphrase (`desktop-app rollup`), or give the Lambda TIDEMARK_PASSPHRASE"
         )
     started = now()
     report = RollupReport()
@@ -160,7 +166,7 @@ def _newest_snapshot(remote: RemoteStore, log_id: str, report: RollupReport) -> 
             snapshot = protocol.decode_snapshot(remote.get(key))
         except RemoteNotFound:
             continue
-        except (Unreadable, RemoteObjectTooLarge):
+        except (Unreadable, RemoteObjectUnusable):
             report.quarantined.append(key)
             continue
         if snapshot.position == position and snapshot.log == log_id:
