@@ -173,7 +173,7 @@ def walk(
         if update is not None and strict:
             genesis = update.genesis
             if (genesis is not None and genesis.log_id != log_id) or (
-                genesis is None and from_start
+                genesis is None and from_start and not result.quarantined  # a torn genesis
             ):
                 # Another log's genesis, or a log read from its start that does not
                 # begin with ours: the store was swapped under this walk.
