@@ -159,7 +159,7 @@ def _once_tagged(text: bytes) -> Any:
     tp = _TYPED_CONTAINERS[head[2].decode()](_lookup(head[1].decode()))
     try:
         return _decoder(tp).decode(memoryview(text)[head.end() : -1])
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, TypeError):  # TypeError: a frozenset of unhashable structs
         return _MISS  # let the general path report it
 
 
