@@ -7,9 +7,13 @@ Every fault is played by a real HTTP proxy between botocore and moto.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +21,7 @@ from desktop_app.sync import remote as remote_module
 from desktop_app.sync.remote import RemoteObjectTooLarge, RemoteUnavailable
 from desktop_app.sync.remote_config import RemoteConfig
 from desktop_app.sync.s3_store import MAX_ATTEMPTS, S3RemoteStore
-from tests.s3_proxy import FAILURES, Canned, Fault, Request, Rule, endless, running_proxy
+from tests.s3_proxy import FAILURES, Canned, Fault, Flaky, Request, Rule, endless, running_proxy
 
 KEY = "updates/000000000007"
 PAYLOAD = b'{"an":"update","that":"is long enough to cut in half"}' * 20
@@ -168,3 +172,36 @@ def test_an_endless_body_is_refused(s3_bucket: RemoteConfig, small_limit: int) -
         with pytest.raises(RemoteObjectTooLarge, match="was not downloaded"):
             store.get(KEY)
         assert time.monotonic() - started < 5
+
+
+def test_cli_sync_on_a_failing_server_retries_then_fails_once_in_one_line(
+    s3_bucket: RemoteConfig, tmp_path: Path
+) -> None:
+    """Each request was retried; the round then fails with one line, exit 1, nothing
+    changed locally; once the server answers again the same command syncs."""
+    assert s3_bucket.endpoint_url
+    from tests.test_sync_s3 import _cli, _run
+
+    data = tmp_path / "p"
+    failing = Flaky(1.0, seed=1, kinds=("500",))
+    with running_proxy(s3_bucket.endpoint_url, failing) as proxy:
+        failing.enabled = False
+        _run(data, "remote", f"s3://{s3_bucket.bucket}", "--endpoint-url", proxy.url)
+        _run(data, "add-task", "kept offline")
+        before = _run(data, "show", "--json")
+        failing.enabled = True
+        seen = len(proxy.seen)
+        result = subprocess.run(
+            [_cli(), "--data-dir", str(data), "sync"],
+            capture_output=True, text=True, timeout=60, env=os.environ.copy(),
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert "InternalError" in line and "retried later" in line
+        assert len(proxy.seen) - seen == MAX_ATTEMPTS  # the first request, tried 5 times
+        assert _run(data, "show", "--json") == before
+        assert json.loads(_run(data, "status", "--json"))["pending"] == 1
+        failing.enabled = False
+        _run(data, "sync")
+        assert json.loads(_run(data, "status", "--json"))["pending"] == 0
