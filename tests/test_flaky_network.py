@@ -205,3 +205,32 @@ def test_cli_sync_on_a_failing_server_retries_then_fails_once_in_one_line(
         failing.enabled = False
         _run(data, "sync")
         assert json.loads(_run(data, "status", "--json"))["pending"] == 0
+
+
+def test_a_listing_that_never_advances_is_stopped(s3_bucket: RemoteConfig) -> None:
+    """A server (or a hostile proxy) answering every page "truncated, more after this"
+    with the same keys would make ``list`` loop and grow for ever."""
+    from desktop_app.sync.remote import RemoteError
+
+    page = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        f"<Name>{s3_bucket.bucket}</Name><Prefix>vault/updates/</Prefix><KeyCount>1</KeyCount>"
+        "<MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated>"
+        "<NextContinuationToken>same-again</NextContinuationToken>"
+        f"<Contents><Key>vault/{KEY}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+        '<ETag>"x"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>'
+        "</ListBucketResult>"
+    ).encode()
+
+    def loop(request: Request) -> Canned | None:
+        if request.method == "GET" and "list-type" in request.path:
+            return Canned(200, page, {"Content-Type": "application/xml"})
+        return None
+
+    assert s3_bucket.endpoint_url
+    with running_proxy(s3_bucket.endpoint_url, loop) as proxy:
+        store = _store(proxy.url, s3_bucket.bucket)
+        with pytest.raises(RemoteError, match="does not advance"):
+            store.list("updates/")
+        assert len(proxy.seen) == 2

@@ -187,11 +187,13 @@ class S3RemoteStore:
         if start_after:
             params["StartAfter"] = self._root + start_after
         entries: list[RemoteEntry] = []
+        last = ""  # S3 lists in key order: a page that does not move past this never ends
         while True:
             try:
                 response = self._call(self._client.list_objects_v2, **params)
             except bce.ClientError as exc:
                 raise self._client_error(exc) from exc
+            keys = [item["Key"] for item in response.get("Contents", ())]
             for item in response.get("Contents", ()):
                 key = item["Key"][len(self._root) :]
                 if valid_key(key):  # skip console "folder/" markers and the like
@@ -199,6 +201,12 @@ class S3RemoteStore:
                     entries.append(RemoteEntry(key, modified, item.get("ETag", "")))
             if not response.get("IsTruncated"):
                 break
+            if not keys or keys[0] <= last or not response.get("NextContinuationToken"):
+                raise RemoteError(
+                    f"{self._where()} sent a listing of {self.describe()} that does not "
+                    "advance, so it would never end; it was stopped."
+                )
+            last = keys[-1]
             params["ContinuationToken"] = response["NextContinuationToken"]
         entries.sort(key=lambda entry: entry.key)
         return entries
