@@ -259,8 +259,10 @@ FAILURES: dict[str, Callable[[], Canned | Fault]] = {
 class Flaky:
     """A rule that fails a seeded share of requests with one of ``FAILURES``.
 
+    Kinds come from a seeded shuffled bag, so every kind turns up once in each run
+    of ``len(kinds)`` failures: a short test still meets all of them.
     ``enabled`` switches it off (to set up or to check the end state through the
-    same proxy); ``kinds`` narrows the mix.
+    same proxy); ``rate`` and ``kinds`` may change between steps.
     """
 
     def __init__(self, rate: float, seed: int, kinds: tuple[str, ...] = tuple(FAILURES)) -> None:
@@ -268,11 +270,16 @@ class Flaky:
         self.kinds = kinds
         self.enabled = True
         self._random = random.Random(seed)
+        self._bags: dict[tuple[str, ...], list[str]] = {}
 
     def __call__(self, request: Request) -> Canned | Fault | None:
         if not self.enabled or self._random.random() >= self.rate:
             return None
-        return FAILURES[self._random.choice(self.kinds)]()
+        bag = self._bags.setdefault(self.kinds, [])
+        if not bag:
+            bag.extend(self.kinds)
+            self._random.shuffle(bag)
+        return FAILURES[bag.pop()]()
 
 
 def endless(chunk: bytes = b"x" * 65536) -> Iterator[bytes]:

@@ -1,7 +1,9 @@
 """Convergence on a flaky network (issue 9): devices sync through a real S3 store
 whose every request passes a proxy that fails a seeded 10% of them (500, 503
 SlowDown, connection reset, timeout, a cut-off body, an answer lost after the
-write). Rounds fail now and then; none may lose or double anything. At the end
+write). During a "storm" step most requests fail, so whole rounds fail too and
+must leave the device as it was (checked after every step). Nothing may be lost
+or doubled. At the end
 every device is byte-identical to the oracle, folded from what S3 really holds
 (read past the proxy), and every dispatched action is in it once.
 
@@ -24,7 +26,7 @@ from desktop_app.sync import protocol
 from desktop_app.sync.remote import RemoteUnavailable
 from desktop_app.sync.remote_config import RemoteConfig
 from desktop_app.sync.s3_store import S3RemoteStore
-from tests.s3_proxy import Flaky, S3Proxy, running_proxy
+from tests.s3_proxy import Fault, Flaky, S3Proxy, running_proxy
 from tests.sync_harness import Device, SharedLog
 from tests.test_convergence import SCRATCH, _edit, check_views
 
@@ -45,7 +47,11 @@ operation = st.one_of(
     st.tuples(st.just("sync"), device_index),
     st.tuples(st.just("sync"), device_index),
     st.tuples(st.just("restart"), device_index),
+    st.tuples(st.just("storm"), device_index),
 )
+# A storm: most requests fail (the fast kinds, so the test stays quick); rounds fail.
+STORM_RATE = 0.8
+STORM_KINDS = ("500", "reset", "truncated", "lost")
 
 
 def _store(url: str, bucket: str, prefix: str) -> S3RemoteStore:
@@ -81,7 +87,8 @@ def _what_s3_holds(config: RemoteConfig, prefix: str) -> SharedLog:
 
 def run_program(
     root: Path, config: RemoteConfig, proxy: S3Proxy, n_devices: int, ops: list[tuple]
-) -> None:
+) -> int:
+    """Play ``ops``, settle, check convergence; returns how many rounds failed."""
     prefix = f"flaky-{uuid.uuid4().hex[:8]}"
     devices = [
         Device(f"d{i}", root / f"d{i}", _store(proxy.url, config.bucket, prefix))
@@ -104,10 +111,17 @@ def run_program(
             elif op[0] == "restart":
                 device.restart()
             else:
+                rule = proxy.rule
+                assert isinstance(rule, Flaky)
+                calm = (rule.rate, rule.kinds)
+                if op[0] == "storm":
+                    rule.rate, rule.kinds = STORM_RATE, STORM_KINDS
                 try:
                     device.sync()
                 except RemoteUnavailable:
                     failed_rounds += 1  # local state stays as it was: checked next
+                finally:
+                    rule.rate, rule.kinds = calm
             check_views(devices, mine, step)
 
         for _ in range(2):
@@ -124,6 +138,7 @@ def run_program(
             assert device.document() == views.document(log.oracle()), device.name
             assert device.app.local.pending_count() == 0, device.name
         assert dispatched <= log.committed_ids(), "an acknowledged action was lost"
+        return failed_rounds
     finally:
         for device in devices:
             device.close()
@@ -150,16 +165,21 @@ def test_devices_converge_when_a_tenth_of_requests_fail(
         run_program(Path(tmp), s3_bucket, flaky_proxy, n_devices, ops)
 
 
-def test_the_proxy_really_fails_about_a_tenth_of_requests(
-    s3_bucket: RemoteConfig, flaky_proxy: S3Proxy
+def test_the_proxy_really_fails_about_a_tenth_of_requests_and_storms_fail_rounds(
+    s3_bucket: RemoteConfig, moto_server: str
 ) -> None:
     """The property above is only as strong as the faults it met."""
     ops = [("edit", i % 3, "add_task", i, "milk") for i in range(6)]
-    ops += [("sync", i % 3) for i in range(9)] * 2
-    seen_before, faults_before = len(flaky_proxy.seen), len(flaky_proxy.faults)
-    with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
-        run_program(Path(tmp), s3_bucket, flaky_proxy, 3, ops)
-    seen = len(flaky_proxy.seen) - seen_before
-    faults = len(flaky_proxy.faults) - faults_before
-    assert seen > 50
-    assert 0.03 * seen < faults < 0.25 * seen
+    ops += [("sync", i % 3) for i in range(9)]
+    ops += [("edit", i % 3, "title", i, "x") if i % 2 else ("storm", i % 3) for i in range(16)]
+    rule = Flaky(FAILURE_RATE, seed=2026)
+    with (
+        running_proxy(moto_server, rule, silence_s=READ_TIMEOUT_S + 0.15) as proxy,
+        tempfile.TemporaryDirectory(dir=SCRATCH) as tmp,
+    ):
+        failed_rounds = run_program(Path(tmp), s3_bucket, proxy, 3, ops)
+    kinds = {kind if isinstance(kind, Fault) else str(kind) for kind, _ in proxy.faults}
+    assert kinds == {"500", "503", *Fault}, kinds
+    assert len(proxy.seen) > 80
+    assert 0.1 * len(proxy.seen) < len(proxy.faults) < 0.7 * len(proxy.seen)
+    assert failed_rounds >= 1
