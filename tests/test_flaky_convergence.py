@@ -3,9 +3,9 @@ whose every request passes a proxy that fails a seeded 10% of them (500, 503
 SlowDown, connection reset, timeout, a cut-off body, an answer lost after the
 write). During a "storm" step most requests fail, so whole rounds fail too and
 must leave the device as it was (checked after every step). Nothing may be lost
-or doubled. At the end
-every device is byte-identical to the oracle, folded from what S3 really holds
-(read past the proxy), and every dispatched action is in it once.
+or doubled. At the end every device is byte-identical to the oracle, folded
+from what S3 really holds (read past the proxy), and every dispatched action is
+in it once.
 
 ``TIDEMARK_FLAKY_EXAMPLES`` raises the example count for a long local run.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -146,7 +147,7 @@ def run_program(
 
 
 @pytest.fixture(scope="module")
-def flaky_proxy(moto_server: str) -> S3Proxy:
+def flaky_proxy(moto_server: str) -> Iterator[S3Proxy]:
     rule = Flaky(FAILURE_RATE, seed=9)
     with running_proxy(moto_server, rule, silence_s=READ_TIMEOUT_S + 0.15) as proxy:
         yield proxy
