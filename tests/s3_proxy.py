@@ -2,16 +2,24 @@
 
 botocore talks HTTP to the proxy exactly as it would to S3; each request either
 gets an answer the test chose (a 409 ConditionalRequestConflict with S3's own
-XML body) or is forwarded to moto, headers rewritten if the test asks (a server
-that ignores ``If-None-Match``). Nothing in botocore or the store is patched.
+XML body), suffers a network ``Fault`` (reset, silence, a cut-off body, an answer
+lost after the write was done), or is forwarded to moto, headers rewritten if the
+test asks (a server that ignores ``If-None-Match``). Nothing in botocore or the
+store is patched. ``flaky`` fails a seeded share of requests the way hotel Wi-Fi
+and a busy S3 do.
 """
 
 from __future__ import annotations
 
+import enum
 import http.client
+import random
+import socket
+import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +35,8 @@ class Canned:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # A chunked body made on the fly instead of ``body`` (set Transfer-Encoding: chunked).
+    stream: Callable[[], Iterator[bytes]] | None = None
 
 
 def s3_error(status: int, code: str, message: str) -> Canned:
@@ -50,6 +60,24 @@ def conditional_conflict() -> Canned:
     )
 
 
+class Fault(enum.Enum):
+    """What the network does to a request instead of carrying it faithfully."""
+
+    RESET = "reset"  # the connection is reset before the request reaches S3
+    TIMEOUT = "timeout"  # silence past the client's read timeout, then a drop; not forwarded
+    TRUNCATED = "truncated"  # forwarded; the answer's body is cut off mid-way
+    LOST = "lost"  # forwarded (a write happens); the answer never comes back
+
+
+def slow_down() -> Canned:
+    """S3's throttling answer."""
+    return s3_error(503, "SlowDown", "Please reduce your request rate.")
+
+
+def internal_error() -> Canned:
+    return s3_error(500, "InternalError", "We encountered an internal error. Please try again.")
+
+
 @dataclass
 class Request:
     method: str
@@ -57,18 +85,20 @@ class Request:
     headers: dict[str, str]  # lower-case names
 
 
-# Looks at a request; returns a Canned answer, or None to forward it. It may edit
-# ``request.headers`` before forwarding.
-Rule = Callable[[Request], Canned | None]
+# Looks at a request; returns a Canned answer, a Fault, or None to forward it. It may
+# edit ``request.headers`` before forwarding.
+Rule = Callable[[Request], Canned | Fault | None]
 
 
 class S3Proxy:
     """Forwards to ``upstream`` unless ``rule`` answers; records every request it saw."""
 
-    def __init__(self, upstream: str, rule: Rule) -> None:
+    def __init__(self, upstream: str, rule: Rule, *, silence_s: float = 1.0) -> None:
         self.upstream = urlsplit(upstream).netloc
         self.rule = rule
+        self.silence_s = silence_s  # how long a TIMEOUT holds the line: beyond the client's
         self.seen: list[Request] = []
+        self.faults: list[tuple[Fault | int, Request]] = []  # every fault or canned status
         self._lock = threading.Lock()
         proxy = self
 
@@ -79,6 +109,12 @@ class S3Proxy:
                 pass
 
             def _handle(self) -> None:
+                try:
+                    self._answer()
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up first
+                    self.close_connection = True
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 request = Request(
@@ -87,17 +123,61 @@ class S3Proxy:
                 with proxy._lock:
                     proxy.seen.append(request)
                     answer = proxy.rule(request)
-                if answer is None:
+                    if answer is not None:
+                        kind = answer if isinstance(answer, Fault) else answer.status
+                        proxy.faults.append((kind, request))
+                if answer in (Fault.RESET, Fault.TIMEOUT):
+                    if answer is Fault.TIMEOUT:
+                        time.sleep(proxy.silence_s)
+                    self._drop()
+                    return
+                fault = answer if isinstance(answer, Fault) else None
+                if answer is None or fault is not None:
                     answer = proxy._forward(request, body)
+                if fault is Fault.LOST:
+                    self._drop()
+                    return
                 self.send_response(answer.status)
                 headers = {"Date": formatdate(usegmt=True), **answer.headers}
+                length = {n.lower(): v for n, v in headers.items()}.get("content-length")
+                if length is None and "transfer-encoding" not in {n.lower() for n in headers}:
+                    length = str(len(answer.body))
+                    headers["Content-Length"] = length
+                if fault is Fault.TRUNCATED:
+                    # Promise the whole body (at least one byte), deliver half, hang up.
+                    headers["Content-Length"] = str(max(1, len(answer.body)))
                 for name, value in headers.items():
                     self.send_header(name, value)
-                if "content-length" not in {n.lower() for n in headers}:
-                    self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                if self.command != "HEAD":
+                if self.command == "HEAD":
+                    return
+                if fault is Fault.TRUNCATED:
+                    self.wfile.write(answer.body[: len(answer.body) // 2])
+                    self.wfile.flush()
+                    self._drop()
+                    return
+                if callable(answer.stream):
+                    self._stream(answer.stream)
+                else:
                     self.wfile.write(answer.body)
+
+            def _drop(self) -> None:
+                """Hang up with a TCP reset: the client sees "connection reset by peer"."""
+                self.close_connection = True
+                with suppress(OSError):
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+
+            def _stream(self, chunks: Callable[[], Iterator[bytes]]) -> None:
+                """A chunked body of unknown, perhaps endless, length."""
+                self.close_connection = True
+                try:
+                    for chunk in chunks():
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:  # the client stopped reading: that is the point
+                    pass
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
@@ -130,9 +210,9 @@ class S3Proxy:
 
 
 @contextmanager
-def running_proxy(upstream: str, rule: Rule) -> Iterator[S3Proxy]:
+def running_proxy(upstream: str, rule: Rule, *, silence_s: float = 1.0) -> Iterator[S3Proxy]:
     """Serve ``S3Proxy`` on a thread for the ``with`` block; always shut down."""
-    proxy = S3Proxy(upstream, rule)
+    proxy = S3Proxy(upstream, rule, silence_s=silence_s)
     thread = threading.Thread(
         target=proxy._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
@@ -163,3 +243,46 @@ def conflict_first(key: str, times: int) -> Rule:
 def strip_if_none_match(request: Request) -> None:
     """A server that ignores conditional creates: the header never reaches moto."""
     request.headers.pop("if-none-match", None)
+
+
+# What ``flaky`` picks from, and how often relative to each other.
+FAILURES: dict[str, Callable[[], Canned | Fault]] = {
+    "500": internal_error,
+    "503": slow_down,
+    "reset": lambda: Fault.RESET,
+    "timeout": lambda: Fault.TIMEOUT,
+    "truncated": lambda: Fault.TRUNCATED,
+    "lost": lambda: Fault.LOST,
+}
+
+
+class Flaky:
+    """A rule that fails a seeded share of requests with one of ``FAILURES``.
+
+    Kinds come from a seeded shuffled bag, so every kind turns up once in each run
+    of ``len(kinds)`` failures: a short test still meets all of them.
+    ``enabled`` switches it off (to set up or to check the end state through the
+    same proxy); ``rate`` and ``kinds`` may change between steps.
+    """
+
+    def __init__(self, rate: float, seed: int, kinds: tuple[str, ...] = tuple(FAILURES)) -> None:
+        self.rate = rate
+        self.kinds = kinds
+        self.enabled = True
+        self._random = random.Random(seed)
+        self._bags: dict[tuple[str, ...], list[str]] = {}
+
+    def __call__(self, request: Request) -> Canned | Fault | None:
+        if not self.enabled or self._random.random() >= self.rate:
+            return None
+        bag = self._bags.setdefault(self.kinds, [])
+        if not bag:
+            bag.extend(self.kinds)
+            self._random.shuffle(bag)
+        return FAILURES[bag.pop()]()
+
+
+def endless(chunk: bytes = b"x" * 65536) -> Iterator[bytes]:
+    """A body that never ends."""
+    while True:
+        yield chunk

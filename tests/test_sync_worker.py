@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -136,5 +138,54 @@ def test_an_idle_round_does_not_reload_the_view(
         controller.sync_now()
     assert blocker.args[0].pulled_actions == blocker.args[0].pushed_actions == 0
     assert reloads == []  # nothing changed: no snapshot load, no model reset
+    controller.shutdown()
+    app.close()
+
+
+def test_failed_rounds_back_off_exponentially_and_success_resets(
+    qtbot, tmp_path: Path, folder_remote: RemoteConfig
+) -> None:
+    """Issue 9: after a failure the next try waits base, 2 x base, 4 x base ... (capped,
+    with jitter); edits and the poll timer do not start rounds meanwhile; F5 does; the
+    first success goes back to polling."""
+    from desktop_app.app.retry import RetryBackoff
+
+    app = App(tmp_path / "p")
+    unplugged = tmp_path / "unplugged-drive"
+    set_remote(app, RemoteConfig(kind="folder", path=str(unplugged)))
+    backoff = RetryBackoff(base_s=0.2, cap_s=0.5, jitter=0.0)
+    controller = _controller(app, poll=50, after_edit_ms=10, backoff=backoff)
+    messages: list[str] = []
+    controller.status_changed.connect(messages.append)
+    waits: list[int] = []
+    failed_at: list[float] = []
+
+    def note_failure(message: str) -> None:
+        failed_at.append(time.monotonic())
+        waits.append(controller.retry_in_ms or 0)
+
+    controller.sync_failed.connect(note_failure)
+    with qtbot.waitSignal(controller.sync_failed, timeout=10_000):
+        controller.sync_now()
+    app.add_task("typed offline")  # no round for this edit: the retry takes it
+    qtbot.waitUntil(lambda: len(failed_at) >= 4, timeout=10_000)
+    assert [round(w, -2) for w in waits[:4]] == [200, 400, 500, 500]
+    gaps = [b - a for a, b in itertools.pairwise(failed_at[:4])]
+    assert gaps[0] >= 0.18 and gaps[1] >= 0.38 and gaps[2] >= 0.48, gaps  # no 50 ms poll
+    assert "Next try in 1 s; F5 tries now." in messages[-1]
+    assert app.local.pending_count() == 1
+
+    before = len(failed_at)
+    controller.sync_now()  # F5 does not wait for the backoff
+    qtbot.waitUntil(lambda: len(failed_at) > before, timeout=1_000)
+
+    unplugged.mkdir()  # the drive is back
+    with qtbot.waitSignal(controller.synced, timeout=10_000):
+        controller.sync_now()
+    assert backoff.failures == 0
+    assert controller.retry_in_ms is None
+    assert app.local.pending_count() == 0
+    with qtbot.waitSignal(controller.synced, timeout=2_000):
+        pass  # the 50 ms poll runs again
     controller.shutdown()
     app.close()

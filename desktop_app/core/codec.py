@@ -159,7 +159,7 @@ def _once_tagged(text: bytes) -> Any:
     tp = _TYPED_CONTAINERS[head[2].decode()](_lookup(head[1].decode()))
     try:
         return _decoder(tp).decode(memoryview(text)[head.end() : -1])
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, TypeError):  # TypeError: a frozenset of unhashable structs
         return _MISS  # let the general path report it
 
 
@@ -180,8 +180,13 @@ def _unwrap(raw: bytes | str | msgspec.Raw) -> Any:
     if env.type in _CONTAINERS:
         container = _CONTAINERS[env.type]
         if env.of is not None:
-            return container(_decoder(list[_lookup(env.of)]).decode(env.value))
-        return container(_unwrap(v) for v in _raw_list.decode(env.value))
+            items = _decoder(list[_lookup(env.of)]).decode(env.value)
+        else:
+            items = [_unwrap(v) for v in _raw_list.decode(env.value)]
+        try:
+            return container(items)
+        except TypeError:  # a frozenset tag around lists or dicts: never written by dumps
+            raise CodecError(f"malformed data: unhashable item in a {env.type}") from None
     if env.type == "dict":
         return {k: _unwrap(v) for k, v in _raw_dict.decode(env.value).items()}
     if env.type == "State":

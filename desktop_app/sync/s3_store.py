@@ -3,9 +3,18 @@
 One botocore client per store: the same client ``boto3.client`` returns, made
 without boto3's Session so stores can share a parsed service model (see
 ``_shared_loader``). Clients are thread-safe, so the engine may pull with a
-thread pool. Timeouts and retries are short so an offline laptop gets
-``RemoteUnavailable`` within seconds, not minutes. Every response's ``Date``
-header goes to ``on_server_time``: S3 is the clock the whole vault agrees on.
+thread pool. Every response's ``Date`` header goes to ``on_server_time``: S3 is
+the clock the whole vault agrees on.
+
+A flaky network costs time, never data. botocore's *standard* retry mode retries
+5xx, SlowDown and other throttling, timeouts and connection resets with
+exponential backoff and full jitter (50 ms base, 1 s for throttling), up to
+``MAX_ATTEMPTS``; a body cut off mid-download is fetched again here (botocore
+has returned by then). Every call we make is safe to repeat: reads and deletes
+are idempotent, and a create-only PUT whose answer was lost finds its own bytes
+on the retry's 412 (``put_if_absent``). What still fails is ``RemoteUnavailable``:
+the round stops, and the front end tries again later. Timeouts are short so an
+offline laptop knows within seconds, not minutes.
 
 Error messages are one plain sentence built from the error code, never from
 request details, so no secret or signature can leak into a dialog or a log.
@@ -15,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +35,7 @@ from typing import Any
 import botocore.exceptions as bce
 import botocore.loaders
 import botocore.session
+import urllib3.exceptions
 from botocore.config import Config
 
 from desktop_app.sync import remote
@@ -44,7 +55,14 @@ from desktop_app.sync.remote_config import RemoteConfigError, bucket_problem, cl
 
 CONNECT_TIMEOUT_S = 4
 READ_TIMEOUT_S = 20
-MAX_ATTEMPTS = 3  # first try + 2 retries; standard mode backs off 50 ms, 100 ms
+# First try + 4 retries. Standard mode waits rand(0, 1) x 50 ms x 2^i between them
+# (about 0.4 s at most in all), or 1 s x 2^i for SlowDown and other throttling (15 s).
+MAX_ATTEMPTS = 5
+RETRY_MODE = "standard"
+# A download cut off mid-body is asked for again this many times in all, after
+# rand(0, 1) x BODY_BACKOFF_S x 2^i (botocore retries only until the headers arrive).
+BODY_ATTEMPTS = MAX_ATTEMPTS
+BODY_BACKOFF_S = 0.05
 # A 409 ConditionalRequestConflict on a create means another write to the key is in
 # flight and may never complete: we ask the same key again until S3 settles it
 # (200 or 412). Backoff doubles from CONFLICT_BACKOFF_S up to CONFLICT_BACKOFF_MAX_S,
@@ -95,6 +113,8 @@ class S3RemoteStore:
         credentials: Credentials | None = None,
         on_server_time: ServerTimeObserver | None = None,
         max_pool_connections: int = 32,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
+        read_timeout: float = READ_TIMEOUT_S,
     ) -> None:
         problem = bucket_problem(bucket)
         if problem:
@@ -107,10 +127,12 @@ class S3RemoteStore:
         self._count = 0
         self._count_lock = threading.Lock()
         self._local = threading.local()
+        self.read_timeout = read_timeout
         config: dict[str, Any] = {
-            "connect_timeout": CONNECT_TIMEOUT_S,
-            "read_timeout": READ_TIMEOUT_S,
-            "retries": {"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+            "connect_timeout": connect_timeout,
+            "read_timeout": read_timeout,
+            # total_max_attempts counts the first try; botocore's max_attempts would not.
+            "retries": {"mode": RETRY_MODE, "total_max_attempts": MAX_ATTEMPTS},
             "max_pool_connections": max_pool_connections,
         }
         if endpoint_url:
@@ -165,11 +187,13 @@ class S3RemoteStore:
         if start_after:
             params["StartAfter"] = self._root + start_after
         entries: list[RemoteEntry] = []
+        last = ""  # S3 lists in key order: a page that does not move past this never ends
         while True:
             try:
                 response = self._call(self._client.list_objects_v2, **params)
             except bce.ClientError as exc:
                 raise self._client_error(exc) from exc
+            keys = [item["Key"] for item in response.get("Contents", ())]
             for item in response.get("Contents", ()):
                 key = item["Key"][len(self._root) :]
                 if valid_key(key):  # skip console "folder/" markers and the like
@@ -177,32 +201,45 @@ class S3RemoteStore:
                     entries.append(RemoteEntry(key, modified, item.get("ETag", "")))
             if not response.get("IsTruncated"):
                 break
+            if not keys or keys[0] <= last or not response.get("NextContinuationToken"):
+                raise RemoteError(
+                    f"{self._where()} sent a listing of {self.describe()} that does not "
+                    "advance, so it would never end; it was stopped."
+                )
+            last = keys[-1]
             params["ContinuationToken"] = response["NextContinuationToken"]
         entries.sort(key=lambda entry: entry.key)
         return entries
 
     def get(self, key: str) -> bytes:
-        try:
-            response = self._call(
-                self._client.get_object, Bucket=self.bucket, Key=self._root + check_key(key)
-            )
-        except bce.ClientError as exc:
-            if _code(exc) in ("NoSuchKey", "404"):
-                raise RemoteNotFound(f"{key} does not exist in {self.describe()}") from None
-            raise self._client_error(exc) from exc
-        body = response["Body"]
-        try:
-            check_size(key, int(response.get("ContentLength") or 0), self.describe())
-            # Bounded even if the server lied about the length or streamed it chunked.
-            data = body.read(remote.MAX_OBJECT_BYTES + 1)
-            check_size(key, len(data), self.describe())
-            return data
-        except (bce.BotoCoreError, OSError) as exc:
-            raise RemoteUnavailable(
-                f"cannot reach {self._where()}: the download of {key} was cut off"
-            ) from exc
-        finally:
-            body.close()
+        full = self._root + check_key(key)
+        for attempt in range(BODY_ATTEMPTS):
+            if attempt:
+                time.sleep(random.random() * BODY_BACKOFF_S * 2 ** (attempt - 1))
+            try:
+                response = self._call(self._client.get_object, Bucket=self.bucket, Key=full)
+            except bce.ClientError as exc:
+                if _code(exc) in ("NoSuchKey", "404"):
+                    raise RemoteNotFound(f"{key} does not exist in {self.describe()}") from None
+                raise self._client_error(exc) from exc
+            body = response["Body"]
+            try:
+                length = response.get("ContentLength")
+                check_size(key, int(length or 0), self.describe())
+                data = _read_bounded(body)
+                check_size(key, len(data), self.describe())
+                if length is not None and len(data) != length:
+                    raise bce.IncompleteReadError(actual_bytes=len(data), expected_bytes=length)
+                return data
+            except (bce.BotoCoreError, OSError, urllib3.exceptions.HTTPError) as exc:
+                log.info("the download of %s was cut off (attempt %d)", key, attempt + 1)
+                cut_off = exc
+            finally:
+                body.close()
+        raise RemoteUnavailable(
+            f"cannot reach {self._where()} properly right now: the download of {key} was "
+            f"cut off {BODY_ATTEMPTS} times; it will be retried later."
+        ) from cut_off
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
         full = self._root + check_key(key)
@@ -309,7 +346,8 @@ class S3RemoteStore:
             )
         if isinstance(exc, bce.ReadTimeoutError):
             return RemoteUnavailable(
-                f"cannot reach {self._where()}: it did not answer within {READ_TIMEOUT_S} seconds."
+                f"cannot reach {self._where()}: it did not answer within "
+                f"{self.read_timeout:g} seconds."
             )
         if isinstance(exc, _UNREACHABLE):
             return RemoteUnavailable(
@@ -356,6 +394,26 @@ def _shared_loader() -> botocore.loaders.Loader:
     ~0.1 s, and the app opens a store per sync round. (boto3's Session would append
     to a shared loader's search path each time, so we use botocore's directly.)"""
     return botocore.loaders.create_loader()
+
+
+def _read_bounded(body: Any) -> bytes:
+    """The whole body, but never more than ``MAX_OBJECT_BYTES + 1`` bytes of it.
+
+    Bounded even if the server lied about the length or streamed it chunked for
+    ever. Read to the end: botocore checks Content-Length only on the read that
+    finds the end, and a single ``read(n)`` that a dropped connection cut short
+    returns the partial bytes as if they were all (a torn object would then be
+    quarantined on this device alone).
+    """
+    chunks: list[bytes] = []
+    left = remote.MAX_OBJECT_BYTES + 1
+    while left > 0:
+        chunk = body.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _create_outcome(exc: bce.ClientError) -> str:

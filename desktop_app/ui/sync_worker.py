@@ -7,6 +7,12 @@ own SQLite connection) and the remote, and reports back with ``finished`` or
 ``failed``. The controller then reloads the App's view on the GUI thread, so the
 user's typing never races the merge. Rounds run on a timer, shortly after local
 edits, and on demand; a request during a round queues exactly one more.
+
+A failed round changed nothing locally (the engine commits per transaction) and
+the app goes on working offline. The status bar says why it failed and when the
+next try comes: after 5 s, 10 s, 20 s ... up to 5 minutes, with jitter
+(``RetryBackoff``); the first success goes back to the normal timer. While it
+waits, neither the timer nor edits start rounds; Sync Now (F5) always tries at once.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from desktop_app.app import App, AppError
+from desktop_app.app.retry import RetryBackoff, describe_wait
 from desktop_app.app.syncing import SYNC_ERRORS, get_remote, run_round
 from desktop_app.storage import LocalStore
 from desktop_app.sync.clock import Clock
@@ -67,10 +74,12 @@ class SyncController(QObject):
         *,
         poll_interval_ms: int = POLL_INTERVAL_MS,
         after_edit_ms: int = AFTER_EDIT_MS,
+        backoff: RetryBackoff | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._app = app
+        self._backoff = backoff or RetryBackoff()
         self._busy = False
         self._again = False
         self._thread = QThread()
@@ -89,6 +98,9 @@ class SyncController(QObject):
         self._after_edit_ms = after_edit_ms
         self._soon.setInterval(after_edit_ms)
         self._soon.timeout.connect(self.sync_now)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self.sync_now)
         self._unsubscribe = app.store.subscribe(self._on_change)
         self._thread.start()
         self._poll.start()
@@ -105,6 +117,10 @@ class SyncController(QObject):
         """The Settings dialog's sync interval, from now on."""
         self._poll.setInterval(interval_ms)
 
+    def retry_in_ms(self) -> int | None:
+        """Time left before the retry of a failed round, or None when none is due."""
+        return self._retry.remainingTime() if self._retry.isActive() else None
+
     def has_remote(self) -> bool:
         try:
             return get_remote(self._app.local) is not None
@@ -119,6 +135,7 @@ class SyncController(QObject):
         if self._busy:
             self._again = True
             return
+        self._retry.stop()  # this round is the retry; a failure schedules the next
         self._busy = True
         self.status_changed.emit("Syncing…")
         self._request.emit()
@@ -131,6 +148,8 @@ class SyncController(QObject):
             self._soon.start(delay_ms)
 
     def _on_change(self, state: object, action: object) -> None:
+        if self._retry.isActive():
+            return  # the retry after the last failure takes this edit along
         if action is not None and self.has_remote():
             self._soon.start(self._after_edit_ms)
 
@@ -141,6 +160,10 @@ class SyncController(QObject):
         text = f"Synced at {when}: {report.pulled_actions} in, {report.pushed_actions} out"
         if report.clock_warning:
             text = f"{text}. {report.clock_warning}"
+        self._backoff.succeeded()
+        self._retry.stop()
+        if not self._poll.isActive():
+            self._poll.start()
         self._done()
         self.status_changed.emit(text)
         self.synced.emit(report)
@@ -150,8 +173,16 @@ class SyncController(QObject):
         # The round may have failed after its pull was saved (the push found the
         # remote gone): the view on disk moved on, so show it all the same.
         self._reload()
+        wait_s = self._backoff.failed()
+        self._poll.stop()  # the backoff decides when to ask again, not the timer
+        self._soon.stop()
+        self._retry.start(round(wait_s * 1000))
+        self._again = False  # a request made during this round waits for the retry too
         self._done()
-        self.status_changed.emit(f"Sync failed: {message}")
+        text = message.rstrip(".")
+        self.status_changed.emit(
+            f"Sync failed: {text}. Next try in {describe_wait(wait_s)}; F5 tries now."
+        )
         self.sync_failed.emit(message)
 
     def _reload(self) -> None:
@@ -172,6 +203,7 @@ class SyncController(QObject):
             return
         self._poll.stop()
         self._soon.stop()
+        self._retry.stop()
         self._unsubscribe()
         self._thread.quit()
         self._thread.wait()
