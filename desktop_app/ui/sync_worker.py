@@ -117,6 +117,7 @@ class SyncController(QObject):
         """The Settings dialog's sync interval, from now on."""
         self._poll.setInterval(interval_ms)
 
+    @property
     def retry_in_ms(self) -> int | None:
         """Time left before the retry of a failed round, or None when none is due."""
         return self._retry.remainingTime() if self._retry.isActive() else None
