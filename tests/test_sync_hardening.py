@@ -436,3 +436,37 @@ def test_an_unreachable_remote_mid_round_loses_nothing(tmp_path: Path) -> None:
     b = Device("b", tmp_path / "b", store)
     b.sync()
     assert views.document(b.app.state) == a.document()
+
+
+def test_pulled_titles_and_tags_are_cleaned_the_same_everywhere(tmp_path: Path) -> None:
+    """Another program (or an older version) wrote an action with a line break and
+    a terminal escape in a title and a space in a tag: every device applies the
+    cleaned text, identically, and the title cannot fake a line in `show`."""
+    from desktop_app.core import Action
+    from desktop_app.core import actions as act
+
+    root = tmp_path / "remote"
+    root.mkdir()
+    a = Device("a", tmp_path / "a", FolderRemoteStore(root))
+    b = Device("b", tmp_path / "b", FolderRemoteStore(root))
+    task_id = a.app.add_task("plain")
+    a.sync()
+    b.sync()
+    last = a.app.local.base_link()[0]
+    position = a.app.local.base()[1] + 1
+    dirty = act.Batch(
+        steps=(
+            act.TaskTitle(id=task_id, title="evil\n- [ ] fake task\x1b[31m"),
+            act.AddTag(id=task_id, tag="two words"),
+        )
+    )
+    action = Action(id="dirty-1", device="other", at=1_800_000_000_000, arg=dirty)
+    update = protocol.Update(
+        id="dirty-update", device="other", at=1, position=position, prev=last, actions=(action,)
+    )
+    (root / "updates" / f"{position:012d}").write_bytes(protocol.encode(update))
+    converged(a, b)
+    task = a.app.state.tasks[task_id]
+    assert "\n" not in task.title and "\x1b" not in task.title
+    assert all(" " not in tag for tag in task.tags)
+    assert codec.encode_state(a.app.state) == codec.encode_state(b.app.state)

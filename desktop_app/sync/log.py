@@ -17,8 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
+from msgspec.structs import replace
+
 from desktop_app.core import Action, State, apply
 from desktop_app.core.actions import MergeState
+from desktop_app.core.text import clean_arg
 from desktop_app.sync import protocol
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
 from desktop_app.sync.remote import RemoteNotFound, RemoteObjectUnusable, RemoteStore
@@ -161,7 +164,7 @@ def walk(
         if update.position != p:
             readable.append((p, None, b"", f"it names position {update.position}"))
             continue
-        readable.append((p, update, data, ""))
+        readable.append((p, _cleaned(update), data, ""))
     known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
     is_applied = known.__contains__
 
@@ -225,6 +228,20 @@ def _unchanged(remote: RemoteStore, p: int, fetched: dict[int, bytes]) -> bool:
         except (RemoteNotFound, RemoteObjectUnusable):
             return False
     return True
+
+
+def _cleaned(update: Update) -> Update:
+    """Titles, names and tags of pulled actions cleaned as typing cleans them (no
+    control characters, no line breaks in a title, no spaces in a tag): the same
+    pure function on every device, so replicas stay identical."""
+    actions = update.actions
+    cleaned = tuple(
+        action if (arg := clean_arg(action.arg)) is action.arg else replace(action, arg=arg)
+        for action in actions
+    )
+    if all(a is b for a, b in zip(cleaned, actions, strict=True)):
+        return update
+    return replace(update, actions=cleaned)
 
 
 def merged_ids(actions: Iterable[Action]) -> set[str]:
