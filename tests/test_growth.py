@@ -7,12 +7,13 @@ the whole view for a small change; the undo history keeps what the user chose.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app.app import App
 from desktop_app.app.syncing import set_remote, sync_now
-from desktop_app.core import Action, Note, codec, new_id
-from desktop_app.core.actions import NoteBody
+from desktop_app.core import Action, Note, State, codec, fold, new_id
+from desktop_app.core.actions import NewNote, NoteBody
 from desktop_app.storage import LocalStore
 from desktop_app.sync.remote_config import RemoteConfig
 from tests.test_cli import ok
@@ -236,3 +237,18 @@ def test_the_undo_history_keeps_the_number_of_steps_the_user_chose(tmp_path: Pat
         assert titles(app) == {"task 0", "task 1"}
         app.set_history_limit(1)
         assert app.local.history_size("redo") == 1
+
+
+def test_folding_keeps_the_clock_floor_past_the_folded_actions(tmp_path: Path) -> None:
+    local = LocalStore.in_dir(tmp_path / "p")
+    future = 4_000_000_000_000  # a skewed clock's stamp, folded away below
+    created = datetime(2024, 1, 1, tzinfo=UTC)
+    action = Action(
+        id=new_id(), device="d", at=future, arg=NewNote(id=new_id(), title="n", created=created)
+    )
+    local.record_many([action])
+    with local.transaction() as db:
+        assert local.compact_into_base(db, fold(State(), [action]), local.last_seq())
+    assert local.pending_count() == 0
+    assert int(local.meta("clock_floor_ms") or 0) >= future
+    local.close()
