@@ -37,13 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from desktop_app.app import App
 from desktop_app.storage import DB_NAME, LocalStore
 
-CLI = str(Path(sys.executable).with_name("desktop-app"))
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "desktop_app"]  # what the desktop-app script runs, from ROOT
 
 
 def cli(data_dir: Path, *args: str, stdin: bytes | None = None) -> str:
-    env = {**os.environ, "DESKTOP_APP_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "DESKTOP_APP_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [CLI, *args], input=stdin, capture_output=True, env=env, check=True, timeout=600
+        [*CLI, *args], input=stdin, capture_output=True, env=env, check=True, timeout=600
     )
     return done.stdout.decode().strip()
 
