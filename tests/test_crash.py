@@ -150,9 +150,10 @@ def _kill_at_random_moments(tmp_path: Path, seed: int) -> None:
         try:
             assert local.integrity_check() == "ok", context
             journal = [a for _, a in local.local_actions()]
+            folded = local.applied_ids()  # with no remote, a long journal folds into the base
         finally:
             local.close()
-        missing = acknowledged - {a.id for a in journal}
+        missing = acknowledged - {a.id for a in journal} - folded
         assert not missing, f"acknowledged actions lost ({context}): {sorted(missing)[:5]}"
 
         if round_no % 3 == 0 or round_no == ROUNDS - 1:

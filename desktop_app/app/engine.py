@@ -278,10 +278,11 @@ class App:
                     and self.local.last_seq() == self._mark
                 )
                 state = self.state if current else self._load_view()[0]
-                self.local.save_checkpoint("view", state, self._mark, db=db)
                 self.local.set_meta("clock_floor_ms", str(self.clock.last_ms), db)
                 if self._worth_compacting() and self.local.compact_into_base(db, state, self._mark):
                     self._view_generation = self.local.view_generation()
+                else:
+                    self.local.save_checkpoint("view", state, self._mark, db=db)
         except StorageError as exc:
             self._behind = True  # marks may have moved without the state: reload next time
             raise AppError(str(exc)) from None

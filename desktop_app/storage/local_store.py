@@ -36,6 +36,8 @@ DB_NAME = "tidemark.sqlite3"
 HISTORY_LIMIT = 500  # undo steps kept unless the user chose otherwise (meta history_limit)
 HISTORY_LIMIT_KEY = "history_limit"
 MIN_HISTORY_LIMIT, MAX_HISTORY_LIMIT = 1, 100_000
+# The body of a view checkpoint that is the base itself (after the journal was folded).
+SAME_AS_BASE = b""
 PRIVATE_FOLDER = 0o700  # like ~/.ssh: notes are nobody else's business
 PRIVATE_FILE = 0o600  # SQLite gives the -wal and -shm files the database's mode
 
@@ -402,7 +404,8 @@ class LocalStore:
     def compact_into_base(self, db: sqlite3.Connection, state: State, mark: int) -> bool:
         """Fold the whole journal into the base, for a profile with no remote to send
         it to; inside the caller's write transaction, with ``state`` the view through
-        ``mark``. Returns whether anything was folded.
+        ``mark``. Writes the view as ``SAME_AS_BASE`` (the state is stored once).
+        Returns whether anything was folded.
 
         Folded actions are recorded as applied, so when a remote is set later the
         first round sends this base: as the genesis ``merge_state`` of a new log, or
@@ -424,6 +427,7 @@ class LocalStore:
         floor = int(self.meta("clock_floor_ms") or 0)
         floor = max(floor, *(_at_of(body) for _, body in rows))
         self._write_checkpoint(db, "base", self._base_mark(db), codec.encode_state(state))
+        self._write_checkpoint(db, "view", mark, SAME_AS_BASE)  # each long note stored once
         db.executemany(
             "INSERT OR IGNORE INTO applied(action_id) VALUES (?)", ((r[0],) for r in rows)
         )
@@ -437,6 +441,9 @@ class LocalStore:
         row = self.db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
         if row is None:
             return None
+        if name == "view" and row[0] == SAME_AS_BASE:
+            base = self.db.execute("SELECT body FROM checkpoints WHERE name='base'").fetchone()
+            row = (base[0] if base else b"", row[1])
         try:
             return codec.decode_state(row[0]), row[1]
         except CodecError as exc:
