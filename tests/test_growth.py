@@ -62,6 +62,8 @@ def test_a_journal_with_no_remote_is_folded_into_the_base(tmp_path: Path) -> Non
         base, _ = app.local.base()
         assert base.notes[note].body == LONG
         assert len(app.local.applied_ids()) == 2
+        stored = app.local.db.execute("SELECT sum(length(body)) FROM checkpoints").fetchone()[0]
+        assert stored < 1.2 * len(LONG)  # the view is the base: the note is stored once
         assert int(app.local.meta("clock_floor_ms") or 0) >= last_at
         assert app.clock.now_ms() > last_at
         assert app.undo() is not None  # undo still works after the fold
