@@ -58,6 +58,7 @@ def test_a_journal_with_no_remote_is_folded_into_the_base(tmp_path: Path) -> Non
         note = app.add_note("long note", body=LONG)
         last_at = app.clock.last_ms
     with App(profile) as app:
+        assert app.notice is None  # the view loaded as it is, not rebuilt
         assert app.local.pending_count() == 0
         base, _ = app.local.base()
         assert base.notes[note].body == LONG
