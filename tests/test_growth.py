@@ -16,7 +16,7 @@ from desktop_app.core import Action, Note, State, codec, fold, new_id
 from desktop_app.core.actions import NewNote, NoteBody
 from desktop_app.storage import LocalStore
 from desktop_app.sync.remote_config import RemoteConfig
-from tests.test_cli import ok
+from tests.test_cli import cli, ok
 
 LONG = "".join(f"line {i} of a long note\n" for i in range(60_000))  # ~1.4 MB
 
@@ -228,6 +228,9 @@ def test_the_undo_history_keeps_the_number_of_steps_the_user_chose(tmp_path: Pat
     profile = tmp_path / "p"
     assert "last 500 changes" in ok(profile, "history-limit")
     assert "last 3 changes" in ok(profile, "history-limit", "3")
+    refused = cli(profile, "history-limit", "0")
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "between 1 and 100000 steps" in refused.stderr
     for i in range(5):
         ok(profile, "add-task", f"task {i}")
     with App(profile) as app:
