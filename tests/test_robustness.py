@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.app import App, exchange
+from desktop_app.app import App, engine, exchange
 from desktop_app.app.vault_files import MAX_NOTE_BYTES
 from desktop_app.core import actions as act
 from desktop_app.storage import DB_NAME
@@ -371,7 +371,11 @@ def test_a_saved_change_is_reported_as_saved_when_the_checkpoint_fails(tmp_path:
     disk.mkdir()
     with _mounted("-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)):
         d = disk / "profile"
-        ok(d, "add-note", "Big", "--body", "-", stdin="x" * (3 * MB))  # a 3 MB view checkpoint
+        ok(d, "add-note", "Big", "--body", "-", stdin="x" * (3 * MB))  # a 3 MB checkpoint
+        # A journal long enough that the next command's close() saves the view.
+        with App(d) as app:
+            for i in range(engine.CLOSE_CHECKPOINT_ACTIONS - 1):
+                app.add_task(f"filler {i}")
         filler = disk / "filler"
         with open(filler, "wb") as f:  # leave 1 MB: room for a journal entry only
             free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
@@ -382,7 +386,7 @@ def test_a_saved_change_is_reported_as_saved_when_the_checkpoint_fails(tmp_path:
         assert result.stdout.strip()  # the new id
         assert "warning: everything was saved" in result.stderr
         assert "Traceback" not in result.stderr
-        assert [t["title"] for t in show(d)["tasks"]] == ["Saved anyway"]
+        assert "Saved anyway" in [t["title"] for t in show(d)["tasks"]]
 
 
 # -- 4. plain HTTP and secrets in endpoint URLs ------------------------------------------------

@@ -39,6 +39,16 @@ from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync.clock import Clock
 
 CHECKPOINT_EVERY = 1000
+# Bytes journaled in this process after which the view is checkpointed (long notes).
+CHECKPOINT_BYTES = 8 << 20
+# close() checkpoints only when a start would replay this much; less is cheaper to
+# replay than a rewrite of the whole view (which holds every long note).
+CLOSE_CHECKPOINT_ACTIONS = 200
+CLOSE_CHECKPOINT_BYTES = 1 << 20
+# With no remote, a journal this long (or large) is folded into the base.
+COMPACT_ACTIONS = 1000
+COMPACT_BYTES = 1 << 20
+REMOTE_META = "remote"  # where to sync (app.syncing); none: the journal folds into the base
 MIN_PREFIX = 4
 
 
@@ -88,18 +98,36 @@ def parse_due(value: str | date | None) -> date | None:
 class _TrackedJournal:
     """The local store as the core ``Store`` sees it, telling the App each new seq."""
 
-    def __init__(self, local: LocalStore, on_recorded: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        local: LocalStore,
+        on_recorded: Callable[[int], None],
+        body_of: Callable[[str], str | None],
+        on_partial: Callable[[], None],
+    ) -> None:
         self._local = local
         self._on_recorded = on_recorded
+        self._body_of = body_of
+        self._on_partial = on_partial
 
     def record(self, action: Action, history: History) -> None:
         self._on_recorded(self._local.record(action, history))
 
     def undo_top(self) -> Arg | None:
-        return self._local.undo_top()
+        return self._top("undo")
 
     def redo_top(self) -> Arg | None:
-        return self._local.redo_top()
+        return self._top("redo")
+
+    def _top(self, stack: str) -> Arg | None:
+        """Long bodies are kept as changes; they are rebuilt from the notes as they are."""
+        entry = self._local.history_top(stack, self._body_of)
+        if entry is None:
+            return None
+        arg, complete = entry
+        if not complete:
+            self._on_partial()
+        return arg
 
 
 class App:
@@ -133,7 +161,8 @@ class App:
         except StorageError as exc:
             raise AppError(str(exc)) from None
         self._since_checkpoint = replayed
-        journal = _TrackedJournal(self.local, self._recorded)
+        self._bytes_at_checkpoint = 0
+        journal = _TrackedJournal(self.local, self._recorded, self._body_of, self._partial_undo)
         self.store = Store(state, journal, self.local.device_id, self.clock.now_ms)
 
     # -- lifecycle -----------------------------------------------------------------
@@ -161,12 +190,24 @@ class App:
                 state, mark = (base[0] if base else State()), 0
             else:
                 state, mark = saved
+            self._saved_mark = mark  # what a start replays from, until we save again
             tail = [action for _, action in self.local.local_actions(after_seq=mark)]
             self._mark = self.local.last_seq()
         self._behind = False
+        self._must_checkpoint = rebuilt  # a rebuilt view is saved on close
         if tail:
             self.clock.floor(max(a.at for a in tail))
-        return fold(state, tail), len(tail) + rebuilt  # a rebuilt view is saved on close
+        return fold(state, tail), len(tail) + rebuilt
+
+    def _body_of(self, note_id: str) -> str | None:
+        note = self.state.notes.get(note_id)
+        return None if note is None else note.body
+
+    def _partial_undo(self) -> None:
+        self.notice = (
+            "a note changed since that edit (a sync), so its text could not be taken back; "
+            "the rest was"
+        )
 
     def _recorded(self, seq: int) -> None:
         """A dispatch of ours was journaled at ``seq``.
@@ -236,16 +277,19 @@ class App:
                     and self.local.view_generation() == self._view_generation
                     and self.local.last_seq() == self._mark
                 )
-                if current:
-                    self.local.save_checkpoint("view", self.state, self._mark, db=db)
-                else:
-                    state, _ = self._load_view()
-                    self.local.save_checkpoint("view", state, self._mark, db=db)
+                state = self.state if current else self._load_view()[0]
                 self.local.set_meta("clock_floor_ms", str(self.clock.last_ms), db)
+                if self._worth_compacting() and self.local.compact_into_base(db, state, self._mark):
+                    self._view_generation = self.local.view_generation()
+                else:
+                    self.local.save_checkpoint("view", state, self._mark, db=db)
         except StorageError as exc:
             self._behind = True  # marks may have moved without the state: reload next time
             raise AppError(str(exc)) from None
         self._since_checkpoint = 0
+        self._saved_mark = self._mark
+        self._must_checkpoint = False
+        self._bytes_at_checkpoint = self.local.journaled_bytes
         if not current:
             self.store.load_snapshot(state)
 
@@ -272,7 +316,7 @@ class App:
         """Checkpoint and close. Every action is in the journal already, so a failed
         checkpoint (disk full) loses nothing: it becomes ``close_warning``, not an error."""
         try:
-            if self._since_checkpoint and not self.local.read_only:
+            if not self.local.read_only and self._worth_checkpoint():
                 self.checkpoint()
         except (StorageError, AppError) as exc:  # checkpoint() reports AppError
             self.close_warning = (
@@ -281,6 +325,26 @@ class App:
             )
         finally:
             self.local.close()
+
+    def _worth_compacting(self) -> bool:
+        """No remote to send the journal to, and it holds enough to bound: fold it into
+        the base. A short journal stays, to travel as actions if a remote comes."""
+        if self.local.meta(REMOTE_META):
+            return False
+        return (
+            self.local.pending_count() >= COMPACT_ACTIONS
+            or self.local.journal_bytes() >= COMPACT_BYTES
+        )
+
+    def _worth_checkpoint(self) -> bool:
+        """Whether the next start would replay enough to pay for rewriting the view."""
+        if self._must_checkpoint:
+            return True
+        if not self._since_checkpoint:
+            return False
+        if self._since_checkpoint >= CLOSE_CHECKPOINT_ACTIONS:
+            return True
+        return self.local.journal_bytes(self._saved_mark) >= CLOSE_CHECKPOINT_BYTES
 
     def __enter__(self) -> App:
         return self
@@ -336,7 +400,8 @@ class App:
 
     def _count(self, n: int) -> None:
         self._since_checkpoint += n
-        if self._since_checkpoint >= CHECKPOINT_EVERY:
+        grown = self.local.journaled_bytes - self._bytes_at_checkpoint
+        if self._since_checkpoint >= CHECKPOINT_EVERY or grown >= CHECKPOINT_BYTES:
             self.checkpoint()
 
     def undo(self) -> Action | None:
@@ -358,6 +423,17 @@ class App:
             self._count(1)
             self._catch_up()
         return action
+
+    def history_limit(self) -> int:
+        """How many changes undo can take back (the profile's setting)."""
+        return self.local.history_limit()
+
+    def set_history_limit(self, steps: int) -> None:
+        """Keep ``steps`` undo steps (and as many redo steps); older ones go at once."""
+        try:
+            self.local.set_history_limit(steps)
+        except StorageError as exc:
+            raise AppError(str(exc)) from None
 
     def _stamp(self) -> tuple[int, datetime]:
         at = self.clock.now_ms()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop_app.app.encryption import KEY_NUMBER_META, Prompt, sealed_remote
-from desktop_app.app.engine import App
+from desktop_app.app.engine import REMOTE_META, App
 from desktop_app.app.errors import AppError
 from desktop_app.app.session_secrets import session_credentials
 from desktop_app.storage import LocalStore, StorageError
@@ -23,7 +23,7 @@ from desktop_app.sync.remote import ClockSkewError, RemoteAuthError, RemoteError
 from desktop_app.sync.remote_config import RemoteConfig, RemoteConfigError, open_remote
 from desktop_app.sync.sealing import SealingError
 
-REMOTE_KEY = "remote"
+REMOTE_KEY = REMOTE_META
 
 # Everything a sync round can fail with; each carries one plain sentence.
 SYNC_ERRORS = (

@@ -67,6 +67,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=undo)
     p = subparsers.add_parser("redo", help="redo the last undone change")
     p.set_defaults(func=redo)
+    p = subparsers.add_parser(
+        "history-limit", help="show or set how many changes undo can take back (default 500)"
+    )
+    p.add_argument("steps", nargs="?", type=int, help="keep this many undo steps from now on")
+    p.set_defaults(func=history_limit)
 
 
 def _pair(parser: argparse.ArgumentParser, on: str, off: str, dest: str, text: str) -> None:
@@ -168,6 +173,13 @@ def undo(args: argparse.Namespace, app: App) -> int:
 
 def redo(args: argparse.Namespace, app: App) -> int:
     return _step(app, "redo")
+
+
+def history_limit(args: argparse.Namespace, app: App) -> int:
+    if args.steps is not None:
+        app.set_history_limit(args.steps)
+    print(f"undo keeps the last {app.history_limit()} changes")
+    return 0
 
 
 def _step(app: App, which: str) -> int:

@@ -270,8 +270,6 @@ AnyArg = (
     | RestoreNote
     | RestoreList
     | MergeState
-
-
     | ResolveTaskTitle
     | ResolveNoteTitle
     | ResolveDue

@@ -23,10 +23,21 @@ import msgspec
 
 from desktop_app.core import Action, Arg, CodecError, History, State, codec, fold, new_id
 from desktop_app.core.actions import AnyArg
+from desktop_app.storage.compact_bodies import (
+    NoteBodyOf,
+    resolve_inverse,
+    restore_action,
+    strip_action,
+    strip_inverse,
+)
 from desktop_app.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "tidemark.sqlite3"
-HISTORY_LIMIT = 500
+HISTORY_LIMIT = 500  # undo steps kept unless the user chose otherwise (meta history_limit)
+HISTORY_LIMIT_KEY = "history_limit"
+MIN_HISTORY_LIMIT, MAX_HISTORY_LIMIT = 1, 100_000
+# The body of a view checkpoint that is the base itself (after the journal was folded).
+SAME_AS_BASE = b""
 PRIVATE_FOLDER = 0o700  # like ~/.ssh: notes are nobody else's business
 PRIVATE_FILE = 0o600  # SQLite gives the -wal and -shm files the database's mode
 
@@ -47,6 +58,8 @@ class LocalStore:
         self._local = threading.local()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
+        # Bytes journaled through this object: the App checkpoints after many.
+        self.journaled_bytes = 0
         try:
             if read_only:
                 self._open_read_only()
@@ -229,45 +242,90 @@ class LocalStore:
         Returns the action's journal seq: a gap before it means another connection
         journaled actions in between, which the caller's state does not hold yet.
         """
-        body = codec.encode_action(action)
-        inverse = None if history.inverse is None else codec.encode(history.inverse)
+        stripped, bases = strip_action(action)
+        body = codec.encode_action(stripped)
+        inverse: tuple[bytes, bytes | None] | None = None
+        if history.inverse is not None:
+            arg, texts = strip_inverse(history.inverse)
+            inverse = codec.encode(arg), texts
         with self.transaction() as db:
             seq = db.execute(
-                "INSERT INTO local_actions(id, body) VALUES (?, ?)", (action.id, body)
+                "INSERT INTO local_actions(id, body, bases) VALUES (?, ?, ?)",
+                (action.id, body, bases),
             ).lastrowid
+            limit = self.history_limit()
             if history.kind == "edit":
                 db.execute("DELETE FROM history WHERE stack='redo'")
-                self._push(db, "undo", inverse)
+                self._push(db, "undo", inverse, limit)
             elif history.kind == "undo":
                 self._pop(db, "undo")
-                self._push(db, "redo", inverse)
+                self._push(db, "redo", inverse, limit)
             else:
                 self._pop(db, "redo")
-                self._push(db, "undo", inverse)
+                self._push(db, "undo", inverse, limit)
         assert seq is not None
+        self.journaled_bytes += len(body) + len(bases or b"")
         return seq
 
-    def undo_top(self) -> Arg | None:
-        return self._top("undo")
+    def undo_top(self, body_of: NoteBodyOf = lambda _: None) -> Arg | None:
+        entry = self.history_top("undo", body_of)
+        return None if entry is None else entry[0]
 
-    def redo_top(self) -> Arg | None:
-        return self._top("redo")
+    def redo_top(self, body_of: NoteBodyOf = lambda _: None) -> Arg | None:
+        entry = self.history_top("redo", body_of)
+        return None if entry is None else entry[0]
 
-    def _top(self, stack: str) -> Arg | None:
+    def history_top(self, stack: str, body_of: NoteBodyOf) -> tuple[Arg, bool] | None:
+        """The top of ``stack``, rebuilt against the notes' bodies now (``body_of``);
+        False when a long body's change could not be found in its note any more."""
         row = self.db.execute(
-            "SELECT body FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1", (stack,)
+            "SELECT body, texts FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1", (stack,)
         ).fetchone()
-        return None if row is None else codec.decode(row[0], AnyArg)
+        if row is None:
+            return None
+        return resolve_inverse(codec.decode(row[0], AnyArg), row[1], body_of)
+
+    def history_limit(self) -> int:
+        """How many undo (and redo) steps are kept: the user's choice, or ``HISTORY_LIMIT``."""
+        try:
+            return int(self.meta(HISTORY_LIMIT_KEY) or HISTORY_LIMIT)
+        except ValueError:
+            return HISTORY_LIMIT
+
+    def set_history_limit(self, limit: int) -> None:
+        """Keep ``limit`` undo steps from now on; older ones are dropped at once."""
+        if not MIN_HISTORY_LIMIT <= limit <= MAX_HISTORY_LIMIT:
+            raise StorageError(
+                f"the undo history must keep between {MIN_HISTORY_LIMIT} and "
+                f"{MAX_HISTORY_LIMIT} steps, not {limit}"
+            )
+        with self.transaction() as db:
+            self.set_meta(HISTORY_LIMIT_KEY, str(limit), db)
+            for stack in ("undo", "redo"):
+                self._trim(db, stack, limit)
+
+    def history_size(self, stack: str = "undo") -> int:
+        return self.db.execute("SELECT count(*) FROM history WHERE stack=?", (stack,)).fetchone()[0]
+
+    @classmethod
+    def _push(
+        cls,
+        db: sqlite3.Connection,
+        stack: str,
+        entry: tuple[bytes, bytes | None] | None,
+        limit: int,
+    ) -> None:
+        if entry is None:
+            return
+        db.execute("INSERT INTO history(stack, body, texts) VALUES (?, ?, ?)", (stack, *entry))
+        cls._trim(db, stack, limit)
 
     @staticmethod
-    def _push(db: sqlite3.Connection, stack: str, body: bytes | None) -> None:
-        if body is None:
-            return
-        db.execute("INSERT INTO history(stack, body) VALUES (?, ?)", (stack, body))
+    def _trim(db: sqlite3.Connection, stack: str, limit: int) -> None:
         db.execute(
             "DELETE FROM history WHERE stack=? AND seq <= "
             "(SELECT seq FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-            (stack, stack, HISTORY_LIMIT),
+            (stack, stack, limit),
         )
 
     @staticmethod
@@ -282,16 +340,30 @@ class LocalStore:
 
     def record_many(self, actions: Iterable[Action]) -> None:
         """Journal several actions at once (no undo entries): used by tests and tools."""
-        rows = [(a.id, codec.encode_action(a)) for a in actions]
+        rows = [self._journal_row(a) for a in actions]
         with self.transaction() as db:
-            db.executemany("INSERT INTO local_actions(id, body) VALUES (?, ?)", rows)
+            db.executemany("INSERT INTO local_actions(id, body, bases) VALUES (?, ?, ?)", rows)
+
+    @staticmethod
+    def _journal_row(action: Action) -> tuple[str, bytes, bytes | None]:
+        stripped, bases = strip_action(action)
+        return action.id, codec.encode_action(stripped), bases
 
     def local_actions(self, after_seq: int = 0) -> list[tuple[int, Action]]:
         """Actions dispatched here and not yet folded into the base, in local order."""
         rows = self.db.execute(
-            "SELECT seq, body FROM local_actions WHERE seq > ? ORDER BY seq", (after_seq,)
+            "SELECT seq, body, bases FROM local_actions WHERE seq > ? ORDER BY seq", (after_seq,)
         ).fetchall()
-        return [(seq, self._decode_action(body)) for seq, body in rows]
+        return [(seq, self._decode_action(body, bases)) for seq, body, bases in rows]
+
+    def journal_bytes(self, after_seq: int = 0) -> int:
+        """How much the journal holds after ``after_seq``: what a start would replay."""
+        row = self.db.execute(
+            "SELECT sum(length(body) + coalesce(length(bases), 0)) FROM local_actions "
+            "WHERE seq > ?",
+            (after_seq,),
+        ).fetchone()
+        return row[0] or 0
 
     def last_seq(self) -> int:
         row = self.db.execute("SELECT max(seq) FROM local_actions").fetchone()
@@ -304,10 +376,10 @@ class LocalStore:
         return self.db.execute("SELECT count(*) FROM local_actions").fetchone()[0]
 
     @staticmethod
-    def _decode_action(body: bytes) -> Action:
+    def _decode_action(body: bytes, bases: bytes | None = None) -> Action:
         try:
-            return codec.decode_action(body)
-        except CodecError as exc:
+            return restore_action(codec.decode_action(body), bases)
+        except (CodecError, msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise StorageError(f"the local journal holds an unreadable action ({exc})") from None
 
     # -- checkpoints ----------------------------------------------------------------------
@@ -329,10 +401,49 @@ class LocalStore:
             (name, mark, body),
         )
 
+    def compact_into_base(self, db: sqlite3.Connection, state: State, mark: int) -> bool:
+        """Fold the whole journal into the base, for a profile with no remote to send
+        it to; inside the caller's write transaction, with ``state`` the view through
+        ``mark``. Writes the view as ``SAME_AS_BASE`` (the state is stored once).
+        Returns whether anything was folded.
+
+        Folded actions are recorded as applied, so when a remote is set later the
+        first round sends this base: as the genesis ``merge_state`` of a new log, or
+        (binding to an existing log) as a re-pushed ``merge_state``, since no update
+        holds them. The log binding is forgotten, because the base is no longer the
+        state of any log position. Actions already grouped into an update (a
+        remote was set once) stay: they may be in a log already.
+        """
+        if (
+            self.last_seq() != mark
+            or db.execute(
+                "SELECT 1 FROM local_actions WHERE update_id IS NOT NULL LIMIT 1"
+            ).fetchone()
+        ):
+            return False
+        rows = db.execute("SELECT id, body FROM local_actions").fetchall()
+        if not rows:
+            return False
+        floor = int(self.meta("clock_floor_ms") or 0)
+        floor = max(floor, *(_at_of(body) for _, body in rows))
+        self._write_checkpoint(db, "base", self._base_mark(db), codec.encode_state(state))
+        self._write_checkpoint(db, "view", mark, SAME_AS_BASE)  # each long note stored once
+        db.executemany(
+            "INSERT OR IGNORE INTO applied(action_id) VALUES (?)", ((r[0],) for r in rows)
+        )
+        db.execute("DELETE FROM local_actions")
+        self.set_meta("clock_floor_ms", str(floor), db)
+        self.set_meta("log_id", None, db)
+        self.set_meta("view_generation", str(self.view_generation() + 1), db)
+        return True
+
     def load_checkpoint(self, name: str) -> tuple[State, int] | None:
         row = self.db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
         if row is None:
             return None
+        if name == "view" and row[0] == SAME_AS_BASE:
+            base = self.db.execute("SELECT body FROM checkpoints WHERE name='base'").fetchone()
+            row = (base[0] if base else b"", row[1])
         try:
             return codec.decode_state(row[0]), row[1]
         except CodecError as exc:
@@ -404,9 +515,9 @@ class LocalStore:
 
     def update_actions(self, update_id: str) -> list[Action]:
         rows = self.db.execute(
-            "SELECT body FROM local_actions WHERE update_id=? ORDER BY seq", (update_id,)
+            "SELECT body, bases FROM local_actions WHERE update_id=? ORDER BY seq", (update_id,)
         ).fetchall()
-        return [self._decode_action(r[0]) for r in rows]
+        return [self._decode_action(*r) for r in rows]
 
     def mark_sent(self, update_id: str, position: int, at: int, body: bytes | None = None) -> None:
         with self.transaction() as db:
@@ -534,15 +645,17 @@ class LocalStore:
     def _insert_ahead(self, db: sqlite3.Connection, actions: list[Action]) -> None:
         """Journal ``actions`` before every pending one (renumbering the pending)."""
         pending = db.execute(
-            "SELECT id, body, update_id FROM local_actions ORDER BY seq"
+            "SELECT id, body, bases, update_id FROM local_actions ORDER BY seq"
         ).fetchall()
         known = {row[0] for row in pending}
         db.execute("DELETE FROM local_actions")
         db.executemany(
-            "INSERT INTO local_actions(id, body) VALUES (?, ?)",
-            ((a.id, codec.encode_action(a)) for a in actions if a.id not in known),
+            "INSERT INTO local_actions(id, body, bases) VALUES (?, ?, ?)",
+            (self._journal_row(a) for a in actions if a.id not in known),
         )
-        db.executemany("INSERT INTO local_actions(id, body, update_id) VALUES (?, ?, ?)", pending)
+        db.executemany(
+            "INSERT INTO local_actions(id, body, bases, update_id) VALUES (?, ?, ?, ?)", pending
+        )
 
     def _settle(self, db: sqlite3.Connection, state: State, position: int) -> tuple[State, int]:
         """Drop journaled actions the base now holds (keeping the clock floor past
@@ -565,8 +678,8 @@ class LocalStore:
             "WHERE status='sent' AND position <= ?",
             (position,),
         )
-        rows = db.execute("SELECT body FROM local_actions ORDER BY seq").fetchall()
-        view = fold(state, (self._decode_action(r[0]) for r in rows))
+        rows = db.execute("SELECT body, bases FROM local_actions ORDER BY seq").fetchall()
+        view = fold(state, (self._decode_action(*r) for r in rows))
         mark = self.last_seq()
         self._write_checkpoint(db, "view", mark, codec.encode_state(view))
         self.set_meta("view_generation", str(self.view_generation() + 1), db)

@@ -58,6 +58,12 @@ MIGRATIONS: tuple[str, ...] = (
         body BLOB NOT NULL
     );
     """,
+    # 3: long note bodies stored as changes (storage.compact_bodies): the delta that
+    # rebuilds a journaled body edit's base, and an undo entry's rebuild data.
+    """
+    ALTER TABLE local_actions ADD COLUMN bases BLOB;
+    ALTER TABLE history ADD COLUMN texts BLOB;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,137 @@
+"""Local growth: what a long note costs every later command. Not run in CI.
+
+Run: ``.venv/bin/python benchmarks/bench_growth.py [--mb 50] [--runs 5]``
+
+A profile with no remote gets a note of ``--mb`` MB (``add-note --body -``) and
+then a keystroke-sized edit of it (``edit --body -``), both through the CLI.
+After that, each later ``add-task`` is timed against the same command on a
+fresh profile in the same run:
+
+* **CLI**: one ``desktop-app add-task`` process per run;
+* **in-process, open+add+close**: ``App(dir)``, ``add_task``, ``close()``;
+* **in-process, add**: ``add_task`` on an ``App`` kept open.
+
+The floor a profile holding the note must pay is reading it: reading and decoding
+the saved view (``LocalStore.load_checkpoint``), printed beside. Goal: the extra cost
+of a later command over the fresh profile is no more than that floor, and the
+profile's size stays near one copy of the note (journal and undo history keep
+no whole second copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from desktop_app.app import App
+from desktop_app.storage import DB_NAME, LocalStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "desktop_app"]  # what the desktop-app script runs, from ROOT
+
+
+def cli(data_dir: Path, *args: str, stdin: bytes | None = None) -> str:
+    env = {**os.environ, "DESKTOP_APP_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [*CLI, *args], input=stdin, capture_output=True, env=env, check=True, timeout=600
+    )
+    return done.stdout.decode().strip()
+
+
+def median_of(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def sizes(data_dir: Path) -> dict[str, int]:
+    db = sqlite3.connect(data_dir / DB_NAME)
+    try:
+        q = {
+            "journal": "SELECT coalesce(sum(length(body)+coalesce(length(bases),0)),0) "
+            "FROM local_actions",
+            "history": "SELECT coalesce(sum(length(body)+coalesce(length(texts),0)),0) "
+            "FROM history",
+            "view": "SELECT coalesce(sum(length(body)),0) FROM checkpoints WHERE name='view'",
+            "base": "SELECT coalesce(sum(length(body)),0) FROM checkpoints WHERE name='base'",
+        }
+        return {k: db.execute(sql).fetchone()[0] for k, sql in q.items()}
+    finally:
+        db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh, big = Path(tmp, "fresh"), Path(tmp, "big")
+        line = "The quick brown fox jumps over the lazy dog. " * 2 + "\n"
+        text = line * (opts.mb * 1_000_000 // len(line))
+        for profile in (fresh, big):
+            cli(profile, "add-task", "warm-up")
+        start = time.perf_counter()
+        note = cli(big, "add-note", "long", "--body", "-", stdin=text.encode())
+        added = time.perf_counter() - start
+        edited_text = text[: len(text) // 2] + "typed" + text[len(text) // 2 :]
+        start = time.perf_counter()
+        cli(big, "edit", note, "--body", "-", stdin=edited_text.encode())
+        edit_s = time.perf_counter() - start
+        mb = len(text) / 1e6
+        print(f"note of {mb:.0f} MB: add-note {added:.2f} s, 5-char edit {edit_s:.2f} s")
+        print("profile bytes after the edit:", sizes(big))
+
+        results: dict[str, tuple[float, float]] = {}
+        results["CLI add-task"] = (
+            median_of(lambda: cli(fresh, "add-task", "x"), opts.runs),
+            median_of(lambda: cli(big, "add-task", "x"), opts.runs),
+        )
+
+        def open_add_close(profile: Path) -> None:
+            app = App(profile)
+            app.add_task("x")
+            app.close()
+
+        results["in-process open+add+close"] = (
+            median_of(lambda: open_add_close(fresh), opts.runs),
+            median_of(lambda: open_add_close(big), opts.runs),
+        )
+        pair = []
+        for profile in (fresh, big):
+            app = App(profile)
+            pair.append(median_of(lambda app=app: app.add_task("x"), opts.runs * 4))
+            app.close()
+        results["in-process add_task (open App)"] = (pair[0], pair[1])
+
+        local = LocalStore.in_dir(big, read_only=True)
+        floor = median_of(lambda: local.load_checkpoint("view"), opts.runs)
+        local.close()
+        print(f"floor (read and decode the saved view holding the note): {floor * 1000:.1f} ms")
+        print(f"{'':34} {'fresh':>9} {'big':>9} {'ratio':>7} {'extra':>9} {'extra/floor':>11}")
+        for name, (a, b) in results.items():
+            extra = b - a
+            print(
+                f"{name:34} {a * 1000:7.1f}ms {b * 1000:7.1f}ms {b / a:6.1f}x "
+                f"{extra * 1000:7.1f}ms {extra / floor:10.2f}x"
+            )
+        print("profile bytes after the runs:", sizes(big))
+
+
+if __name__ == "__main__":
+    main()
