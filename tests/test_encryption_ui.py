@@ -133,7 +133,7 @@ def test_a_plaintext_keyring_is_refused_and_the_passphrase_kept_in_memory(
     )
     with use_keyring(FailKeyring()):
         notes = settings.apply(app, form)
-        assert "kept in memory until Tidemark closes" in notes[0]
+        assert notes == [encryption.NO_KEYRING]
         run_window_round(app.local, app.clock)  # the session's passphrase founds the vault
     assert encryption.session_passphrase(get_remote(app.local)) == PASSPHRASE
     app.close()
@@ -265,7 +265,7 @@ def test_an_encrypted_vault_shows_the_box_ticked_and_locked(
     assert checked.args == ["encrypted"]
     assert dialog.encrypt.isChecked() and not dialog.encrypt.isEnabled()
     assert not dialog.passphrase.isVisibleTo(dialog)
-    assert "asks for its passphrase at the first sync" in dialog.encryption_note.text()
+    assert "asks for its passphrase when a sync needs it" in dialog.encryption_note.text()
     dialog.save()
     assert get_remote(window.app.local).encrypted
 

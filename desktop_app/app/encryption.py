@@ -40,6 +40,13 @@ PASSPHRASE_ENV = "DESKTOP_APP_PASSPHRASE"
 # one its passphrase cannot open means the passphrase was changed elsewhere.
 KEY_NUMBER_META = "key_number"
 
+# Said instead of the S3-worded keyring message when only the passphrase is at stake.
+NO_KEYRING = (
+    "No secure system keyring is available (install and unlock GNOME Keyring or KWallet "
+    "on Linux; the macOS Keychain and Windows Credential Manager work out of the box), "
+    "so the passphrase is kept in memory until Tidemark closes."
+)
+
 # (label, confirm) -> passphrase; ``confirm`` asks twice (a new passphrase).
 Prompt = Callable[[str, bool], str]
 

@@ -188,10 +188,7 @@ def _keep_passphrase(config: RemoteConfig, passphrase: str) -> list[str]:
         encryption.forget_passphrase(config)
         return []
     encryption.keep_passphrase(config, passphrase, remember=False)
-    return [
-        f"{keyring_problem() or 'The system keyring cannot hold the passphrase.'} "
-        "The passphrase is kept in memory until Tidemark closes."
-    ]
+    return [encryption.NO_KEYRING]
 
 
 def vault_kind(form: RemoteForm) -> str:

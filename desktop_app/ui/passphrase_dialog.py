@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.app import AppError, settings, syncing
-from desktop_app.app.encryption import check_new_passphrase
+from desktop_app.app.encryption import NO_KEYRING, check_new_passphrase
 from desktop_app.storage import LocalStore
 from desktop_app.ui.background import run_in_background
 
@@ -82,7 +82,7 @@ class PassphraseDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.remember_box)
         if problem:
-            note = QLabel(f"{problem} The passphrase is kept until Tidemark closes.")
+            note = QLabel(NO_KEYRING)
             note.setWordWrap(True)
             layout.addWidget(note)
         layout.addWidget(self.error)

@@ -219,7 +219,7 @@ class SettingsDialog(QDialog):
             self.encrypt.setChecked(True)
             note = (
                 "This location holds an encrypted vault: Tidemark asks for its "
-                "passphrase at the first sync."
+                "passphrase when a sync needs it."
             )
         elif self._vault == "plain":
             self.encrypt.setChecked(False)
@@ -228,9 +228,14 @@ class SettingsDialog(QDialog):
                 "starts with a new, empty location."
             )
         elif self.encrypt.isChecked():
+            where = (
+                "it is kept in memory until Tidemark closes (no secure keyring here)"
+                if settings.keyring_problem()
+                else "it goes to the system keyring, never to a file"
+            )
             note = (
                 "The store sees no titles or texts. Nobody can recover a forgotten "
-                "passphrase; it goes to the system keyring, never to a file."
+                f"passphrase; {where}."
             )
         else:
             note = ""
