@@ -29,7 +29,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QDialog, QWidget
 
 from desktop_app.app import App, AppError, encryption
@@ -122,6 +122,8 @@ class SyncController(QObject):
         self._soon.timeout.connect(self._sync_automatically)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
+        # A coarse timer may fire 5 % early; the wait the status bar announced is kept.
+        self._retry.setTimerType(Qt.TimerType.PreciseTimer)
         self._retry.timeout.connect(self.sync_now)
         self._unsubscribe = app.store.subscribe(self._on_change)
         self._thread.start()
