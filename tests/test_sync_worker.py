@@ -36,13 +36,13 @@ def test_round_runs_on_the_worker_thread_and_reloads_the_view(
     threads: list[str] = []
     import desktop_app.ui.sync_worker as worker_module
 
-    original = worker_module.run_round
+    original = worker_module.run_window_round
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread().name)
         return original(*args, **kwargs)
 
-    worker_module.run_round = spy
+    worker_module.run_window_round = spy
     try:
         up, down = _controller(laptop), _controller(desktop)
         with qtbot.waitSignals([up.synced], raising=True, timeout=10_000):
@@ -50,7 +50,7 @@ def test_round_runs_on_the_worker_thread_and_reloads_the_view(
         with qtbot.waitSignals([down.synced], raising=True, timeout=10_000):
             down.sync_now()
     finally:
-        worker_module.run_round = original
+        worker_module.run_window_round = original
     assert threads and all(name != threading.main_thread().name for name in threads)
     assert desktop.state.tasks[task].title == "from the laptop"
     up.shutdown()

@@ -40,12 +40,72 @@ PASSPHRASE_ENV = "DESKTOP_APP_PASSPHRASE"
 # one its passphrase cannot open means the passphrase was changed elsewhere.
 KEY_NUMBER_META = "key_number"
 
+# Said instead of the S3-worded keyring message when only the passphrase is at stake.
+NO_KEYRING = (
+    "No secure system keyring is available (install and unlock GNOME Keyring or KWallet "
+    "on Linux; the macOS Keychain and Windows Credential Manager work out of the box), "
+    "so the passphrase is kept in memory until Tidemark closes."
+)
+
 # (label, confirm) -> passphrase; ``confirm`` asks twice (a new passphrase).
 Prompt = Callable[[str, bool], str]
 
 # (device id, vault location) -> (key object number, vault key). Per device so
 # that tests running several devices in one process keep them apart.
 _vault_keys: dict[tuple[str, str], tuple[int, bytes]] = {}
+# vault location -> (passphrase typed in the window, save it to the keyring once it
+# opens the vault). Memory only: the window asks again after a restart.
+_session_passphrases: dict[str, tuple[str, bool]] = {}
+
+
+class PassphraseNeeded(AppError):
+    """The round needs a passphrase nobody can type on this thread: the window asks
+    on the GUI thread (``label``; ``confirm``: a new vault, ask twice) and retries."""
+
+    def __init__(self, label: str, confirm: bool) -> None:
+        super().__init__(label)
+        self.label, self.confirm = label, confirm
+
+
+def keep_passphrase(config: RemoteConfig, passphrase: str, *, remember: bool) -> None:
+    """The passphrase typed in the window, for this session; ``remember``: also the
+    keyring, once it has opened the vault."""
+    _session_passphrases[config.describe()] = (passphrase, remember)
+
+
+def check_new_passphrase(passphrase: str, repeat: str) -> None:
+    """A new passphrase is typed twice (there is no way to recover a forgotten one)."""
+    if not passphrase:
+        raise AppError("enter a passphrase for the encrypted vault")
+    if passphrase != repeat:
+        raise AppError("the two passphrases differ")
+
+
+def session_passphrase(config: RemoteConfig) -> str | None:
+    kept = _session_passphrases.get(config.describe())
+    return kept[0] if kept else None
+
+
+def forget_passphrase(config: RemoteConfig) -> None:
+    _session_passphrases.pop(config.describe(), None)
+
+
+class SessionPrompt:
+    """The window's prompt, called on the sync thread: it answers with the passphrase
+    typed this session, or raises ``PassphraseNeeded`` (it must never block there)."""
+
+    def __init__(self, config: RemoteConfig) -> None:
+        self.config = config
+        self.answered = False  # a failure to open then means the typed one is wrong
+        self.remember = False
+
+    def __call__(self, label: str, confirm: bool) -> str:
+        kept = _session_passphrases.get(self.config.describe())
+        if kept is None:
+            raise PassphraseNeeded(label, confirm)
+        self.answered = True
+        passphrase, self.remember = kept
+        return passphrase
 
 
 def passphrase_username(config: RemoteConfig) -> str:
@@ -117,7 +177,7 @@ def sealed_remote(
             raise
         passphrase = _ask(prompt, location, False, str(exc))
         number, vault_key = open_vault_key(remote, passphrase, known_number=known)
-    if passphrase != stored:
+    if passphrase != stored and (not isinstance(prompt, SessionPrompt) or prompt.remember):
         save_passphrase(config, passphrase)
     local.set_meta(KEY_NUMBER_META, str(number))
     _vault_keys[(local.device_id, location)] = (number, vault_key)

@@ -7,6 +7,12 @@ local database, the secret in the OS keyring only. With no secure keyring the
 secret is kept in this process's memory for the session and the user is told
 so (invariant 11: never a plaintext file). ``test_connection`` asks the remote
 one cheap question and answers in plain words.
+
+Encryption (issue 9) is chosen for a new, empty location: the passphrase is
+typed twice and goes to the keyring like the S3 secret (memory only without a
+secure one); the vault and its key object are made by the first sync round.
+``vault_kind`` tells the dialog what a location already holds, so an encrypted
+vault is joined as such and a plain one is never "encrypted" in place.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import msgspec
+
+from desktop_app.app import encryption
 from desktop_app.app.engine import App
 from desktop_app.app.errors import AppError
 from desktop_app.app.session_secrets import forget_secret, keep_secret, session_credentials
@@ -25,7 +34,13 @@ from desktop_app.sync.credentials import (
     load_credentials,
     save_credentials,
 )
-from desktop_app.sync.remote import RemoteAuthError, RemoteError, RemoteUnavailable
+from desktop_app.sync.protocol import META_KEY, ProtocolError, decode_meta
+from desktop_app.sync.remote import (
+    RemoteAuthError,
+    RemoteError,
+    RemoteNotFound,
+    RemoteUnavailable,
+)
 from desktop_app.sync.remote_config import RemoteConfig, RemoteConfigError, open_remote
 
 INTERVAL_KEY = "sync_interval_s"
@@ -45,6 +60,10 @@ class RemoteForm:
     access_key_id: str = ""
     secret_access_key: str = ""  # empty: keep what is saved
     interval_s: int = DEFAULT_INTERVAL_S
+    encrypt: bool = False  # end to end, with a passphrase (issue 9)
+    passphrase: str = ""  # for a new encrypted vault, typed twice; never saved in SQLite
+    passphrase_repeat: str = ""
+    joins_vault: bool = False  # the location already holds an encrypted vault
 
     def config(self) -> RemoteConfig | None:
         """The location this form describes; ``AppError`` in plain words if it is unusable."""
@@ -54,7 +73,7 @@ class RemoteForm:
             if self.kind == "folder":
                 if not self.folder.strip():
                     raise AppError("choose a folder to sync through")
-                return RemoteConfig(kind="folder", path=self.folder.strip())
+                return RemoteConfig(kind="folder", path=self.folder.strip(), encrypted=self.encrypt)
             if self.kind == "s3":
                 if not self.bucket.strip():
                     raise AppError("enter the S3 bucket name")
@@ -64,6 +83,7 @@ class RemoteForm:
                     prefix=self.prefix.strip().strip("/"),
                     endpoint_url=self.endpoint_url.strip().rstrip("/") or None,
                     region=self.region.strip() or None,
+                    encrypted=self.encrypt,
                 )
         except RemoteConfigError as exc:
             raise AppError(str(exc)) from None
@@ -103,8 +123,9 @@ def current(app: App) -> RemoteForm:
     interval = sync_interval_s(app)
     if config is None:
         return RemoteForm(interval_s=interval)
+    sealed = {"encrypt": config.encrypted, "joins_vault": config.encrypted}
     if config.kind == "folder":
-        return RemoteForm(kind="folder", folder=config.path, interval_s=interval)
+        return RemoteForm(kind="folder", folder=config.path, interval_s=interval, **sealed)
     try:
         saved = session_credentials(config) or load_credentials(config)
     except CredentialsError:
@@ -117,6 +138,7 @@ def current(app: App) -> RemoteForm:
         region=config.region or "",
         access_key_id=saved.access_key_id if saved else "",
         interval_s=interval,
+        **sealed,
     )
 
 
@@ -140,6 +162,11 @@ def apply(app: App, form: RemoteForm) -> list[str]:
             raise AppError("enter the access key ID that goes with the secret")
         if key_id and secret:
             notes += _keep_secret(config, key_id, secret)
+    if config is not None and config.encrypted and not form.joins_vault:
+        encryption.check_new_passphrase(form.passphrase, form.passphrase_repeat)
+        notes += _keep_passphrase(config, form.passphrase)
+    if config is not None and config.encrypted and form.joins_vault and form.passphrase:
+        notes += _keep_passphrase(config, form.passphrase)
     set_remote(app, config)
     app.local.set_meta(INTERVAL_KEY, str(form.interval_s))
     return notes
@@ -153,6 +180,34 @@ def _keep_secret(config: RemoteConfig, key_id: str, secret: str) -> list[str]:
         return [f"{exc} The secret is kept in memory until Tidemark closes."]
     forget_secret(config)
     return []
+
+
+def _keep_passphrase(config: RemoteConfig, passphrase: str) -> list[str]:
+    """The keyring, never a plaintext one; else memory for this session."""
+    if encryption.save_passphrase(config, passphrase):
+        encryption.forget_passphrase(config)
+        return []
+    encryption.keep_passphrase(config, passphrase, remember=False)
+    return [encryption.NO_KEYRING]
+
+
+def vault_kind(form: RemoteForm) -> str:
+    """What the form's location holds: "encrypted", "plain" or "empty" (any thread;
+    ``AppError`` in plain words when it cannot be asked)."""
+    config = form.config()
+    if config is None:
+        return "empty"
+    try:
+        store = open_remote(
+            msgspec.structs.replace(config, encrypted=False),
+            credentials=form.credentials(config),
+        )
+        meta = decode_meta(store.get(META_KEY))
+    except RemoteNotFound:
+        return "empty"
+    except (RemoteError, CredentialsError, RemoteConfigError, ProtocolError) as exc:
+        raise AppError(str(exc)) from None
+    return "encrypted" if meta.sealed else "plain"
 
 
 def test_connection(form: RemoteForm, timeout_s: float = 10.0) -> str:

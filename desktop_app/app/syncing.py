@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from desktop_app.app.encryption import KEY_NUMBER_META, Prompt, sealed_remote
+from desktop_app.app import encryption
+from desktop_app.app.encryption import (
+    KEY_NUMBER_META,
+    PassphraseNeeded,
+    Prompt,
+    SessionPrompt,
+    sealed_remote,
+)
 from desktop_app.app.engine import REMOTE_META, App
 from desktop_app.app.errors import AppError
 from desktop_app.app.session_secrets import session_credentials
@@ -21,7 +28,8 @@ from desktop_app.sync.engine import SyncEngine, SyncReport
 from desktop_app.sync.protocol import META_KEY, ProtocolError, decode_meta
 from desktop_app.sync.remote import ClockSkewError, RemoteAuthError, RemoteError, RemoteStore
 from desktop_app.sync.remote_config import RemoteConfig, RemoteConfigError, open_remote
-from desktop_app.sync.sealing import SealingError
+from desktop_app.sync.sealed_store import PassphraseChanged
+from desktop_app.sync.sealing import SealingError, WrongPassphrase
 
 REMOTE_KEY = REMOTE_META
 
@@ -125,6 +133,58 @@ def run_round(
         sealed=config.encrypted,
     )
     return engine.sync()
+
+
+def run_window_round(
+    local: LocalStore, clock: Clock, on_progress: Callable[[str], None] | None = None
+) -> SyncReport:
+    """``run_round`` on the window's sync thread, where nobody can type.
+
+    The passphrase is the keyring's, the environment's, or the one typed this
+    session; else ``PassphraseNeeded`` and the window asks on the GUI thread. A
+    typed one that does not open the vault is forgotten and asked for again, with
+    the reason ("wrong passphrase", "changed on another device").
+    """
+    config = get_remote(local)
+    prompt = SessionPrompt(config) if config is not None and config.encrypted else None
+    try:
+        return run_round(local, clock, on_progress, prompt)
+    except (WrongPassphrase, PassphraseChanged) as exc:
+        if config is None or prompt is None or not prompt.answered:
+            raise
+        encryption.forget_passphrase(config)
+        raise PassphraseNeeded(
+            f"{str(exc).capitalize()}. Passphrase for {config.describe()}", False
+        ) from None
+
+
+def change_vault_passphrase(local: LocalStore, new: str, repeat: str, current: str = "") -> int:
+    """``desktop-app passphrase`` for the window (any thread): the current passphrase
+    from the keyring, the environment, this session or ``current``. Returns the
+    number of the new key object; the session keeps the new passphrase."""
+    encryption.check_new_passphrase(new, repeat)
+    config = get_remote(local)
+    if config is None or not config.encrypted:
+        raise AppError("the remote is not an encrypted vault")
+    old = current or encryption.session_passphrase(config)
+
+    def prompt(label: str, confirm: bool) -> str:
+        if confirm:
+            return new
+        if not old:
+            raise AppError("enter the current passphrase")
+        return old
+
+    try:
+        credentials = (
+            session_credentials(config) or load_credentials(config) if config.kind == "s3" else None
+        )
+        remote = open_remote(config, credentials=credentials)
+        number = encryption.change_passphrase(local, config, remote, prompt)
+    except SYNC_ERRORS as exc:
+        raise AppError(str(exc)) from None
+    encryption.keep_passphrase(config, new, remember=False)  # the keyring has it if it can
+    return number
 
 
 def sync_now(

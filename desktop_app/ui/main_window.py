@@ -28,6 +28,7 @@ from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLineEdit,
     QListView,
@@ -197,6 +198,9 @@ class MainWindow(QMainWindow):
         self.new_list_action = self._action("New &List", self.new_list, "new_list")
         self.quit_action = self._action("&Quit", self.close, "quit")
         self.settings_action = self._action("Se&ttings…", self.open_settings, "settings")
+        self.change_passphrase_action = self._action(
+            "Change &Passphrase…", self.open_change_passphrase
+        )
         self.import_file_action = self._action(
             "&Import File…", self.transfers.choose_import_file, "import_file"
         )
@@ -259,7 +263,7 @@ class MainWindow(QMainWindow):
         for action in transfer_actions:
             self.transfers.busy_changed.connect(lambda busy, a=action: a.setEnabled(not busy))
         file_menu.addSeparator()
-        file_menu.addAction(self.settings_action)
+        file_menu.addActions([self.settings_action, self.change_passphrase_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menus.addMenu("&Edit")
@@ -313,6 +317,7 @@ class MainWindow(QMainWindow):
     def attach_sync(self, controller: SyncController) -> None:
         """Show the controller's status and offer File > Sync Now (F5)."""
         self.sync_controller = controller
+        controller.dialog_parent = self  # the passphrase prompt is modal to this window
         controller.status_changed.connect(self.show_sync_status)
         self.sync_action = self._action("&Sync Now", controller.sync_now, "sync_now")
         file_menu = self.menuBar().actions()[0].menu()
@@ -338,6 +343,31 @@ class MainWindow(QMainWindow):
             controller.set_poll_interval(settings.sync_interval_s(self.app) * 1000)
             controller.sync_soon(0)
         self.show_message(" ".join(["Settings saved.", *notes]))
+
+    def open_change_passphrase(self) -> QDialog | None:
+        """File > Change Passphrase…: ``desktop-app passphrase`` off the GUI thread."""
+        from desktop_app.app import encryption, syncing
+        from desktop_app.ui.passphrase_dialog import ChangePassphraseDialog
+
+        try:
+            config = syncing.get_remote(self.app.local)
+        except syncing.SYNC_ERRORS as exc:  # a broken stored setting: say so
+            self.show_error(f"the sync setting cannot be read: {exc}")
+            return None
+        if config is None or not config.encrypted:
+            self.show_error(
+                "the remote is not an encrypted vault; Settings > Encrypt end to end "
+                "starts one in a new, empty location"
+            )
+            return None
+        try:
+            known = encryption.stored_passphrase(config) or encryption.session_passphrase(config)
+        except syncing.SYNC_ERRORS:  # the keyring failed: ask for the current passphrase
+            known = None
+        dialog = ChangePassphraseDialog(self.app.local, needs_current=not known, parent=self)
+        dialog.changed.connect(self.show_message)
+        dialog.open()
+        return dialog
 
     def show_sync_status(self, text: str) -> None:
         """Shown at the right of the status bar until replaced (the sync worker's voice)."""

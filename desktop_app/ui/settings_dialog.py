@@ -3,12 +3,19 @@
 The dialog only shows and collects ``desktop_app.app.settings.RemoteForm``; the
 checks, the keyring and the network question live there, below the UI. Testing
 runs off the GUI thread, so a slow or unreachable endpoint never freezes the window.
+
+"Encrypt end to end" (issue 9) is for a new, empty location and shows a
+passphrase pair when ticked. What a location already holds is asked off the GUI
+thread when it is entered (``settings.vault_kind``): an encrypted vault shows the
+box ticked and locked (its passphrase is asked at the first sync), a plain one
+shows it unticked and locked.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -26,7 +33,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.app import AppError, settings
 from desktop_app.app.settings import RemoteForm
+from desktop_app.sync.remote_config import RemoteConfig
 from desktop_app.ui.background import run_in_background
+from desktop_app.ui.passphrase_dialog import masked
 from desktop_app.ui.session import AppSession
 
 KINDS = (
@@ -39,6 +48,7 @@ KINDS = (
 class SettingsDialog(QDialog):
     saved = Signal(object)  # the RemoteForm that was applied
     tested = Signal(bool, str)  # ok, the words shown
+    vault_checked = Signal(str)  # what the location holds: "encrypted", "plain", "empty", ""
 
     def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +72,9 @@ class SettingsDialog(QDialog):
         self.pages.addWidget(self._folder_page(form))
         self.pages.addWidget(self._s3_page(form))
         self.kind.currentIndexChanged.connect(self._on_kind)
+        self._saved_encrypted = form.config() if form.encrypt else None
+        self._vault = "encrypted" if form.encrypt else ""  # "" until asked
+        encryption = self._encryption_box()
 
         self.interval = QSpinBox()
         self.interval.setObjectName("syncInterval")
@@ -95,13 +108,17 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(general)
         layout.addWidget(self.pages)
+        layout.addWidget(encryption)
         layout.addLayout(test_row)
         layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.kind.setCurrentIndex(next(i for i, (v, _) in enumerate(KINDS) if v == form.kind))
         self._on_kind()
-        self.resize(560, 420)
+        for edit in (self.folder, self.bucket, self.prefix, self.endpoint):
+            edit.textEdited.connect(self._location_changed)
+            edit.editingFinished.connect(self.check_vault)
+        self.resize(560, 480)
 
     # -- pages ----------------------------------------------------------------------------
 
@@ -173,6 +190,98 @@ class SettingsDialog(QDialog):
         layout.addRow(self.keyring_note)
         return page
 
+    def _encryption_box(self) -> QWidget:
+        box = QWidget()
+        self.encrypt = QCheckBox("&Encrypt end to end")
+        self.encrypt.setObjectName("encryptVault")
+        self.encrypt.toggled.connect(self._show_encryption)
+        self.passphrase = masked("vaultPassphrase")
+        self.passphrase_repeat = masked("vaultPassphraseRepeat")
+        self.encryption_note = self._note("")
+        self.encryption_note.setObjectName("encryptionNote")
+        self._passphrase_rows = QWidget()
+        rows = QFormLayout(self._passphrase_rows)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addRow("Pass&phrase:", self.passphrase)
+        rows.addRow("Repe&at:", self.passphrase_repeat)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.encrypt)
+        layout.addWidget(self._passphrase_rows)
+        layout.addWidget(self.encryption_note)
+        return box
+
+    def _show_encryption(self) -> None:
+        """Tick, lock and explain the box from what the location holds."""
+        remote = self.kind.currentData() != "none"
+        self.encrypt.setVisible(remote)
+        if self._vault == "encrypted":
+            self.encrypt.setChecked(True)
+            note = (
+                "This location holds an encrypted vault: Tidemark asks for its "
+                "passphrase when a sync needs it."
+            )
+        elif self._vault == "plain":
+            self.encrypt.setChecked(False)
+            note = (
+                "This location holds a vault that is not encrypted; encryption "
+                "starts with a new, empty location."
+            )
+        elif self.encrypt.isChecked():
+            where = (
+                "it is kept in memory until Tidemark closes (no secure keyring here)"
+                if settings.keyring_problem()
+                else "it goes to the system keyring, never to a file"
+            )
+            note = (
+                "The store sees no titles or texts. Nobody can recover a forgotten "
+                f"passphrase; {where}."
+            )
+        else:
+            note = ""
+        self.encrypt.setEnabled(remote and self._vault not in ("encrypted", "plain"))
+        self._passphrase_rows.setVisible(
+            remote and self.encrypt.isChecked() and self._vault != "encrypted"
+        )
+        self.encryption_note.setText(note)
+        self.encryption_note.setVisible(remote and bool(note))
+
+    def _location_changed(self) -> None:
+        config = self._config_or_none()
+        saved = self._saved_encrypted
+        same = config is not None and saved is not None and config.describe() == saved.describe()
+        self._vault = "encrypted" if same else ""  # the saved encrypted remote stays so
+        self._show_encryption()
+
+    def check_vault(self) -> None:
+        """Ask off the GUI thread what the location holds; the answer sets the box."""
+        try:
+            form = self.form()
+            config = form.config()
+        except AppError:
+            return  # the location is not complete yet
+        if config is None:
+            return
+        asked = config.describe()
+
+        def answered(kind: str) -> None:
+            current = self._config_or_none()
+            if current is not None and current.describe() == asked:
+                if kind != "empty":
+                    self._vault = kind
+                self._show_encryption()
+            self.vault_checked.emit(kind)
+
+        run_in_background(
+            lambda: settings.vault_kind(form), answered, lambda _: self.vault_checked.emit(""), self
+        )
+
+    def _config_or_none(self) -> RemoteConfig | None:
+        try:
+            return self.form().config()
+        except AppError:
+            return None
+
     # -- reading the form -------------------------------------------------------------------
 
     def form(self) -> RemoteForm:
@@ -186,12 +295,18 @@ class SettingsDialog(QDialog):
             access_key_id=self.key_id.text(),
             secret_access_key=self.secret.text(),
             interval_s=self.interval.value() * 60,
+            encrypt=self.encrypt.isChecked(),
+            passphrase=self.passphrase.text(),
+            passphrase_repeat=self.passphrase_repeat.text(),
+            joins_vault=self._vault == "encrypted",
         )
 
     def _on_kind(self) -> None:
         self.pages.setCurrentIndex(self.kind.currentIndex())
         self.test_button.setEnabled(self.kind.currentData() != "none")
         self.result.clear()
+        self._location_changed()
+        self.check_vault()
 
     def _choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(
@@ -199,6 +314,8 @@ class SettingsDialog(QDialog):
         )
         if path:
             self.folder.setText(path)
+            self._location_changed()
+            self.check_vault()
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -219,6 +336,7 @@ class SettingsDialog(QDialog):
 
     def _tested_ok(self, text: str) -> None:
         self._show_test(True, text)
+        self.check_vault()
 
     def _tested_failed(self, text: str) -> None:
         self._show_test(False, text)

@@ -13,21 +13,35 @@ the app goes on working offline. The status bar says why it failed and when the
 next try comes: after 5 s, 10 s, 20 s ... up to 5 minutes, with jitter
 (``RetryBackoff``); the first success goes back to the normal timer. While it
 waits, neither the timer nor edits start rounds; Sync Now (F5) always tries at once.
+
+An encrypted vault whose passphrase is in neither the keyring nor the
+environment: the worker reports ``needs_passphrase`` instead of blocking, the
+controller opens a window-modal ``PassphraseDialog`` on the GUI thread and runs
+the round again with the typed passphrase kept for the session (and in the
+keyring if asked). A wrong one comes back as another ``needs_passphrase`` with
+the reason. Cancel leaves the app working offline: the timer and edits ask no
+more; F5 or saving Settings asks again.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import QDialog, QWidget
 
-from desktop_app.app import App, AppError
+from desktop_app.app import App, AppError, encryption
+from desktop_app.app.encryption import PassphraseNeeded
 from desktop_app.app.retry import RetryBackoff, describe_wait
-from desktop_app.app.syncing import SYNC_ERRORS, get_remote, run_round
+from desktop_app.app.syncing import SYNC_ERRORS, get_remote, run_window_round
 from desktop_app.storage import LocalStore
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.engine import SyncReport
+
+if TYPE_CHECKING:
+    from desktop_app.ui.passphrase_dialog import PassphraseDialog
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +54,7 @@ class SyncWorker(QObject):
 
     finished = Signal(object)  # SyncReport
     failed = Signal(str)
+    needs_passphrase = Signal(str, bool)  # label, a new vault (ask twice)
     progress = Signal(str)
 
     def __init__(self, local: LocalStore, clock: Clock) -> None:
@@ -50,7 +65,9 @@ class SyncWorker(QObject):
     @Slot()
     def run_round(self) -> None:
         try:
-            report = run_round(self._local, self._clock, on_progress=self.progress.emit)
+            report = run_window_round(self._local, self._clock, on_progress=self.progress.emit)
+        except PassphraseNeeded as exc:
+            self.needs_passphrase.emit(exc.label, exc.confirm)
         except (*SYNC_ERRORS, AppError) as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug must not kill the thread or lose the message
@@ -66,6 +83,7 @@ class SyncController(QObject):
     status_changed = Signal(str)
     synced = Signal(object)  # SyncReport, after the view was reloaded
     sync_failed = Signal(str)
+    passphrase_asked = Signal(object)  # the PassphraseDialog just opened
     _request = Signal()
 
     def __init__(
@@ -82,6 +100,9 @@ class SyncController(QObject):
         self._backoff = backoff or RetryBackoff()
         self._busy = False
         self._again = False
+        self._declined = False  # the passphrase prompt was cancelled: no automatic rounds
+        self.passphrase_dialog: QDialog | None = None
+        self.dialog_parent: QWidget | None = None  # the window, once it attaches
         self._thread = QThread()
         self._thread.setObjectName("tidemark-sync")
         self._worker = SyncWorker(app.local, app.clock)
@@ -89,17 +110,20 @@ class SyncController(QObject):
         self._request.connect(self._worker.run_round)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
+        self._worker.needs_passphrase.connect(self._on_needs_passphrase)
         self._worker.progress.connect(self.status_changed)
         self._poll = QTimer(self)
         self._poll.setInterval(poll_interval_ms)
-        self._poll.timeout.connect(self.sync_now)
+        self._poll.timeout.connect(self._sync_automatically)
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._after_edit_ms = after_edit_ms
         self._soon.setInterval(after_edit_ms)
-        self._soon.timeout.connect(self.sync_now)
+        self._soon.timeout.connect(self._sync_automatically)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
+        # A coarse timer may fire 5 % early; the wait the status bar announced is kept.
+        self._retry.setTimerType(Qt.TimerType.PreciseTimer)
         self._retry.timeout.connect(self.sync_now)
         self._unsubscribe = app.store.subscribe(self._on_change)
         self._thread.start()
@@ -130,6 +154,18 @@ class SyncController(QObject):
 
     @Slot()
     def sync_now(self) -> None:
+        """A round now (F5): asks for a passphrase again even after Cancel."""
+        self._declined = False
+        self._start_round()
+
+    @Slot()
+    def _sync_automatically(self) -> None:
+        if not self._declined:
+            self._start_round()
+
+    def _start_round(self) -> None:
+        if self.passphrase_dialog is not None:
+            return  # the round that asked runs again when the dialog closes
         if not self.has_remote():
             self.status_changed.emit("Local only: no sync remote is set")
             return
@@ -142,7 +178,9 @@ class SyncController(QObject):
         self._request.emit()
 
     def sync_soon(self, delay_ms: int | None = None) -> None:
-        """A round after ``delay_ms`` (default: the after-edit delay); cancelled by shutdown."""
+        """A round after ``delay_ms`` (default: the after-edit delay); cancelled by shutdown.
+        Asks for a declined passphrase again (the settings changed)."""
+        self._declined = False
         if delay_ms is None:
             self._soon.start()
         else:
@@ -186,6 +224,32 @@ class SyncController(QObject):
         )
         self.sync_failed.emit(message)
 
+    @Slot(str, bool)
+    def _on_needs_passphrase(self, label: str, confirm: bool) -> None:
+        from desktop_app.ui.passphrase_dialog import PassphraseDialog
+
+        self._again = False  # the retry after the dialog takes any request along
+        self._done()
+        self.status_changed.emit("Waiting for the encrypted vault's passphrase")
+        dialog = PassphraseDialog(label, confirm, self.dialog_parent)
+        dialog.finished.connect(lambda result: self._on_passphrase(dialog, result))
+        self.passphrase_dialog = dialog
+        dialog.open()
+        self.passphrase_asked.emit(dialog)
+
+    def _on_passphrase(self, dialog: PassphraseDialog, result: int) -> None:
+        self.passphrase_dialog = None
+        dialog.deleteLater()
+        config = get_remote(self._app.local)
+        if result != QDialog.DialogCode.Accepted or config is None:
+            self._declined = True
+            self.status_changed.emit(
+                "Working offline: the encrypted vault's passphrase was not entered. F5 asks again."
+            )
+            return
+        encryption.keep_passphrase(config, dialog.passphrase(), remember=dialog.remember())
+        self._start_round()
+
     def _reload(self) -> None:
         try:
             self._app.reload_view(only_if_changed=True)
@@ -196,7 +260,7 @@ class SyncController(QObject):
         self._busy = False
         if self._again:
             self._again = False
-            QTimer.singleShot(0, self.sync_now)
+            QTimer.singleShot(0, self._sync_automatically)  # F5 cleared _declined
 
     def shutdown(self) -> None:
         """Stop timers and the thread; waits for a round in progress to end. Idempotent."""
