@@ -153,9 +153,7 @@ def change_passphrase(
     new = prompt("New passphrase", True)
     if not new:
         raise AppError("the new passphrase cannot be empty")
-    number = rewrap_vault_key(
-        remote, old, new, known_number=int(local.meta(KEY_NUMBER_META) or 0)
-    )
+    number = rewrap_vault_key(remote, old, new, known_number=int(local.meta(KEY_NUMBER_META) or 0))
     save_passphrase(config, new)
     local.set_meta(KEY_NUMBER_META, str(number))
     forget_vault_key(local, config)

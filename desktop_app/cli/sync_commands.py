@@ -192,9 +192,7 @@ def _passphrase(args: argparse.Namespace, app: App | None) -> int:
         number = change_passphrase(app.local, config, remote, passphrase_prompt)
     except SYNC_ERRORS as exc:
         raise AppError(str(exc)) from None
-    print(
-        f"Changed the passphrase (key object {number}); other devices will ask for the new one."
-    )
+    print(f"Changed the passphrase (key object {number}); other devices will ask for the new one.")
     return 0
 
 

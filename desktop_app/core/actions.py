@@ -284,8 +284,6 @@ AnyArg = (
     | RestoreNote
     | RestoreList
     | MergeState
-
-
     | ResolveTaskTitle
     | ResolveNoteTitle
     | ResolveDue

@@ -92,6 +92,7 @@ class Tombstone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         assert item is not None
         return item
 
+
 _EMPTY: immutables.Map = immutables.Map()
 
 

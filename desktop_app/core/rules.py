@@ -54,8 +54,7 @@ def duplicate_list_names(state: State) -> list[Problem]:
     return [
         Problem(
             "duplicate_list_name",
-            f"{len(ids)} lists are named {state.lists[ids[0]].name!r} "
-            "(created on two devices)",
+            f"{len(ids)} lists are named {state.lists[ids[0]].name!r} (created on two devices)",
             tuple(sorted(ids)),
             ("merge_lists", "rename_lists"),
             tuple(
@@ -162,9 +161,7 @@ def due_conflicts(state: State) -> list[Problem]:
         if task.due_conflicts:
             values = (task.due, *task.due_conflicts)
             labels = _labels(len(task.due_conflicts))
-            versions = tuple(
-                Version(k, _due_text(v)) for k, v in zip(labels, values, strict=True)
-            )
+            versions = tuple(Version(k, _due_text(v)) for k, v in zip(labels, values, strict=True))
             order = sorted(range(len(values)), key=lambda n: (values[n] is None, values[n] or 0))
             problems.append(
                 Problem(

@@ -131,8 +131,12 @@ class RemoteConfig(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unkno
                 raise RemoteConfigError("a folder remote needs a path")
             if not os.path.isabs(self.path):
                 raise RemoteConfigError(f"folder path {self.path!r} must be absolute")
-            if self.bucket or self.prefix or self.endpoint_url or self.region or (
-                self.allow_insecure_http
+            if (
+                self.bucket
+                or self.prefix
+                or self.endpoint_url
+                or self.region
+                or (self.allow_insecure_http)
             ):
                 raise RemoteConfigError("a folder remote has no bucket, prefix, endpoint or region")
 

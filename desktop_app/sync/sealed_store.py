@@ -30,9 +30,7 @@ class PassphraseChanged(SealingError):
     """The passphrase opened an older key object, or this device's did, but not the newest."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "the vault's passphrase was changed on another device: enter the new one"
-        )
+        super().__init__("the vault's passphrase was changed on another device: enter the new one")
 
 
 def _clear(key: str) -> bool:
@@ -78,9 +76,7 @@ class SealedStore:
 
 def key_numbers(remote: RemoteStore) -> list[int]:
     """The key objects the remote holds, oldest first."""
-    return sorted(
-        n for e in remote.list(KEYS) if (n := protocol.position_of(e.key)) is not None
-    )
+    return sorted(n for e in remote.list(KEYS) if (n := protocol.position_of(e.key)) is not None)
 
 
 def open_vault_key(

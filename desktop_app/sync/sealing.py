@@ -144,9 +144,7 @@ def wrap_vault_key(
     if not passphrase:
         raise SealingError("the passphrase cannot be empty")
     salt = os.urandom(16)
-    params = ScryptParams(
-        n=n or SCRYPT_N, r=r or SCRYPT_R, p=p or SCRYPT_P, salt=_b64(salt)
-    )
+    params = ScryptParams(n=n or SCRYPT_N, r=r or SCRYPT_R, p=p or SCRYPT_P, salt=_b64(salt))
     nonce = os.urandom(_NONCE)
     wrapped = AESGCM(_derive(passphrase, params, salt)).encrypt(
         nonce, vault_key, _key_associated(key, params)

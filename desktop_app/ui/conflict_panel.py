@@ -223,9 +223,7 @@ class ConflictPanel(QDockWidget):
         if option == "edit" and text is None:
             self._edit_merged(problem)
             return False
-        ok, _ = self._session.call(
-            self._session.app.resolve_problem, problem.id, option, text=text
-        )
+        ok, _ = self._session.call(self._session.app.resolve_problem, problem.id, option, text=text)
         if ok:
             self.resolved.emit(problem.id, option)
         return ok
@@ -333,7 +331,7 @@ class ConflictPanel(QDockWidget):
 
 
 class ConflictBadge(QToolButton):
-    """"⚠ N conflicts" in the status bar; hidden when there are none; opens the panel."""
+    """ "⚠ N conflicts" in the status bar; hidden when there are none; opens the panel."""
 
     def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)

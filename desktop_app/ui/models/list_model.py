@@ -103,8 +103,12 @@ class SidebarModel(RowsModel):
         return sidebar_rows(state, self._session.today())
 
     def affected(self, old: State, new: State) -> bool:
-        return old.tasks is not new.tasks or old.lists is not new.lists or (
-            old.notes is not new.notes  # a note's tags make tag rows
+        return (
+            old.tasks is not new.tasks
+            or old.lists is not new.lists
+            or (
+                old.notes is not new.notes  # a note's tags make tag rows
+            )
         )
 
     def row_of_scope(self, scope: Scope) -> int:

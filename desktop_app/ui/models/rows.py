@@ -36,6 +36,7 @@ def item_ids_of(data: QMimeData) -> list[str]:
     text = bytes(data.data(ITEM_IDS_MIME).data()).decode("utf-8", "replace")
     return [line for line in text.split("\n") if line]
 
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
