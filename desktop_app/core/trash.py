@@ -59,6 +59,10 @@ def trash_entries(state: State) -> list[TrashEntry]:
     return entries
 
 
+def trash_count(state: State) -> int:
+    return sum(1 for item_id in state.deleted if state.find(item_id) is None)
+
+
 def expired_ids(state: State, now: datetime, keep_for: timedelta = KEEP_FOR) -> tuple[str, ...]:
     """Ids deleted more than ``keep_for`` before ``now``, sorted.
 

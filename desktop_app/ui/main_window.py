@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -50,7 +51,7 @@ from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
 from desktop_app.ui.note_editor import NoteEditor, NoteMode
 from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
-from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
+from desktop_app.ui.scope import ALL, NO_LIST, TODAY, TRASH, Scope, list_scope
 from desktop_app.ui.session import AppSession
 from desktop_app.ui.shortcuts import WindowKeysWin, keys
 from desktop_app.ui.sidebar import Sidebar
@@ -61,6 +62,7 @@ from desktop_app.ui.transfer import Transfers
 if TYPE_CHECKING:
     from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.task_view import TaskTable
+from desktop_app.ui.trash_view import TrashView
 from desktop_app.ui.view_state import KeepCurrent
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,10 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.task_view, "Tasks")
         self.tabs.addTab(self.notes_splitter, "Notes")
+        self.trash_view = TrashView(self.session, lambda text: self.show_message(text))
+        self.pages = QStackedWidget()  # the tabs, or the trash in their place
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.trash_view)
 
         top = QHBoxLayout()
         top.addWidget(self.quick_add, 3)
@@ -159,7 +165,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(top)
-        right_layout.addWidget(self.tabs, 1)
+        right_layout.addWidget(self.pages, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -529,7 +535,10 @@ class MainWindow(QMainWindow):
         self.task_view.setFocus()
 
     def focus_list(self) -> None:
-        """Ctrl+2: the task table or the note list, whichever tab is showing."""
+        """Ctrl+2: the task table or the note list, whichever tab is showing (or the trash)."""
+        if self.scope == TRASH:
+            self.trash_view.table.setFocus()
+            return
         view = self.note_list if self.tabs.currentIndex() == NOTES_TAB else self.task_view
         view.setFocus()
         if not view.currentIndex().isValid() and view.model().rowCount():
@@ -589,6 +598,8 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if focus is not None and self.sidebar.isAncestorOf(focus):
             self.delete_current_list()
+        elif self.scope == TRASH:
+            self.trash_view.forget_selected()
         elif self.tabs.currentIndex() == NOTES_TAB:
             self.delete_current_note()
         else:
@@ -645,6 +656,8 @@ class MainWindow(QMainWindow):
         self.task_model.set_scope(scope)
         self.note_model.set_scope(scope)
         self.task_view.show_list_column(scope.shows_lists)
+        self.pages.setCurrentWidget(self.trash_view if scope == TRASH else self.tabs)
+        self.quick_add.setEnabled(scope != TRASH)
         self.task_empty.refresh()
         self.note_empty.refresh()
         if scope.tasks_only:
@@ -655,6 +668,7 @@ class MainWindow(QMainWindow):
     def _set_filter(self, text: str) -> None:
         self.task_model.set_filter(text)
         self.note_model.set_filter(text)
+        self.trash_view.set_filter(text)
         self.task_empty.refresh()
         self.note_empty.refresh()
         self._counts_timer.start()
@@ -681,7 +695,11 @@ class MainWindow(QMainWindow):
             where = ", due today"
         elif scope.kind == "tag":
             where = f" tagged #{scope.list_id}"
-        self.quick_add.setPlaceholderText(f"Add a {kind}{where}: type, then Enter")
+        self.quick_add.setPlaceholderText(
+            "Nothing is added to the trash: pick a list to add"
+            if scope == TRASH
+            else f"Add a {kind}{where}: type, then Enter"
+        )
         title = target.name if target else self.sidebar.label_of(scope)
         profile = f" ({self._profile})" if self._profile else ""
         self.setWindowTitle(f"{title} — Tidemark{profile}")
@@ -713,6 +731,10 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         """Counts of what the scope and the filter show (done ones even while hidden)."""
         state, scope, needle = self.session.state, self.scope, self.filter_edit.text()
+        if scope == TRASH:
+            shown = len(self.trash_view.entries())
+            self.status.set_counts(f"{_plural(shown, 'item')} in the trash")
+            return
         tasks = self.task_model.counted(state, scope, needle, self.session.today())
         done = sum(t.done for t in tasks)
         notes = len(self.note_model.counted(state, scope, needle))

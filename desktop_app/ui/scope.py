@@ -35,6 +35,8 @@ class Scope:
         return self.kind not in ("list", "none")
 
     def contains(self, state: State, item: Task | Note, today: date | None = None) -> bool:
+        if self.kind == "trash":  # live items never; the trash view lists tombstones
+            return False
         if self.kind == "all":
             return True
         if self.kind == "none":
@@ -65,6 +67,7 @@ NO_LIST = Scope("none")
 TODAY = Scope("today")
 UPCOMING = Scope("upcoming")
 COMPLETED = Scope("completed")
+TRASH = Scope("trash")
 
 
 def list_scope(list_id: str) -> Scope:
