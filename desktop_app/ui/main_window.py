@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListView,
     QMainWindow,
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.app import App
+from desktop_app.app import App, quick_add
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
@@ -165,6 +166,12 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(top)
+        # What quick add understood ("due tomorrow · high priority"), before Enter.
+        self.quick_hint = QLabel()
+        self.quick_hint.setObjectName("quickHint")
+        self.quick_hint.setEnabled(False)  # the palette's quieter text colour
+        self.quick_hint.hide()
+        right_layout.addWidget(self.quick_hint)
         right_layout.addWidget(self.pages, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -294,6 +301,7 @@ class MainWindow(QMainWindow):
         self.sidebar.rename_requested.connect(self.sidebar.rename_current)
         self.sidebar.delete_requested.connect(self.delete_current_list)
         self.quick_add.returnPressed.connect(self.quick_add_entered)
+        self.quick_add.textChanged.connect(self._update_quick_hint)
         self.filter_edit.textChanged.connect(self._set_filter)
         self.filter_edit.installEventFilter(self)
         window_keys = WindowKeysWin(self)
@@ -420,12 +428,20 @@ class MainWindow(QMainWindow):
                 self.select_note(note_id)
                 self.note_editor.body.setFocus()
             return
-        extra: dict[str, object] = {}
-        if self.scope == TODAY:
+        parsed = quick_add.parse(text, self.session.today())
+        extra: dict[str, object] = {"tags": list(parsed.tags)}
+        if parsed.due is not None:
+            extra["due"] = parsed.due
+        elif self.scope == TODAY:
             extra["due"] = self.session.today()
-        elif self.scope.kind == "tag":
-            extra["tags"] = [self.scope.list_id]
-        ok, task_id = self.session.call(self.app.add_task, text, list_name=list_name, **extra)
+        if self.scope.kind == "tag" and self.scope.list_id not in parsed.tags:
+            extra["tags"] = [self.scope.list_id, *parsed.tags]
+        if parsed.priority is not None:
+            extra["priority"] = parsed.priority
+        list_name = parsed.list_name or list_name
+        ok, task_id = self.session.call(
+            self.app.add_task, parsed.title, list_name=list_name, **extra
+        )
         if ok and task_id:
             self.quick_add.clear()
             self.task_view.select_id(task_id)
@@ -676,6 +692,18 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         self.note_editor.flush()
         self._update_placeholder()
+        self._update_quick_hint()
+
+    def _update_quick_hint(self) -> None:
+        """Tasks only: a note's title is taken as typed."""
+        text = self.quick_add.text()
+        parsed = quick_add.parse(text, self.session.today())
+        show = self.tabs.currentIndex() == TASKS_TAB and parsed.understood
+        if show:
+            new_list = parsed.list_name and self.session.state.list_named(parsed.list_name) is None
+            hint = quick_add.describe(parsed, self.session.today())
+            self.quick_hint.setText(f"Enter adds: {hint}" + (" (a new list)" if new_list else ""))
+        self.quick_hint.setVisible(bool(show))
 
     def _on_state(self, state: State, action: object) -> None:
         self._update_placeholder()  # the current list may have been renamed
