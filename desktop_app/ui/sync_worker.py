@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from desktop_app.app import App, AppError
 from desktop_app.app.retry import RetryBackoff, describe_wait
@@ -100,6 +100,8 @@ class SyncController(QObject):
         self._soon.timeout.connect(self.sync_now)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
+        # A coarse timer may fire up to 5% early (500 ms -> 475 ms): a backoff is a floor.
+        self._retry.setTimerType(Qt.TimerType.PreciseTimer)
         self._retry.timeout.connect(self.sync_now)
         self._unsubscribe = app.store.subscribe(self._on_change)
         self._thread.start()
