@@ -90,7 +90,8 @@ def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:
     changed = False
     for item_id in ids:
         tomb = deleted.get(item_id)
-        if tomb is not None and tomb is not old.deleted.get(item_id) and old.find(item_id):
+        deleted_now = old.find(item_id) is not None and new.find(item_id) is None
+        if tomb is not None and tomb is not old.deleted.get(item_id) and deleted_now:
             # This action deleted the item: the tombstone carries the moment.
             deleted = deleted.set(item_id, replace(tomb, deleted_at=when))
             changed = True
