@@ -267,6 +267,9 @@ def arg_strategies(pool: Sequence[str] = ID_POOL) -> dict[type[act.Arg], st.Sear
         ),
         act.RestoreDeleted: st.builds(act.RestoreDeleted, id=item_id),
         act.SettleDeletion: st.builds(act.SettleDeletion, id=item_id, edited=st.booleans()),
+        act.PurgeDeleted: st.builds(
+            act.PurgeDeleted, ids=st.lists(item_id, max_size=3, unique=True).map(tuple)
+        ),
     }  # fmt: skip
 
 

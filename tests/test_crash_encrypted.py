@@ -130,7 +130,9 @@ def test_sigkill_during_encrypted_syncs_and_passphrase_changes(
                 passphrase = opens_with(config, passphrase, new)
                 continue
             lines = run_child(
-                SYNCING, [str(profile), profile.name, str(round_no)], passphrase,
+                SYNCING,
+                [str(profile), profile.name, str(round_no)],
+                passphrase,
                 rnd.uniform(0.3, 2.0),
             )
             acknowledged.update(line.split()[1] for line in lines if line.startswith("added"))

@@ -117,8 +117,10 @@ def test_any_file_imports_whole_or_not_at_all(
     parts: list[str], raw: bytes | None, suffix: str,
 ) -> None:  # fmt: skip
     folder = tmp_path_factory.mktemp("file")
-    data = raw if raw is not None else TEMPLATES[template].format(*parts).encode(
-        "utf-8", "surrogatepass"
+    data = (
+        raw
+        if raw is not None
+        else TEMPLATES[template].format(*parts).encode("utf-8", "surrogatepass")
     )
     path = folder / f"input{suffix}"
     path.write_bytes(data)

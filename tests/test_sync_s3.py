@@ -182,9 +182,7 @@ def test_an_empty_remote_never_wipes_local_data(s3_bucket: RemoteConfig, tmp_pat
     newcomer.close()
 
 
-def test_failed_sync_is_one_clear_error_and_changes_nothing(
-    tmp_path: Path, aws_env: None
-) -> None:
+def test_failed_sync_is_one_clear_error_and_changes_nothing(tmp_path: Path, aws_env: None) -> None:
     app = App(tmp_path / "p")
     app.add_task("kept")
     set_remote(
@@ -211,8 +209,7 @@ def test_concurrent_rollups_are_harmless(s3_bucket: RemoteConfig, tmp_path: Path
         (a if i % 2 else b).sync()
     results = []
     threads = [
-        threading.Thread(target=lambda: results.append(rollup(_store(s3_bucket))))
-        for _ in range(2)
+        threading.Thread(target=lambda: results.append(rollup(_store(s3_bucket)))) for _ in range(2)
     ]
     for t in threads:
         t.start()

@@ -37,6 +37,13 @@ def _forward(arg: Arg, state: State) -> str:
             return f"restore “{arg.note.title}”"
         case act.RestoreList():
             return f"restore list “{arg.list.name}”"
+        case act.RestoreDeleted():
+            tomb = state.deleted.get(arg.id)
+            item = tomb.item if tomb else None
+            name = item.name if isinstance(item, TaskList) else getattr(item, "title", None)
+            return f"restore “{name}”" if name else "restore an item"
+        case act.PurgeDeleted():
+            return f"delete {len(arg.ids)} item(s) for ever"
         case act.TaskDone():
             return f"{'tick' if arg.done else 'untick'} {_title(state, arg.id)}"
         case act.TaskTitle() | act.NoteTitle() | act.ListName():

@@ -3,7 +3,7 @@
 Import from here; the modules behind it are private to the package.
 """
 
-from desktop_app.core import codec, resolutions, rules, views
+from desktop_app.core import codec, resolutions, rules, trash, views
 from desktop_app.core.actions import REGISTRY, Action, AnyArg, Arg, Batch
 from desktop_app.core.codec import CodecError
 from desktop_app.core.ids import new_id
@@ -35,5 +35,6 @@ __all__ = [
     "new_id",
     "resolutions",
     "rules",
+    "trash",
     "views",
 ]

@@ -240,6 +240,20 @@ class SettleDeletion(Arg, frozen=True, kw_only=True, tag="settle_deletion"):
     edited: bool = False
 
 
+class PurgeDeleted(Arg, frozen=True, kw_only=True, tag="purge_deleted"):
+    """Forget deleted items for good (empty the trash, or the 30-day purge).
+
+    It names the ids rather than an age, so every replica drops exactly the same
+    tombstones whatever its clock says. Not undoable: it is the point of no return.
+    """
+
+    ids: tuple[str, ...]
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return ()
+
+
 class Batch(Arg, frozen=True, kw_only=True, tag="batch"):
     """Several steps as one action: one journal write, one undo entry, one sync unit."""
 
@@ -276,6 +290,7 @@ AnyArg = (
     | ResolveBody
     | RestoreDeleted
     | SettleDeletion
+    | PurgeDeleted
     | Batch
 )
 

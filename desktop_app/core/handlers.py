@@ -27,6 +27,7 @@ from desktop_app.core.actions import (
     NoteBody,
     NotePinned,
     NoteTitle,
+    PurgeDeleted,
     RemoveTag,
     ResolveBody,
     ResolveDue,
@@ -530,6 +531,13 @@ def settle_deletion(state: State, arg: SettleDeletion) -> State:
     if tomb is None or tomb.edited == arg.edited:
         return state
     return state.with_tombstone(arg.id, replace(tomb, edited=arg.edited))
+
+
+@action(PurgeDeleted, invert=lambda state, arg: None)  # the point of no return
+def purge_deleted(state: State, arg: PurgeDeleted) -> State:
+    for item_id in arg.ids:
+        state = state.with_tombstone(item_id, None)
+    return state
 
 
 # -- merged state (a log's genesis, a rebind's fallback) ----------------------

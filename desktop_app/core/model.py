@@ -81,6 +81,10 @@ class Tombstone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     note: Note | None = None
     list: TaskList | None = None
     edited: bool = False
+    # When the deletion happened, from the deleting action's own stamp (set by the
+    # reducer, never a clock): the trash purges by it, the same on every replica.
+    # None for tombstones made before the stamp existed.
+    deleted_at: datetime | None = None
 
     @property
     def item(self) -> Item:

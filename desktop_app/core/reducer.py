@@ -85,10 +85,17 @@ def _moment(at_ms: int) -> datetime:
 
 
 def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:
-    tasks, notes = new.tasks, new.notes
+    tasks, notes, deleted = new.tasks, new.notes, new.deleted
     when = _moment(at_ms)
     changed = False
     for item_id in ids:
+        tomb = deleted.get(item_id)
+        deleted_now = old.find(item_id) is not None and new.find(item_id) is None
+        if tomb is not None and tomb is not old.deleted.get(item_id) and deleted_now:
+            # This action deleted the item: the tombstone carries the moment.
+            deleted = deleted.set(item_id, replace(tomb, deleted_at=when))
+            changed = True
+            continue
         task = tasks.get(item_id)
         if task is not None and task is not old.tasks.get(item_id) and task.updated != when:
             tasks = tasks.set(item_id, replace(task, updated=when))
@@ -97,4 +104,4 @@ def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:
         if note is not None and note is not old.notes.get(item_id) and note.updated != when:
             notes = notes.set(item_id, replace(note, updated=when))
             changed = True
-    return State(new.lists, tasks, notes, new.deleted) if changed else new
+    return State(new.lists, tasks, notes, deleted) if changed else new

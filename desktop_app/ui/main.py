@@ -17,7 +17,7 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.app import App, AppError, settings
+from desktop_app.app import App, AppError, settings, trash
 from desktop_app.ui import system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.profile import window_settings
@@ -65,6 +65,10 @@ def run(data_dir: Path) -> int:
     except AppError as exc:
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
+    try:  # the 30-day purge: one action naming the ids, so replicas agree
+        trash.purge_expired(engine)
+    except AppError as exc:  # the trash is only kept longer; say so and carry on
+        log.warning("could not purge the trash: %s", exc)
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
     sync = SyncController(engine, poll_interval_ms=settings.sync_interval_s(engine) * 1000)
     try:

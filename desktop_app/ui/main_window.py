@@ -30,17 +30,19 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListView,
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.app import App
+from desktop_app.app import App, quick_add
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
@@ -51,7 +53,7 @@ from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
 from desktop_app.ui.note_editor import NoteEditor, NoteMode
 from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
-from desktop_app.ui.scope import ALL, NO_LIST, TODAY, Scope, list_scope
+from desktop_app.ui.scope import ALL, NO_LIST, TODAY, TRASH, Scope, list_scope
 from desktop_app.ui.session import AppSession
 from desktop_app.ui.shortcuts import WindowKeysWin, keys
 from desktop_app.ui.sidebar import Sidebar
@@ -62,6 +64,7 @@ from desktop_app.ui.transfer import Transfers
 if TYPE_CHECKING:
     from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.task_view import TaskTable
+from desktop_app.ui.trash_view import TrashView
 from desktop_app.ui.view_state import KeepCurrent
 
 log = logging.getLogger(__name__)
@@ -152,6 +155,10 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.task_view, "Tasks")
         self.tabs.addTab(self.notes_splitter, "Notes")
+        self.trash_view = TrashView(self.session, lambda text: self.show_message(text))
+        self.pages = QStackedWidget()  # the tabs, or the trash in their place
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.trash_view)
 
         top = QHBoxLayout()
         top.addWidget(self.quick_add, 3)
@@ -160,7 +167,13 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(top)
-        right_layout.addWidget(self.tabs, 1)
+        # What quick add understood ("due tomorrow · high priority"), before Enter.
+        self.quick_hint = QLabel()
+        self.quick_hint.setObjectName("quickHint")
+        self.quick_hint.setEnabled(False)  # the palette's quieter text colour
+        self.quick_hint.hide()
+        right_layout.addWidget(self.quick_hint)
+        right_layout.addWidget(self.pages, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -292,6 +305,7 @@ class MainWindow(QMainWindow):
         self.sidebar.rename_requested.connect(self.sidebar.rename_current)
         self.sidebar.delete_requested.connect(self.delete_current_list)
         self.quick_add.returnPressed.connect(self.quick_add_entered)
+        self.quick_add.textChanged.connect(self._update_quick_hint)
         self.filter_edit.textChanged.connect(self._set_filter)
         self.filter_edit.installEventFilter(self)
         window_keys = WindowKeysWin(self)
@@ -444,12 +458,20 @@ class MainWindow(QMainWindow):
                 self.select_note(note_id)
                 self.note_editor.body.setFocus()
             return
-        extra: dict[str, object] = {}
-        if self.scope == TODAY:
+        parsed = quick_add.parse(text, self.session.today())
+        extra: dict[str, object] = {"tags": list(parsed.tags)}
+        if parsed.due is not None:
+            extra["due"] = parsed.due
+        elif self.scope == TODAY:
             extra["due"] = self.session.today()
-        elif self.scope.kind == "tag":
-            extra["tags"] = [self.scope.list_id]
-        ok, task_id = self.session.call(self.app.add_task, text, list_name=list_name, **extra)
+        if self.scope.kind == "tag" and self.scope.list_id not in parsed.tags:
+            extra["tags"] = [self.scope.list_id, *parsed.tags]
+        if parsed.priority is not None:
+            extra["priority"] = parsed.priority
+        list_name = parsed.list_name or list_name
+        ok, task_id = self.session.call(
+            self.app.add_task, parsed.title, list_name=list_name, **extra
+        )
         if ok and task_id:
             self.quick_add.clear()
             self.task_view.select_id(task_id)
@@ -559,7 +581,10 @@ class MainWindow(QMainWindow):
         self.task_view.setFocus()
 
     def focus_list(self) -> None:
-        """Ctrl+2: the task table or the note list, whichever tab is showing."""
+        """Ctrl+2: the task table or the note list, whichever tab is showing (or the trash)."""
+        if self.scope == TRASH:
+            self.trash_view.table.setFocus()
+            return
         view = self.note_list if self.tabs.currentIndex() == NOTES_TAB else self.task_view
         view.setFocus()
         if not view.currentIndex().isValid() and view.model().rowCount():
@@ -619,6 +644,8 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if focus is not None and self.sidebar.isAncestorOf(focus):
             self.delete_current_list()
+        elif self.scope == TRASH:
+            self.trash_view.forget_selected()
         elif self.tabs.currentIndex() == NOTES_TAB:
             self.delete_current_note()
         else:
@@ -675,6 +702,8 @@ class MainWindow(QMainWindow):
         self.task_model.set_scope(scope)
         self.note_model.set_scope(scope)
         self.task_view.show_list_column(scope.shows_lists)
+        self.pages.setCurrentWidget(self.trash_view if scope == TRASH else self.tabs)
+        self.quick_add.setEnabled(scope != TRASH)
         self.task_empty.refresh()
         self.note_empty.refresh()
         if scope.tasks_only:
@@ -685,6 +714,7 @@ class MainWindow(QMainWindow):
     def _set_filter(self, text: str) -> None:
         self.task_model.set_filter(text)
         self.note_model.set_filter(text)
+        self.trash_view.set_filter(text)
         self.task_empty.refresh()
         self.note_empty.refresh()
         self._counts_timer.start()
@@ -692,6 +722,18 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         self.note_editor.flush()
         self._update_placeholder()
+        self._update_quick_hint()
+
+    def _update_quick_hint(self) -> None:
+        """Tasks only: a note's title is taken as typed."""
+        text = self.quick_add.text()
+        parsed = quick_add.parse(text, self.session.today())
+        show = self.tabs.currentIndex() == TASKS_TAB and parsed.understood
+        if show:
+            new_list = parsed.list_name and self.session.state.list_named(parsed.list_name) is None
+            hint = quick_add.describe(parsed, self.session.today())
+            self.quick_hint.setText(f"Enter adds: {hint}" + (" (a new list)" if new_list else ""))
+        self.quick_hint.setVisible(bool(show))
 
     def _on_state(self, state: State, action: object) -> None:
         self._update_placeholder()  # the current list may have been renamed
@@ -711,7 +753,11 @@ class MainWindow(QMainWindow):
             where = ", due today"
         elif scope.kind == "tag":
             where = f" tagged #{scope.list_id}"
-        self.quick_add.setPlaceholderText(f"Add a {kind}{where}: type, then Enter")
+        self.quick_add.setPlaceholderText(
+            "Nothing is added to the trash: pick a list to add"
+            if scope == TRASH
+            else f"Add a {kind}{where}: type, then Enter"
+        )
         title = target.name if target else self.sidebar.label_of(scope)
         profile = f" ({self._profile})" if self._profile else ""
         self.setWindowTitle(f"{title} — Tidemark{profile}")
@@ -743,6 +789,10 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         """Counts of what the scope and the filter show (done ones even while hidden)."""
         state, scope, needle = self.session.state, self.scope, self.filter_edit.text()
+        if scope == TRASH:
+            shown = len(self.trash_view.entries())
+            self.status.set_counts(f"{_plural(shown, 'item')} in the trash")
+            return
         tasks = self.task_model.counted(state, scope, needle, self.session.today())
         done = sum(t.done for t in tasks)
         notes = len(self.note_model.counted(state, scope, needle))

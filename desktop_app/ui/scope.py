@@ -35,6 +35,8 @@ class Scope:
         return self.kind not in ("list", "none")
 
     def contains(self, state: State, item: Task | Note, today: date | None = None) -> bool:
+        if self.kind == "trash":  # live items never; the trash view lists tombstones
+            return False
         if self.kind == "all":
             return True
         if self.kind == "none":
@@ -65,6 +67,7 @@ NO_LIST = Scope("none")
 TODAY = Scope("today")
 UPCOMING = Scope("upcoming")
 COMPLETED = Scope("completed")
+TRASH = Scope("trash")
 
 
 def list_scope(list_id: str) -> Scope:
@@ -118,7 +121,7 @@ def select_tasks(
     text: str = "",
     *,
     today: date | None = None,
-    sort: str = "created",
+    sort: str | None = "created",
     descending: bool = False,
     hide_done: bool = False,
     haystacks: Haystacks | None = None,
@@ -137,6 +140,8 @@ def select_tasks(
         and _matches(needle, t, haystacks)
         and not (hide_done and t.done)
     ]
+    if sort is None:  # counting only: no order needed, and sorting 5,000 rows is not free
+        return found
     if scope.kind == "upcoming":
         sort, descending = "due", False
     return views.sort_tasks(state, found, sort, descending)

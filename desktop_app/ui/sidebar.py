@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.delegates import CountDelegate
 from desktop_app.ui.models import SidebarModel
 from desktop_app.ui.models.list_model import COUNT_ROLE, GROUP_START_ROLE
-from desktop_app.ui.scope import ALL, Scope
+from desktop_app.ui.scope import ALL, NO_LIST, Scope
 from desktop_app.ui.view_state import KeepCurrent
 
 Trigger = QAbstractItemView.EditTrigger
@@ -32,6 +32,11 @@ class Sidebar(QWidget):
         self.model = model
         self.view = QListView()
         self.view.setObjectName("sidebar")
+        # Connected before the view's own handlers, which move the current row to
+        # the next one (it could be the Trash): a deleted list's items went to
+        # No list, so that is where the view goes.
+        self._current_removed = False
+        model.rowsAboutToBeRemoved.connect(self._before_remove)
         self.view.setModel(model)
         self.view.setUniformItemSizes(True)
         self.view.setStyleSheet("QListView#sidebar::item { padding: 3px 4px; }")
@@ -95,6 +100,12 @@ class Sidebar(QWidget):
     def _on_current(self) -> None:
         self.scope_changed.emit(self.scope)
 
+    def _before_remove(self, parent: object, first: int, last: int) -> None:
+        self._current_removed = first <= self.view.currentIndex().row() <= last
+
     def _ensure_current(self) -> None:
-        if not self.view.currentIndex().isValid():
+        if self._current_removed:
+            self._current_removed = False
+            self.select_scope(NO_LIST)
+        elif not self.view.currentIndex().isValid():
             self.select_scope(ALL)

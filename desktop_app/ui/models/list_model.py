@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
-from desktop_app.core import State, views
+from desktop_app.core import State, trash, views
 from desktop_app.core.views import sorted_lists
 from desktop_app.ui import organise
 from desktop_app.ui.models.rows import ID_ROLE, ITEM_IDS_MIME, RowsModel, item_ids_of
@@ -25,6 +25,7 @@ from desktop_app.ui.scope import (
     COMPLETED,
     NO_LIST,
     TODAY,
+    TRASH,
     UPCOMING,
     Scope,
     list_scope,
@@ -89,6 +90,8 @@ def sidebar_rows(state: State, today: date) -> list[SidebarRow]:
         SidebarRow(f"#{tag}", f"#{tag}", tag_scope(tag), per_tag[tag], group_start=i == 0)
         for i, tag in enumerate(sorted(tags, key=lambda t: (t.casefold(), t)))
     ]
+    # Its count is of deleted items (not open tasks): how much the trash holds.
+    rows.append(SidebarRow("*trash", "Trash", TRASH, trash.trash_count(state), True))
     return rows
 
 

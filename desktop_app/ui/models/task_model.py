@@ -96,7 +96,7 @@ class TaskTableModel(ScopedRowsModel):
 
     def counted(self, state: State, scope: Scope, needle: str, today: date) -> list[Task]:
         """The tasks the status bar counts: this scope and filter, done ones included."""
-        return select_tasks(state, scope, needle, today=today, haystacks=self._haystacks)
+        return select_tasks(state, scope, needle, today=today, sort=None, haystacks=self._haystacks)
 
     @property
     def sort_key(self) -> str:
