@@ -28,6 +28,16 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 TEST_BUCKET = "tidemark-test"
 
 
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Any]:
+    """An ``App`` on a fresh profile in ``tmp_path / "data"`` (the window tests' engine)."""
+    from desktop_app.app import App
+
+    app = App(tmp_path / "data")
+    yield app
+    app.close()
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """One moto S3 server per session (stopping takes ~0.5 s); yields its base URL."""

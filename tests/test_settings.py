@@ -11,7 +11,7 @@ from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app import App, AppError, settings
+from desktop_app.app import AppError, settings
 from desktop_app.app.settings import RemoteForm
 from desktop_app.app.syncing import get_remote, sync_now
 from desktop_app.sync.credentials import load_credentials
@@ -20,13 +20,6 @@ from desktop_app.ui.settings_dialog import SettingsDialog
 from tests.conftest import TEST_BUCKET, use_keyring
 
 REFUSED = "http://127.0.0.1:9"  # the discard port: nothing listens there
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
 
 
 def s3_form(endpoint: str, **fields) -> RemoteForm:

@@ -40,13 +40,6 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "ui.md"
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
-
-
-@pytest.fixture
 def window(qtbot, engine: App) -> Iterator[MainWindow]:
     win = MainWindow(engine)
     qtbot.addWidget(win)

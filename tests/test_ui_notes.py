@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
@@ -19,13 +18,6 @@ from desktop_app.ui.scope import ALL, NO_LIST
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
 
 
 @pytest.fixture

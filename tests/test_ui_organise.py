@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
@@ -22,13 +21,6 @@ from desktop_app.ui.scope import ALL, COMPLETED, NO_LIST, TODAY, UPCOMING, list_
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 FIXED_TODAY = date(2026, 3, 10)  # a Tuesday
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
 
 
 def make_window(qtbot, engine: App, settings: QSettings | None = None) -> MainWindow:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QSettings, Qt, QTimer
@@ -18,13 +17,6 @@ from desktop_app.ui.models import TaskColumn
 from desktop_app.ui.scope import TODAY, list_scope
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,13 +13,6 @@ from desktop_app.core import Priority
 from desktop_app.ui.main_window import NOTES_TAB, MainWindow
 
 FIXED_TODAY = date(2026, 3, 10)  # a Tuesday
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
 
 
 @pytest.fixture

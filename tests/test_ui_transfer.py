@@ -14,13 +14,6 @@ from desktop_app.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
-
-
-@pytest.fixture
 def window(qtbot, engine: App) -> Iterator[MainWindow]:
     win = MainWindow(engine)
     qtbot.addWidget(win)

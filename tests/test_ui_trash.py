@@ -20,13 +20,6 @@ DAY_S = 86400.0
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[App]:
-    app = App(tmp_path / "data")
-    yield app
-    app.close()
-
-
-@pytest.fixture
 def window(qtbot, engine: App) -> Iterator[MainWindow]:
     win = MainWindow(engine)
     qtbot.addWidget(win)
