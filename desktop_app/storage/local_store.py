@@ -145,10 +145,6 @@ class LocalStore:
                 conn.close()
         self._connections = alive
 
-    def connection_count(self) -> int:
-        with self._lock:
-            return len(self._connections)
-
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
