@@ -1,12 +1,21 @@
-"""Item delegates: a priority picker, a due-date picker and the sidebar's open-task counts."""
+"""Item delegates: a priority picker, a due-date picker, the sidebar's open-task counts,
+and search matches highlighted in the rows."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    Qt,
+)
+from PySide6.QtGui import QPainter, QPalette, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDateEdit,
     QStyle,
@@ -16,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core import Priority
+from desktop_app.ui import colours
+from desktop_app.ui.scope import match_spans
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -110,4 +121,63 @@ class CountDelegate(QStyledItemDelegate):
         painter.drawText(
             rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(count)
         )
+        painter.restore()
+
+
+class MatchDelegate(QStyledItemDelegate):
+    """Paints a row's text with the filter's matches highlighted (as Things and Joplin do).
+
+    Rows without a match are painted by Qt as usual; only visible rows are ever
+    painted, so a keystroke costs nothing per hidden row. ``needle`` is the
+    filter text; the window sets it and repaints.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.needle = ""
+
+    def spans(self, index: AnyIndex) -> list[tuple[int, int]]:
+        """The highlighted (start, length) ranges of ``index``'s text, in UTF-16 units."""
+        if not self.needle:
+            return []
+        return match_spans(str(index.data(Qt.ItemDataRole.DisplayRole) or ""), self.needle)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        spans = self.spans(index)
+        if not spans:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""  # type: ignore[attr-defined]
+        widget = opt.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        palette: QPalette = opt.palette  # type: ignore[attr-defined]
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        pen = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        background, foreground = colours.mark(palette)
+        marked = QTextCharFormat()
+        marked.setBackground(background)
+        marked.setForeground(foreground)
+        ranges = []
+        for start, length in spans:
+            r = QTextLayout.FormatRange()
+            r.start, r.length, r.format = start, length, marked
+            ranges.append(r)
+        layout = QTextLayout(text, opt.font)  # type: ignore[attr-defined]
+        layout.setFormats(ranges)
+        layout.beginLayout()
+        line = layout.createLine()
+        line.setLineWidth(1_000_000)
+        layout.endLayout()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+        painter.save()
+        painter.setClipRect(rect)
+        painter.setPen(pen)
+        top = rect.top() + (rect.height() - line.height()) / 2
+        layout.draw(painter, QPointF(rect.left() + margin, top))
         painter.restore()

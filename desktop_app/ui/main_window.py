@@ -48,8 +48,9 @@ from desktop_app.core import actions as act
 from desktop_app.ui import organise
 from desktop_app.ui.command_palette import CommandPalette, Entry, command_entries
 from desktop_app.ui.conflict_panel import attach_conflict_panel
+from desktop_app.ui.delegates import MatchDelegate
 from desktop_app.ui.empty_state import EmptyState
-from desktop_app.ui.models import NoteListModel, SidebarModel, TaskTableModel
+from desktop_app.ui.models import NoteListModel, SidebarModel, TaskColumn, TaskTableModel
 from desktop_app.ui.note_editor import NoteEditor, NoteMode
 from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
@@ -144,6 +145,12 @@ class MainWindow(QMainWindow):
             | QAbstractItemView.EditTrigger.EditKeyPressed
         )
         KeepCurrent(self.note_list, self.note_model)
+        # The filter's matches are highlighted in titles and tags (Things, Joplin).
+        self.task_matches = MatchDelegate(self.task_view)
+        for column in (TaskColumn.TITLE, TaskColumn.TAGS):
+            self.task_view.setItemDelegateForColumn(column, self.task_matches)
+        self.note_matches = MatchDelegate(self.note_list)
+        self.note_list.setItemDelegate(self.note_matches)
         self.note_editor = NoteEditor(self.session)
         self.notes_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.notes_splitter.addWidget(self.note_list)
@@ -715,6 +722,10 @@ class MainWindow(QMainWindow):
         self.task_model.set_filter(text)
         self.note_model.set_filter(text)
         self.trash_view.set_filter(text)
+        self.task_matches.needle = self.note_matches.needle = text.strip()
+        self.task_view.viewport().update()
+        self.note_list.viewport().update()
+        self.note_editor.set_search(text)
         self.task_empty.refresh()
         self.note_empty.refresh()
         self._counts_timer.start()

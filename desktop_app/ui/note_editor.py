@@ -19,13 +19,14 @@ import enum
 import html
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
+from PySide6.QtGui import QFont, QFontDatabase, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
+    QTextEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,8 +35,10 @@ from PySide6.QtWidgets import (
 from desktop_app.app import markdown
 from desktop_app.core import Action, Note, State, rules, views
 from desktop_app.core import actions as act
+from desktop_app.ui import colours
 from desktop_app.ui.markdown_highlighter import MarkdownHighlighter
 from desktop_app.ui.note_preview import NotePreview
+from desktop_app.ui.scope import MAX_MARKS
 from desktop_app.ui.session import AppSession
 
 IDLE_MS = 800
@@ -153,6 +156,7 @@ class NoteEditor(QWidget):
         self._render_timer.setInterval(PREVIEW_DELAY_MS)
         self._render_timer.timeout.connect(self._render)
         self._mode = NoteMode.SPLIT
+        self._needle = ""  # the window's filter text, highlighted in source and preview
         self._backlinks_for: tuple[object, object] | None = None
         session.state_changed.connect(self._on_state)
         self.set_mode(NoteMode.SPLIT)
@@ -210,6 +214,38 @@ class NoteEditor(QWidget):
     def toggle_split(self) -> None:
         """The preview beside the source, or the source alone."""
         self.set_mode(NoteMode.EDIT if self._mode is NoteMode.SPLIT else NoteMode.SPLIT)
+
+    def set_search(self, text: str) -> None:
+        """Highlight the filter's matches in the source and the preview (case-blind)."""
+        needle = text.strip()
+        if needle != self._needle:
+            self._needle = needle
+            self._mark_matches(self.body)
+            self._mark_matches(self.preview)
+
+    @staticmethod
+    def match_ranges(view: QTextEdit | QPlainTextEdit) -> list[tuple[int, int]]:
+        """The highlighted (start, end) positions in ``view``'s document, for tests and tools."""
+        return [
+            (s.cursor.selectionStart(), s.cursor.selectionEnd()) for s in view.extraSelections()
+        ]
+
+    def _mark_matches(self, view: QTextEdit | QPlainTextEdit) -> None:
+        """Extra selections, not edits: the text and its undo history stay untouched."""
+        selections = []
+        if self._needle:
+            background, foreground = colours.mark(view.palette())
+            marked = QTextCharFormat()
+            marked.setBackground(background)
+            marked.setForeground(foreground)
+            document: QTextDocument = view.document()
+            found = document.find(self._needle, 0)
+            while not found.isNull() and len(selections) < MAX_MARKS:
+                selection = QTextEdit.ExtraSelection()
+                selection.cursor, selection.format = found, marked  # type: ignore[misc]
+                selections.append(selection)
+                found = document.find(self._needle, found)
+        view.setExtraSelections(selections)
 
     def tick_task(self, line: int) -> bool:
         """Tick or untick the box on source ``line``: one action, after any unsaved typing."""
@@ -280,6 +316,8 @@ class NoteEditor(QWidget):
             return
         self._dirty = True
         self._idle.start()  # restarted by every keystroke: the burst ends on a pause
+        if self._needle:  # a match typed just now is highlighted too
+            self._mark_matches(self.body)
         if self.preview.isVisible():
             self._render_timer.start()
 
@@ -298,7 +336,8 @@ class NoteEditor(QWidget):
             self.preview.clear_note()
         else:
             state = self._session.state  # titles decide where wiki links lead
-            self.preview.show_markdown(self.body.toPlainText(), self._resolve, state.notes)
+            if self.preview.show_markdown(self.body.toPlainText(), self._resolve, state.notes):
+                self._mark_matches(self.preview)  # a new document: its marks are gone
 
     def _save_tags(self) -> None:
         note = self._current()
@@ -364,6 +403,7 @@ class NoteEditor(QWidget):
         self._base = note.body if note else ""
         self._dirty = False
         self.body.setEnabled(note is not None)
+        self._mark_matches(self.body)
         self._show_meta(note)
         self._render()
 

@@ -58,18 +58,20 @@ class NotePreview(QTextBrowser):
     def apply_palette(self) -> None:
         self.document().setDefaultStyleSheet(_css(self.palette()))
 
-    def show_markdown(self, body: str, resolve: markdown.Resolve, context: object = None) -> None:
+    def show_markdown(self, body: str, resolve: markdown.Resolve, context: object = None) -> bool:
         """Render ``body``, keeping the scroll position (a tick must not jump the view).
 
-        Nothing is redone while ``body`` and ``context`` (what ``resolve`` reads) are the same.
+        Nothing is redone while ``body`` and ``context`` (what ``resolve`` reads) are the
+        same; returns whether the document was replaced.
         """
         if (body, context) == self._source:
-            return
+            return False
         self._source = (body, context)
         bar = self.verticalScrollBar()
         position = bar.value()
         self.setHtml(markdown.render(body, resolve))
         bar.setValue(position)
+        return True
 
     def clear_note(self) -> None:
         self._source = None

@@ -6,6 +6,7 @@ state, testable and reusable by the later search and conflict views.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -107,6 +108,30 @@ class Haystacks:
     def forget_missing(self, state: State) -> None:
         """Drop deleted items' texts (called when the filter is cleared)."""
         self._texts = {k: v for k, v in self._texts.items() if k in state.tasks or k in state.notes}
+
+
+MAX_MARKS = 200  # matches highlighted in one text; more only slow painting down
+
+
+def match_spans(text: str, needle: str) -> list[tuple[int, int]]:
+    """Where the filter ``needle`` occurs in ``text``, case-blind, as (start, length) pairs
+    in UTF-16 units (Qt's text positions), so a view can highlight what matched."""
+    needle = needle.strip()
+    if not needle or not text:
+        return []
+    spans = []
+    for found in re.finditer(re.escape(needle), text, re.IGNORECASE):
+        start, end = found.span()
+        if len(spans) == MAX_MARKS:
+            break
+        spans.append((start, end - start))
+    if spans and not text.isascii() and any(ord(c) > 0xFFFF for c in text):
+
+        def units(i: int) -> int:  # an astral character is two UTF-16 units
+            return i + sum(1 for c in text[:i] if ord(c) > 0xFFFF)
+
+        spans = [(units(s), units(s + n) - units(s)) for s, n in spans]
+    return spans
 
 
 def _matches(needle: str, item: Task | Note, haystacks: Haystacks | None = None) -> bool:
