@@ -26,7 +26,13 @@ from desktop_app.sync.clock import Clock
 from desktop_app.sync.credentials import CredentialsError, load_credentials
 from desktop_app.sync.engine import SyncEngine, SyncReport
 from desktop_app.sync.protocol import META_KEY, ProtocolError, decode_meta
-from desktop_app.sync.remote import ClockSkewError, RemoteAuthError, RemoteError, RemoteStore
+from desktop_app.sync.remote import (
+    ClockSkewError,
+    RemoteAuthError,
+    RemoteError,
+    RemoteStore,
+    RemoteUnreachable,
+)
 from desktop_app.sync.remote_config import RemoteConfig, RemoteConfigError, open_remote
 from desktop_app.sync.sealed_store import PassphraseChanged
 from desktop_app.sync.sealing import SealingError, WrongPassphrase
@@ -42,6 +48,17 @@ SYNC_ERRORS = (
     RemoteConfigError,
     SealingError,
 )
+
+
+def is_offline(exc: BaseException) -> bool:
+    """The remote did not answer at all (no network, nothing listening, drive unplugged).
+
+    Being offline is the normal life of an offline-first app, not an error the user
+    must act on: edits stay in the local journal and go out on a later round. A
+    remote that answered with a refusal (credentials, a missing bucket, a busy 503)
+    is an error and is reported as one.
+    """
+    return isinstance(exc, RemoteUnreachable)
 
 
 def get_remote(local: LocalStore) -> RemoteConfig | None:

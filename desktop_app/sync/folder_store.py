@@ -33,6 +33,7 @@ from desktop_app.sync.remote import (
     RemoteError,
     RemoteNotFound,
     RemoteUnavailable,
+    RemoteUnreachable,
     ServerTimeObserver,
     check_size,
 )
@@ -301,7 +302,7 @@ class FolderRemoteStore:
             return
         if self.root.exists():
             raise RemoteError(f"the sync folder {self.root} is a file, not a folder")
-        raise RemoteUnavailable(
+        raise RemoteUnreachable(
             f"cannot reach the sync folder {self.root}: it does not exist "
             "(is the drive or network share connected?)"
         )
@@ -314,7 +315,11 @@ class FolderRemoteStore:
             return RemoteError(f"cannot {doing} the sync folder {self.root}: the disk is full")
         if exc.errno == errno.EROFS:
             return RemoteError(f"cannot {doing} the sync folder {self.root}: it is read-only")
-        if exc.errno in (errno.EIO, errno.ESTALE, errno.ETIMEDOUT, errno.EHOSTDOWN):
+        if exc.errno in (errno.ETIMEDOUT, errno.EHOSTDOWN):
+            return RemoteUnreachable(
+                f"cannot {doing} the sync folder {self.root}: {exc.strerror or exc}"
+            )
+        if exc.errno in (errno.EIO, errno.ESTALE):
             return RemoteUnavailable(
                 f"cannot {doing} the sync folder {self.root}: {exc.strerror or exc}"
             )

@@ -22,6 +22,11 @@ class RemoteUnavailable(RemoteError):
     """The store could not be reached (offline, DNS, timeout): retry later."""
 
 
+class RemoteUnreachable(RemoteUnavailable):
+    """Nothing answered at all (no network, nothing listening, an unplugged drive): the
+    device is offline, which the window shows apart from an error that needs the user."""
+
+
 class RemoteAuthError(RemoteError):
     """Credentials are missing, wrong or lack permission."""
 

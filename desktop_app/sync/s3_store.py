@@ -48,6 +48,7 @@ from desktop_app.sync.remote import (
     RemoteError,
     RemoteNotFound,
     RemoteUnavailable,
+    RemoteUnreachable,
     ServerTimeObserver,
     check_size,
 )
@@ -341,7 +342,7 @@ class S3RemoteStore:
                 "(check the network, a proxy, or the computer's date)."
             )
         if isinstance(exc, bce.ConnectTimeoutError):
-            return RemoteUnavailable(
+            return RemoteUnreachable(
                 f"cannot reach {self._where()}: the connection timed out (are you offline?)."
             )
         if isinstance(exc, bce.ReadTimeoutError):
@@ -350,7 +351,7 @@ class S3RemoteStore:
                 f"{self.read_timeout:g} seconds."
             )
         if isinstance(exc, _UNREACHABLE):
-            return RemoteUnavailable(
+            return RemoteUnreachable(
                 f"cannot reach {self._where()}: the connection failed (are you offline, "
                 "or is the server down?)."
             )

@@ -12,6 +12,13 @@ from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 MAX_WIDTH = 360
+OFFLINE = "Offline \N{EN DASH} changes are kept here"
+
+
+def offline_text(pending: int, retry_in: str) -> str:
+    """The status when the remote cannot be reached: calm, with what waits to be sent."""
+    waiting = "nothing waiting" if pending == 0 else f"{pending} waiting to sync"
+    return f"{OFFLINE} ({waiting}). Next try in {retry_in}; F5 tries now."
 
 
 class SyncStatusLabel(QLabel):

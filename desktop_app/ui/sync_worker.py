@@ -26,6 +26,7 @@ more; F5 or saving Settings asks again.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -35,10 +36,11 @@ from PySide6.QtWidgets import QDialog, QWidget
 from desktop_app.app import App, AppError, encryption
 from desktop_app.app.encryption import PassphraseNeeded
 from desktop_app.app.retry import RetryBackoff, describe_wait
-from desktop_app.app.syncing import SYNC_ERRORS, get_remote, run_window_round
-from desktop_app.storage import LocalStore
+from desktop_app.app.syncing import SYNC_ERRORS, get_remote, is_offline, run_window_round
+from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.engine import SyncReport
+from desktop_app.ui.sync_status import offline_text
 
 if TYPE_CHECKING:
     from desktop_app.ui.passphrase_dialog import PassphraseDialog
@@ -54,6 +56,7 @@ class SyncWorker(QObject):
 
     finished = Signal(object)  # SyncReport
     failed = Signal(str)
+    offline = Signal(str)  # the remote did not answer at all: a failure, but not an error
     needs_passphrase = Signal(str, bool)  # label, a new vault (ask twice)
     progress = Signal(str)
 
@@ -69,7 +72,7 @@ class SyncWorker(QObject):
         except PassphraseNeeded as exc:
             self.needs_passphrase.emit(exc.label, exc.confirm)
         except (*SYNC_ERRORS, AppError) as exc:
-            self.failed.emit(str(exc))
+            (self.offline if is_offline(exc) else self.failed).emit(str(exc))
         except Exception as exc:  # a bug must not kill the thread or lose the message
             log.exception("sync round failed")
             self.failed.emit(f"Sync failed unexpectedly ({type(exc).__name__}: {exc})")
@@ -101,6 +104,7 @@ class SyncController(QObject):
         self._busy = False
         self._again = False
         self._declined = False  # the passphrase prompt was cancelled: no automatic rounds
+        self._offline = False  # the last round found nobody answering
         self.passphrase_dialog: QDialog | None = None
         self.dialog_parent: QWidget | None = None  # the window, once it attaches
         self._thread = QThread()
@@ -110,6 +114,7 @@ class SyncController(QObject):
         self._request.connect(self._worker.run_round)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
+        self._worker.offline.connect(self._on_offline)
         self._worker.needs_passphrase.connect(self._on_needs_passphrase)
         self._worker.progress.connect(self.status_changed)
         self._poll = QTimer(self)
@@ -188,6 +193,8 @@ class SyncController(QObject):
 
     def _on_change(self, state: object, action: object) -> None:
         if self._retry.isActive():
+            if self._offline and action is not None:  # the count of what waits grows
+                self._show_offline(self._retry.remainingTime() / 1000)
             return  # the retry after the last failure takes this edit along
         if action is not None and self.has_remote():
             self._soon.start(self._after_edit_ms)
@@ -200,6 +207,7 @@ class SyncController(QObject):
         if report.clock_warning:
             text = f"{text}. {report.clock_warning}"
         self._backoff.succeeded()
+        self._offline = False
         self._retry.stop()
         if not self._poll.isActive():
             self._poll.start()
@@ -209,6 +217,13 @@ class SyncController(QObject):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
+        self._failed(message, offline=False)
+
+    @Slot(str)
+    def _on_offline(self, message: str) -> None:
+        self._failed(message, offline=True)
+
+    def _failed(self, message: str, *, offline: bool) -> None:
         # The round may have failed after its pull was saved (the push found the
         # remote gone): the view on disk moved on, so show it all the same.
         self._reload()
@@ -218,11 +233,22 @@ class SyncController(QObject):
         self._retry.start(round(wait_s * 1000))
         self._again = False  # a request made during this round waits for the retry too
         self._done()
-        text = message.rstrip(".")
-        self.status_changed.emit(
-            f"Sync failed: {text}. Next try in {describe_wait(wait_s)}; F5 tries now."
-        )
+        self._offline = offline
+        if offline:  # edits go on locally; say what waits, not that something broke
+            self._show_offline(wait_s)
+        else:
+            text = message.rstrip(".")
+            self.status_changed.emit(
+                f"Sync failed: {text}. Next try in {describe_wait(wait_s)}; F5 tries now."
+            )
         self.sync_failed.emit(message)
+
+    def _show_offline(self, wait_s: float) -> None:
+        try:
+            pending = self._app.local.pending_count()
+        except (StorageError, sqlite3.Error):  # a count is not worth an error of its own
+            pending = 0
+        self.status_changed.emit(offline_text(pending, describe_wait(wait_s)))
 
     @Slot(str, bool)
     def _on_needs_passphrase(self, label: str, confirm: bool) -> None:
