@@ -84,6 +84,10 @@ def dark_palette() -> QPalette:
         (QPalette.ColorRole.Link, "#6ea8fe"),
         (QPalette.ColorRole.PlaceholderText, "#8a8a8a"),
         (QPalette.ColorRole.Mid, "#555555"),
+        (QPalette.ColorRole.Light, "#5a5a5a"),
+        (QPalette.ColorRole.Midlight, "#454545"),
+        (QPalette.ColorRole.Dark, "#1a1a1a"),
+        (QPalette.ColorRole.Shadow, "#000000"),
     ]:
         palette.setColor(role, QColor(color))
     return palette
@@ -146,7 +150,8 @@ def test_screenshots_of_the_main_window(qtbot, tmp_path, shots) -> None:
 
 def test_screenshot_in_a_dark_palette(qtbot, tmp_path, shots) -> None:
     qt_app = QApplication.instance()
-    before = qt_app.palette()
+    before, before_style = qt_app.palette(), qt_app.style().name()
+    qt_app.setStyle("Fusion")
     qt_app.setPalette(dark_palette())
     try:
         app, win = make_window(qtbot, tmp_path)
@@ -156,6 +161,8 @@ def test_screenshot_in_a_dark_palette(qtbot, tmp_path, shots) -> None:
         path = save(win, shots, "dark-note")
         win.tabs.setCurrentIndex(0)
         save(win, shots, "dark-tasks")
+        win.filter_edit.setText("pa")  # search marks, overdue red and muted text, dark
+        save(win, shots, "dark-search")
         # The preview's text follows the palette: light text on the dark base.
         html = win.note_editor.preview.document().defaultStyleSheet()
         assert "#e6e6e6" in html
@@ -164,3 +171,4 @@ def test_screenshot_in_a_dark_palette(qtbot, tmp_path, shots) -> None:
         app.close()
     finally:
         qt_app.setPalette(before)
+        qt_app.setStyle(before_style)

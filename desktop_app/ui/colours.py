@@ -50,34 +50,45 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(Role.Base).lightness() < 128
 
 
-def readable(colour: QColor, background: QColor, minimum: float = MIN_CONTRAST) -> QColor:
+def readable(colour: QColor, background: QColor, *more: QColor) -> QColor:
     """``colour``, moved toward black or white (whichever is farther from ``background``)
-    just enough to reach ``minimum`` contrast against it."""
+    just enough to reach ``MIN_CONTRAST`` against it and every one of ``more``."""
     extreme = _WHITE if luminance(background) < 0.18 else _BLACK
+    backgrounds = (background, *more)
     for step in range(11):
         moved = mix(colour, extreme, step / 10)
-        if contrast(moved, background) >= minimum:
+        if all(contrast(moved, b) >= MIN_CONTRAST for b in backgrounds):
             return moved
     return extreme
+
+
+def _rows(palette: QPalette) -> tuple[QColor, QColor]:
+    """A list's two row backgrounds (alternating rows)."""
+    return palette.color(Role.Base), palette.color(Role.AlternateBase)
 
 
 def muted(palette: QPalette) -> QColor:
     """Secondary text (done tasks, tags, list names): quieter than text, still readable."""
     text, base = palette.color(Role.Text), palette.color(Role.Base)
-    return readable(mix(text, base, 0.45), base)
+    return readable(mix(text, base, 0.45), *_rows(palette))
 
 
 def overdue(palette: QPalette) -> QColor:
-    return readable(_RED, palette.color(Role.Base))
+    return readable(_RED, *_rows(palette))
 
 
 def high_priority(palette: QPalette) -> QColor:
-    return readable(_ORANGE, palette.color(Role.Base))
+    return readable(_ORANGE, *_rows(palette))
 
 
 def placeholder(palette: QPalette) -> QColor:
     """The empty-state sentence: the palette's placeholder colour, made readable."""
-    return readable(palette.color(Role.PlaceholderText), palette.color(Role.Base))
+    return readable(palette.color(Role.PlaceholderText), *_rows(palette))
+
+
+def placeholder_on_window(palette: QPalette) -> QColor:
+    """A hint drawn on the window (not in a list): quiet, readable."""
+    return readable(palette.color(Role.PlaceholderText), palette.color(Role.Window))
 
 
 def mark(palette: QPalette) -> tuple[QColor, QColor]:

@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -48,13 +48,13 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core import State, resolutions, rules, views
 from desktop_app.core.merge import word_changes
+from desktop_app.ui import colours
 from desktop_app.ui.session import AppSession
 from desktop_app.ui.shortcuts import keys
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-CHANGED_STYLE = "background-color:#ffe08a;"
 
 
 def plural(n: int, word: str) -> str:
@@ -110,9 +110,16 @@ def _label(option: str) -> str:
     return resolutions.describe(option)
 
 
-def versions_html(problem: rules.Problem, index: int) -> str:
+def changed_style(palette: QPalette) -> str:
+    """The words that differ: the search-match colours, readable in a dark palette too."""
+    background, text = colours.changed_words(palette)
+    return f"background-color:{background.name()}; color:{text.name()};"
+
+
+def versions_html(problem: rules.Problem, index: int, palette: QPalette | None = None) -> str:
     """One version as HTML, the words that differ from the current one (or, for the
     current one, from the first other) highlighted."""
+    style = changed_style(palette or QGuiApplication.palette())
     versions = problem.versions
     text = versions[index].text
     if len(versions) < 2:
@@ -121,7 +128,7 @@ def versions_html(problem: rules.Problem, index: int) -> str:
         other = versions[1 if index == 0 else 0].text
         runs = word_changes(text, other)
     body = "".join(
-        f'<span style="{CHANGED_STYLE}">{html.escape(run)}</span>' if changed else html.escape(run)
+        f'<span style="{style}">{html.escape(run)}</span>' if changed else html.escape(run)
         for run, changed in runs
     )
     return f'<div style="white-space:pre-wrap">{body or "<i>(empty)</i>"}</div>'
@@ -179,7 +186,9 @@ class ConflictPanel(QDockWidget):
         self.options_row = QHBoxLayout()
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        quiet = self.hint.palette()
+        quiet.setColor(QPalette.ColorRole.WindowText, colours.placeholder_on_window(quiet))
+        self.hint.setPalette(quiet)
 
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
@@ -275,7 +284,7 @@ class ConflictPanel(QDockWidget):
             box = QGroupBox(version.label.replace("_", " ").capitalize())
             view = QTextBrowser()
             view.setObjectName(f"version_{version.label}")
-            view.setHtml(versions_html(problem, n))
+            view.setHtml(versions_html(problem, n, view.palette()))
             QVBoxLayout(box).addWidget(view)
             self.versions_row.addWidget(box)
             self.version_views.append(view)
@@ -338,7 +347,12 @@ class ConflictBadge(QToolButton):
         self.setObjectName("conflictBadge")
         self.setAutoRaise(True)
         self.setToolTip("Open the conflict panel (Ctrl+Shift+K)")
-        self.setStyleSheet("QToolButton { color: #8a5a00; font-weight: bold; }")
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        warm = self.palette()
+        warm.setColor(QPalette.ColorRole.ButtonText, colours.warning_text(warm))
+        self.setPalette(warm)
         self._session = session
         session.state_changed.connect(lambda *_: self.refresh())
         self.refresh()

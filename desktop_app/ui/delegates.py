@@ -113,10 +113,12 @@ class CountDelegate(QStyledItemDelegate):
             return
         painter.save()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        role = (
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        palette: QPalette = option.palette  # type: ignore[attr-defined]
+        painter.setPen(
+            palette.color(QPalette.ColorRole.HighlightedText)
+            if selected
+            else colours.placeholder(palette)
         )
-        painter.setPen(option.palette.color(QPalette.ColorGroup.Normal, role))  # type: ignore[attr-defined]
         rect = option.rect.adjusted(0, 0, -8, 0)  # type: ignore[attr-defined]
         painter.drawText(
             rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(count)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractItemView, QLabel
+
+from desktop_app.ui import colours
 
 
 class EmptyState(QLabel):
@@ -17,13 +20,21 @@ class EmptyState(QLabel):
         self._view, self._text = view, text
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
-        self.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
+        self._apply_palette()
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         model = view.model()
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self.refresh)
         view.viewport().installEventFilter(self)
         self.refresh()
+
+    def _apply_palette(self) -> None:
+        """Quiet but readable on the list's background, in a light or a dark palette."""
+        palette = self.palette()
+        quiet = colours.placeholder(self._view.viewport().palette())
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            palette.setColor(group, QPalette.ColorRole.WindowText, quiet)
+        self.setPalette(palette)
 
     def refresh(self) -> None:
         empty = self._view.model().rowCount() == 0
@@ -35,4 +46,6 @@ class EmptyState(QLabel):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
             self.refresh()
+        elif event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
         return super().eventFilter(watched, event)

@@ -42,10 +42,10 @@ def _mixed(a: QColor, b: QColor, share: float) -> QColor:
 class MarkdownHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument, palette: QPalette) -> None:
         super().__init__(document)
-        self.formats = self._formats(palette)
+        self.formats = self.palette_formats(palette)
 
     @staticmethod
-    def _formats(palette: QPalette) -> dict[str, QTextCharFormat]:
+    def palette_formats(palette: QPalette) -> dict[str, QTextCharFormat]:
         text, base = palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base)
         link = palette.color(QPalette.ColorRole.Link)
         muted = _mixed(text, base, 0.45)

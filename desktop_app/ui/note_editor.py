@@ -19,7 +19,14 @@ import enum
 import html
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -103,9 +110,8 @@ class NoteEditor(QWidget):
         self.conflict_banner.linkActivated.connect(
             lambda _: self._note_id and self.conflict_link.emit(self._note_id)
         )
-        self.conflict_banner.setStyleSheet(
-            "QLabel { background: #fff4d6; color: #6b4e00; padding: 4px 6px; border-radius: 3px; }"
-        )
+        self.conflict_banner.setAutoFillBackground(True)
+        self.conflict_banner.setContentsMargins(6, 4, 6, 4)
         self.conflict_banner.hide()
         self.body = QPlainTextEdit()
         self.body.setObjectName("noteBody")
@@ -159,6 +165,7 @@ class NoteEditor(QWidget):
         self._needle = ""  # the window's filter text, highlighted in source and preview
         self._backlinks_for: tuple[object, object] | None = None
         session.state_changed.connect(self._on_state)
+        self._apply_palette()
         self.set_mode(NoteMode.SPLIT)
         self._load(None)
 
@@ -305,6 +312,28 @@ class NoteEditor(QWidget):
         return True
 
     # -- internals ----------------------------------------------------------------------
+
+    def _apply_palette(self) -> None:
+        """Banner, Markdown styling and search marks in this palette's colours (dark mode)."""
+        background, text = colours.banner(self.palette())
+        banner = self.conflict_banner.palette()
+        banner.setColor(QPalette.ColorRole.Window, background)
+        banner.setColor(QPalette.ColorRole.WindowText, text)
+        banner.setColor(
+            QPalette.ColorRole.Link,
+            colours.readable(banner.color(banner.ColorRole.Link), background),
+        )
+        self.conflict_banner.setPalette(banner)
+        self.highlighter.formats = self.highlighter.palette_formats(self.body.palette())
+        self.highlighter.rehighlight()
+        self.preview.apply_palette()
+        self._mark_matches(self.body)
+        self._mark_matches(self.preview)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.body and event.type() == QEvent.Type.FocusOut:

@@ -9,10 +9,11 @@ anything else with a scheme opens in the browser. The HTML comes from
 from __future__ import annotations
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QPalette
+from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop_app.app import markdown
+from desktop_app.ui import colours
 
 
 def _css(palette: QPalette) -> str:
@@ -21,11 +22,7 @@ def _css(palette: QPalette) -> str:
     link = palette.color(QPalette.ColorRole.Link).name()
     dark = base.lightness() < 128
     code_bg = base.lighter(160).name() if dark else base.darker(106).name()
-    muted = QColor(
-        (text.red() + base.red()) // 2,
-        (text.green() + base.green()) // 2,
-        (text.blue() + base.blue()) // 2,
-    ).name()
+    muted = colours.muted(palette).name()
     return f"""
         body {{ color: {text.name()}; }}
         a {{ color: {link}; }}

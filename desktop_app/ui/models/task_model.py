@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont, QGuiApplication
 
 from desktop_app.core import Priority, State, Task
 from desktop_app.core import actions as act
+from desktop_app.ui import colours
 from desktop_app.ui.models.rows import ID_ROLE, ScopedRowsModel
 from desktop_app.ui.problem_marks import TOOLTIP, marked_ids, warning_icon
 from desktop_app.ui.scope import Scope, select_tasks
@@ -25,10 +26,6 @@ from desktop_app.ui.session import AppSession
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
-
-MUTED = QColor(128, 128, 128)
-OVERDUE = QColor(192, 40, 40)
-HIGH = QColor(200, 90, 0)
 
 
 class TaskColumn(enum.IntEnum):
@@ -77,6 +74,7 @@ class TaskTableModel(ScopedRowsModel):
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._hide_done = False
+        self._brushes: tuple[int, dict[str, QBrush]] = (-1, {})
         super().__init__(session, parent)
 
     # -- selection -----------------------------------------------------------------
@@ -179,17 +177,31 @@ class TaskTableModel(ScopedRowsModel):
     def _overdue(self, task: Task) -> bool:
         return not task.done and task.due is not None and task.due < self.today
 
+    def brushes(self) -> dict[str, QBrush]:
+        """Muted, overdue and high-priority text, from the palette (and remade when it changes)."""
+        palette = QGuiApplication.palette()
+        key = palette.cacheKey()
+        if key != self._brushes[0]:
+            self._brushes = (
+                key,
+                {
+                    "muted": QBrush(colours.muted(palette)),
+                    "overdue": QBrush(colours.overdue(palette)),
+                    "high": QBrush(colours.high_priority(palette)),
+                },
+            )
+        return self._brushes[1]
+
     def _foreground(self, task: Task, column: TaskColumn) -> QBrush | None:
+        brushes = self.brushes()
         if task.done:
-            return QBrush(MUTED)
+            return brushes["muted"]
         if column is TaskColumn.DUE and self._overdue(task):
-            return QBrush(OVERDUE)
+            return brushes["overdue"]
         if column is TaskColumn.PRIORITY:
-            if task.priority is Priority.HIGH:
-                return QBrush(HIGH)
-            return QBrush(MUTED)
+            return brushes["high" if task.priority is Priority.HIGH else "muted"]
         if column in (TaskColumn.TAGS, TaskColumn.LIST):
-            return QBrush(MUTED)
+            return brushes["muted"]
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
