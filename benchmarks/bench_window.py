@@ -2,10 +2,11 @@
 
 Run: ``.venv/bin/python benchmarks/bench_window.py [--quick]`` (offscreen).
 
-* **start-up**: a fresh process that opens ``MainWindow`` on a 10,000-task,
-  2,000-note profile and paints it once, against a fresh process that paints a
-  bare PySide6 ``QMainWindow``; both timed from process start to the first
-  paint, best of several runs, same machine, same run. Goal: <= 2x.
+* **start-up**: a fresh process that starts the app the way ``desktop-app``
+  does (``desktop_app.ui.main.run``) on a 10,000-task, 2,000-note profile, up
+  to the end of the window's first paint, against a fresh process that paints
+  a bare PySide6 ``QMainWindow``; both timed from process start, best of
+  several runs, interleaved, same machine, same run. Goal: <= 2x.
 * **search keystroke**: the filter box's work for one typed character
   (``MainWindow._set_filter``: both models re-select and signal their views)
   over the same profile, typing "call mum" one character at a time. Goal:
@@ -33,20 +34,29 @@ t0 = float(sys.argv[1])
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
 w = QMainWindow(); w.resize(1040, 660); w.show(); w.repaint(); app.processEvents()
-print(time.time() - t0)
+print(time.time() - t0, time.process_time())
 """
 
 TIDEMARK = """
 import time, sys
 t0 = float(sys.argv[1])
 from pathlib import Path
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from desktop_app.app import App
-from desktop_app.ui.main_window import MainWindow
-engine = App(Path(sys.argv[2]))
-w = MainWindow(engine); w.show(); w.repaint(); app.processEvents()
-print(time.time() - t0)
+from desktop_app.ui import main
+
+class FirstPaint(QObject):  # the moment the real start-up path has painted the window
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and type(watched).__name__ == "MainWindow":
+            QApplication.instance().removeEventFilter(self)
+            QTimer.singleShot(
+                0, lambda: (print(time.time() - t0, time.process_time()), watched.close())
+            )
+        return False
+
+spy = FirstPaint()
+main.application().installEventFilter(spy)
+sys.exit(main.run(Path(sys.argv[2])))
 """
 
 
@@ -81,7 +91,8 @@ def make_profile(path: Path, tasks: int, notes: int) -> None:
         app.checkpoint()
 
 
-def spawn(script: str, *args: str) -> float:
+def spawn(script: str, *args: str) -> tuple[float, float]:
+    """(wall seconds from process start, CPU seconds of the process) at the first paint."""
     out = subprocess.run(
         [sys.executable, "-c", script, str(time.time()), *args],
         capture_output=True,
@@ -89,7 +100,8 @@ def spawn(script: str, *args: str) -> float:
         check=True,
         cwd=ROOT,
     )
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def startup(profile: Path, runs: int) -> None:
@@ -97,11 +109,15 @@ def startup(profile: Path, runs: int) -> None:
     for _ in range(runs):  # interleaved, so a busy moment hits both alike
         bare.append(spawn(BARE))
         ours.append(spawn(TIDEMARK, str(profile)))
-    ratio = min(ours) / min(bare)
+    ratio = min(w for w, _ in ours) / min(w for w, _ in bare)
+    cpu_ratio = min(c for _, c in ours) / min(c for _, c in bare)
     verdict = "ok" if ratio <= 2 else "over the 2x goal"
     print(
-        f"  start-up   MainWindow {min(ours) * 1000:6.0f} ms   bare QMainWindow "
-        f"{min(bare) * 1000:6.0f} ms   ratio {ratio:.2f}x  [{verdict}]"
+        f"  start-up   Tidemark {min(w for w, _ in ours) * 1000:6.0f} ms   bare QMainWindow "
+        f"{min(w for w, _ in bare) * 1000:6.0f} ms   ratio {ratio:.2f}x  [{verdict}]\n"
+        f"             CPU time to the first paint: {min(c for _, c in ours) * 1000:.0f} ms "
+        f"against {min(c for _, c in bare) * 1000:.0f} ms, {cpu_ratio:.2f}x (steadier on a "
+        "busy machine)"
     )
 
 

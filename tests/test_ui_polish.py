@@ -176,6 +176,7 @@ def test_ctrl_1_2_3_focus_the_sidebar_the_rows_and_the_editor(qtbot, window, eng
     assert QApplication.focusWidget() is window.note_editor.body
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is window.note_list
+    qtbot.waitUntil(lambda: bool(window.styleSheet()))  # set right after the first paint
     assert ":focus { border: 2px solid palette(highlight)" in window.styleSheet()
     assert "QTableView#tasks:focus" in window.styleSheet()
 

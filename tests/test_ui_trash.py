@@ -124,11 +124,17 @@ def test_start_up_purges_items_deleted_over_30_days_ago(qtbot, tmp_path: Path) -
         QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
     )
     seen: list[list[str]] = []
+    tries = iter(range(200))
 
     def look_and_close() -> None:
-        (win,) = [
+        shown = [
             w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
         ]
+        # The purge runs right after the first paint: look once it could have.
+        if (not shown or old in shown[0].app.state.deleted) and next(tries, None) is not None:
+            QTimer.singleShot(20, look_and_close)
+            return
+        (win,) = shown
         seen.append(sorted(win.app.state.deleted))
         win.quit_action.trigger()
 

@@ -2,7 +2,9 @@
 
 Opening ``App`` only reads the local checkpoint plus the few actions journaled
 after it, so the window appears at once; closing the window checkpoints, and
-``App.close()`` runs however the event loop ends.
+``App.close()`` runs however the event loop ends. Nothing else comes before the
+first paint: the 30-day purge and sync (the keyring, boto3, the sync modules)
+start on the event-loop turn after it (``MainWindow.first_painted``).
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.app import App, AppError, settings, trash
+from desktop_app.app import App, AppError
 from desktop_app.ui import system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.profile import window_settings
 from desktop_app.ui.resources import app_icon
-from desktop_app.ui.sync_worker import SyncController
+
+if TYPE_CHECKING:
+    from desktop_app.ui.sync_worker import SyncController
 
 APP_NAME = "Tidemark"
 ORGANIZATION = "Tidemark"
@@ -55,6 +60,30 @@ def _report_unexpected(
         window.show_error(f"Something went wrong ({kind.__name__}); details are in the log.")
 
 
+class Started:
+    """What ``run`` starts after the first paint, so that it can stop it however it ends."""
+
+    def __init__(self) -> None:
+        self.sync: SyncController | None = None
+
+    def after_first_paint(self, engine: App, window: MainWindow) -> None:
+        from desktop_app.app import settings, trash
+        from desktop_app.ui.sync_worker import SyncController
+
+        try:  # the 30-day purge: one action naming the ids, so replicas agree
+            trash.purge_expired(engine)
+        except AppError as exc:  # the trash is only kept longer; say so and carry on
+            log.warning("could not purge the trash: %s", exc)
+        interval_ms = settings.sync_interval_s(engine) * 1000
+        self.sync = SyncController(engine, poll_interval_ms=interval_ms)
+        window.attach_sync(self.sync)
+        self.sync.sync_soon(STARTUP_SYNC_DELAY_MS)
+
+    def shutdown(self) -> None:
+        if self.sync is not None:
+            self.sync.shutdown()
+
+
 def run(data_dir: Path) -> int:
     if QApplication.instance() is None and (missing := system_libraries.check()) is not None:
         print(missing.message(), file=sys.stderr)  # Qt would abort with a misleading one
@@ -65,16 +94,11 @@ def run(data_dir: Path) -> int:
     except AppError as exc:
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
-    try:  # the 30-day purge: one action naming the ids, so replicas agree
-        trash.purge_expired(engine)
-    except AppError as exc:  # the trash is only kept longer; say so and carry on
-        log.warning("could not purge the trash: %s", exc)
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
-    sync = SyncController(engine, poll_interval_ms=settings.sync_interval_s(engine) * 1000)
+    started = Started()
     try:
         window = MainWindow(engine, window_settings(data_dir))
-        window.attach_sync(sync)
-        sync.sync_soon(STARTUP_SYNC_DELAY_MS)
+        window.first_painted.connect(lambda: started.after_first_paint(engine, window))
         window.closed.connect(qt_app.quit)
         sys.excepthook = _report_unexpected
         # Ctrl+C in the terminal closes the window the normal way (checkpoint and
@@ -92,5 +116,5 @@ def run(data_dir: Path) -> int:
     finally:
         sys.excepthook = old_hook
         signal.signal(signal.SIGINT, old_sigint)
-        sync.shutdown()
+        started.shutdown()
         engine.close()

@@ -46,8 +46,6 @@ from desktop_app.app import App, quick_add
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
-from desktop_app.ui.command_palette import CommandPalette, Entry, command_entries
-from desktop_app.ui.conflict_panel import attach_conflict_panel
 from desktop_app.ui.delegates import MatchDelegate
 from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskColumn, TaskTableModel
@@ -59,11 +57,13 @@ from desktop_app.ui.session import AppSession
 from desktop_app.ui.shortcuts import WindowKeysWin, keys
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status_bar import StatusBar
-from desktop_app.ui.sync_worker import SyncController
 from desktop_app.ui.transfer import Transfers
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when first used: never before the first paint
+    from desktop_app.ui.command_palette import Entry
+    from desktop_app.ui.conflict_panel import ConflictPanel
     from desktop_app.ui.settings_dialog import SettingsDialog
+    from desktop_app.ui.sync_worker import SyncController
 from desktop_app.ui.task_view import TaskTable
 from desktop_app.ui.trash_view import TrashView
 from desktop_app.ui.view_state import KeepCurrent
@@ -91,7 +91,15 @@ def _plural(n: int, word: str) -> str:
 
 
 class MainWindow(QMainWindow):
+    """The window; what the first paint does not need is set up right after it.
+
+    Start-up shows the local checkpoint at once: the conflict panel, the focus
+    ring's style sheet, the status counts and (in ``run``) sync are made on the
+    first event-loop turn after the first paint (``first_painted``).
+    """
+
     closed = Signal()
+    first_painted = Signal()  # once, on the event-loop turn after the first paint
 
     def __init__(
         self, app: App, settings: QSettings | None = None, parent: QWidget | None = None
@@ -112,11 +120,31 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._connect()
+        self._painted = False
         self._set_scope(ALL)
         self._update_counts()
         self._restore_settings()
         self.session.watch_disk()
-        self.conflict_panel = attach_conflict_panel(self, self.session, self.status)
+        self._conflict_panel: ConflictPanel | None = None
+        self.installEventFilter(self)  # to notice the first paint
+
+    def _after_first_paint(self) -> None:
+        """What the first paint did not wait for (see the class docstring)."""
+        if self._closed:
+            return
+        self.setStyleSheet(FOCUS_RING)
+        self._update_counts()
+        self.conflict_panel  # noqa: B018 (attaching it opens it when problems wait)
+        self.first_painted.emit()
+
+    @property
+    def conflict_panel(self) -> ConflictPanel:
+        """The conflict dock and its status-bar badge, attached on first use."""
+        if self._conflict_panel is None:
+            from desktop_app.ui.conflict_panel import attach_conflict_panel
+
+            self._conflict_panel = attach_conflict_panel(self, self.session, self.status)
+        return self._conflict_panel
 
     # -- construction ------------------------------------------------------------------
 
@@ -145,12 +173,11 @@ class MainWindow(QMainWindow):
             | QAbstractItemView.EditTrigger.EditKeyPressed
         )
         KeepCurrent(self.note_list, self.note_model)
-        # The filter's matches are highlighted in titles and tags (Things, Joplin).
+        # The filter's matches are highlighted in titles and tags (Things, Joplin);
+        # these delegates paint only while a filter is typed (see _set_filter).
         self.task_matches = MatchDelegate(self.task_view)
-        for column in (TaskColumn.TITLE, TaskColumn.TAGS):
-            self.task_view.setItemDelegateForColumn(column, self.task_matches)
         self.note_matches = MatchDelegate(self.note_list)
-        self.note_list.setItemDelegate(self.note_matches)
+        self._plain_notes = self.note_list.itemDelegate()
         self.note_editor = NoteEditor(self.session)
         self.notes_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.notes_splitter.addWidget(self.note_list)
@@ -192,8 +219,6 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBar()
         self.setStatusBar(self.status)
-        # A visible focus ring on the parts Ctrl+1/2/3 go to, in the palette's highlight.
-        self.setStyleSheet(FOCUS_RING)
         self.transfers = Transfers(self.session, self)
         self.task_empty = EmptyState(self.task_view, lambda: self._empty_text("task"))
         self.note_empty = EmptyState(self.note_list, lambda: self._empty_text("note"))
@@ -554,6 +579,8 @@ class MainWindow(QMainWindow):
 
     def palette_entries(self) -> list[Entry]:
         """Everything Ctrl+K can reach: sidebar entries, notes, tasks, then commands."""
+        from desktop_app.ui.command_palette import Entry, command_entries
+
         state = self.session.state
         entries = []
         for row in (self.sidebar_model.item_at(r) for r in range(self.sidebar_model.rowCount())):
@@ -569,6 +596,8 @@ class MainWindow(QMainWindow):
 
     def open_palette(self) -> None:
         """Ctrl+K: type, arrows, Enter."""
+        from desktop_app.ui.command_palette import CommandPalette
+
         self.note_editor.flush()
         palette = CommandPalette(self.palette_entries(), self)
         palette.query.setFocus()
@@ -722,13 +751,24 @@ class MainWindow(QMainWindow):
         self.task_model.set_filter(text)
         self.note_model.set_filter(text)
         self.trash_view.set_filter(text)
-        self.task_matches.needle = self.note_matches.needle = text.strip()
-        self.task_view.viewport().update()
-        self.note_list.viewport().update()
+        self._show_matches(text.strip())
         self.note_editor.set_search(text)
         self.task_empty.refresh()
         self.note_empty.refresh()
         self._counts_timer.start()
+
+    def _show_matches(self, needle: str) -> None:
+        """Highlight ``needle`` in the rows; with no filter Qt's own painting is used."""
+        self.task_matches.needle = self.note_matches.needle = needle
+        task_delegate = self.task_matches if needle else None
+        for column in (TaskColumn.TITLE, TaskColumn.TAGS):
+            if self.task_view.itemDelegateForColumn(column) is not task_delegate:
+                self.task_view.setItemDelegateForColumn(column, task_delegate)
+        note_delegate = self.note_matches if needle else self._plain_notes
+        if self.note_list.itemDelegate() is not note_delegate:
+            self.note_list.setItemDelegate(note_delegate)
+        self.task_view.viewport().update()
+        self.note_list.viewport().update()
 
     def _on_tab(self, index: int) -> None:
         self.note_editor.flush()
@@ -774,6 +814,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} — Tidemark{profile}")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self and event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            self.removeEventFilter(self)
+            QTimer.singleShot(0, self._after_first_paint)
         if watched is self.filter_edit and event.type() == QEvent.Type.FocusIn:
             self.task_model.warm_search()  # ~30 ms on 12,000 items, before the first key
             self.note_model.warm_search()
@@ -799,6 +843,8 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         """Counts of what the scope and the filter show (done ones even while hidden)."""
+        if self.isVisible() and not self._painted:
+            return  # the first paint does not wait for them: _after_first_paint counts
         state, scope, needle = self.session.state, self.scope, self.filter_edit.text()
         if scope == TRASH:
             shown = len(self.trash_view.entries())

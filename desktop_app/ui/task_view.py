@@ -6,7 +6,7 @@ ascending, descending, then back to creation order on a third click.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -59,6 +59,11 @@ class TaskTable(QTableView):
         self.toggle_done_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.toggle_done_action.triggered.connect(self.toggle_selected)
         self.addAction(self.toggle_done_action)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._model.forget_palette()
+        super().changeEvent(event)
 
     def selected_ids(self) -> list[str]:
         """Selected task ids in row order (the current row if nothing is selected)."""

@@ -61,17 +61,15 @@ class SidebarRow:
 
 
 def sidebar_rows(state: State, today: date) -> list[SidebarRow]:
-    per_list: Counter[str | None] = Counter()
-    per_tag: Counter[str] = Counter()
-    due_today = upcoming = done = 0
-    for task in state.tasks.values():
-        if task.done:
-            done += 1
-            continue
-        per_list[task.list_id if task.list_id in state.lists else None] += 1
-        per_tag.update(task.tags)
-        due_today += views.is_today(task, today)
-        upcoming += views.is_upcoming(task, today)
+    # Counted in a few C-level passes (Counter over generators), not per task in
+    # Python: it runs before the first paint and after every change (10,000 tasks).
+    open_tasks = [t for t in state.tasks.values() if not t.done]
+    list_ids = set(state.lists.keys())
+    per_list = Counter(t.list_id if t.list_id in list_ids else None for t in open_tasks)
+    per_tag = Counter(tag for t in open_tasks if t.tags for tag in t.tags)
+    dated = [t for t in open_tasks if t.due is not None]  # only these can be due
+    due_today = sum(1 for t in dated if views.is_today(t, today))
+    upcoming = sum(1 for t in dated if views.is_upcoming(t, today))
     tags = set(per_tag)
     for note in state.notes.values():
         tags.update(note.tags)

@@ -26,6 +26,9 @@ class NoteListModel(ScopedRowsModel):
         return select_notes(state, self._scope, self._filter, self._haystacks)
 
     def counted(self, state: State, scope: Scope, needle: str) -> Sequence[Note]:
+        """The notes the status bar counts: the rows shown, unless asked about others."""
+        if state is self._state and (scope, needle) == (self._scope, self._filter):
+            return self._rows
         return select_notes(state, scope, needle, self._haystacks)
 
     def affected(self, old: State, new: State) -> bool:

@@ -37,6 +37,8 @@ class TaskColumn(enum.IntEnum):
     LIST = 5
 
 
+_COLUMNS = tuple(TaskColumn)  # by position: cheaper than TaskColumn(n) in every data() call
+
 SORT_KEY = {
     TaskColumn.DONE: "done",
     TaskColumn.TITLE: "title",
@@ -74,7 +76,7 @@ class TaskTableModel(ScopedRowsModel):
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._hide_done = False
-        self._brushes: tuple[int, dict[str, QBrush]] = (-1, {})
+        self._brushes: dict[str, QBrush] | None = None
         super().__init__(session, parent)
 
     # -- selection -----------------------------------------------------------------
@@ -92,8 +94,19 @@ class TaskTableModel(ScopedRowsModel):
             haystacks=self._haystacks,
         )
 
-    def counted(self, state: State, scope: Scope, needle: str, today: date) -> list[Task]:
-        """The tasks the status bar counts: this scope and filter, done ones included."""
+    def counted(self, state: State, scope: Scope, needle: str, today: date) -> Sequence[Task]:
+        """The tasks the status bar counts: this scope and filter, done ones included.
+
+        While nothing is hidden these are the rows shown, so nothing is selected again
+        (a keystroke in the filter would otherwise scan every task twice).
+        """
+        shown = state is self._state and (scope, needle, today) == (
+            self._scope,
+            self._filter,
+            self.today,
+        )
+        if shown and not self._hide_done:
+            return self._rows
         return select_tasks(state, scope, needle, today=today, sort=None, haystacks=self._haystacks)
 
     @property
@@ -125,7 +138,7 @@ class TaskTableModel(ScopedRowsModel):
         task: Task | None = self.item_at(index.row()) if index.isValid() else None
         if task is None:
             return None
-        column = TaskColumn(index.column())
+        column = _COLUMNS[index.column()]
         if role == ID_ROLE:
             return task.id
         if role == Role.CheckStateRole and column is TaskColumn.DONE:
@@ -178,19 +191,23 @@ class TaskTableModel(ScopedRowsModel):
         return not task.done and task.due is not None and task.due < self.today
 
     def brushes(self) -> dict[str, QBrush]:
-        """Muted, overdue and high-priority text, from the palette (and remade when it changes)."""
-        palette = QGuiApplication.palette()
-        key = palette.cacheKey()
-        if key != self._brushes[0]:
-            self._brushes = (
-                key,
-                {
-                    "muted": QBrush(colours.muted(palette)),
-                    "overdue": QBrush(colours.overdue(palette)),
-                    "high": QBrush(colours.high_priority(palette)),
-                },
-            )
-        return self._brushes[1]
+        """Muted, overdue and high-priority text, from the palette (``forget_palette``
+        makes them again when it changes)."""
+        if self._brushes is None:
+            palette = QGuiApplication.palette()
+            self._brushes = {
+                "muted": QBrush(colours.muted(palette)),
+                "overdue": QBrush(colours.overdue(palette)),
+                "high": QBrush(colours.high_priority(palette)),
+            }
+        return self._brushes
+
+    def forget_palette(self) -> None:
+        """The palette changed (dark mode switched): recolour every row."""
+        self._brushes = None
+        if self.rowCount():
+            last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last, [Role.ForegroundRole])
 
     def _foreground(self, task: Task, column: TaskColumn) -> QBrush | None:
         brushes = self.brushes()
@@ -224,7 +241,7 @@ class TaskTableModel(ScopedRowsModel):
         task: Task | None = self.item_at(index.row()) if index.isValid() else None
         if task is None or value is None:
             return False
-        column = TaskColumn(index.column())
+        column = _COLUMNS[index.column()]
         app = self._session.app
         if column is TaskColumn.DONE:
             if role != Role.CheckStateRole:

@@ -1,0 +1,97 @@
+"""Start-up: nothing but the window and the local checkpoint before the first paint.
+
+``desktop_app.ui.main.run`` runs in a fresh process (imports are per process);
+an application event filter notes ``sys.modules`` when the main window first
+paints, and again once the deferred start-up work has run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Slow to import, and needed only for sync, settings, conflicts or Markdown.
+DEFERRED = (
+    "keyring",
+    "boto3",
+    "botocore",
+    "cryptography",
+    "markdown_it",
+    "desktop_app.sync.engine",
+    "desktop_app.sync.s3_store",
+    "desktop_app.sync.credentials",
+    "desktop_app.app.syncing",
+    "desktop_app.app.encryption",
+    "desktop_app.app.settings",
+    "desktop_app.ui.sync_worker",
+    "desktop_app.ui.conflict_panel",
+    "desktop_app.ui.settings_dialog",
+    "desktop_app.ui.passphrase_dialog",
+    "desktop_app.ui.command_palette",
+)
+
+SCRIPT = """
+import json, sys
+from pathlib import Path
+from PySide6.QtCore import QEvent, QObject, QTimer
+from desktop_app.ui import main
+
+names = json.loads(sys.argv[2])
+seen = {}
+
+def loaded():
+    return sorted(n for n in names if n in sys.modules)
+
+def finish(window):
+    seen["after"] = loaded()
+    window.close()
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and type(watched).__name__ == "MainWindow":
+            if "at_paint" not in seen:
+                seen["at_paint"] = loaded()
+                seen["tasks"] = watched.task_model.rowCount()
+                watched.first_painted.connect(lambda: QTimer.singleShot(0, lambda: finish(watched)))
+        return False
+
+spy = FirstPaint()
+main.application().installEventFilter(spy)
+code = main.run(Path(sys.argv[1]))
+print(json.dumps({**seen, "code": code}))
+"""
+
+
+def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path) -> None:
+    from desktop_app.app import App
+
+    with App(tmp_path / "data") as app:  # something to show, from the checkpoint
+        app.add_task("on screen at once")
+        app.checkpoint()
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "data"), json.dumps(DEFERRED)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["code"] == 0
+    assert seen["tasks"] == 1  # the checkpoint was on screen at the first paint
+    assert seen["at_paint"] == [], f"imported before the first paint: {seen['at_paint']}"
+    # ...and they do arrive right after it: sync starts, the conflict panel attaches.
+    for name in ("desktop_app.ui.sync_worker", "desktop_app.ui.conflict_panel", "keyring"):
+        assert name in seen["after"], seen["after"]
