@@ -7,8 +7,9 @@ Run: ``.venv/bin/python benchmarks/bench_window.py [--quick]`` (offscreen).
   to the end of the window's first paint, against a fresh process that paints
   a bare PySide6 ``QMainWindow``; both timed from process start, best of
   several runs, interleaved, same machine, same run. Goal: <= 2x.
-* **search keystroke**: the filter box's work for one typed character
-  (``MainWindow._set_filter``: both models re-select and signal their views)
+* **search keystroke**: the filter box's work for one typed character (its
+  text set, ``MainWindow._set_filter``: both models re-select and signal their
+  views, the counts follow, and the views repaint with the matches marked)
   over the same profile, typing "call mum" one character at a time. Goal:
   <= 16 ms (one frame).
 """
@@ -132,22 +133,26 @@ def keystroke(profile: Path) -> None:
         win = MainWindow(engine)
         win.show()
         qt_app.processEvents()
-        times = []
+        times, cpu = [], []
         win.filter_edit.setFocus()  # focusing the filter prepares the search texts
         qt_app.processEvents()
         for _round in range(3):
             text = ""
             for ch in "call mum":
                 text += ch
-                start = time.perf_counter()
-                win._set_filter(text)
+                start, start_cpu = time.perf_counter(), time.process_time()
+                win.filter_edit.setText(text)
                 qt_app.processEvents()
                 times.append(time.perf_counter() - start)
-            win._set_filter("")
+                cpu.append(time.process_time() - start_cpu)
+            win.filter_edit.setText("")
             qt_app.processEvents()
         worst, median = max(times) * 1000, statistics.median(times) * 1000
         verdict = "ok" if worst <= 16 else "over the 16 ms goal"
-        print(f"  keystroke  median {median:5.1f} ms   worst {worst:5.1f} ms  [{verdict}]")
+        print(
+            f"  keystroke  median {median:5.1f} ms   worst {worst:5.1f} ms  [{verdict}]   "
+            f"CPU median {statistics.median(cpu) * 1000:.1f} ms, worst {max(cpu) * 1000:.1f} ms"
+        )
         win.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from desktop_app.app import App
@@ -116,3 +117,46 @@ def test_a_note_opened_while_filtering_is_highlighted(qtbot, window, engine) -> 
         window.note_editor.body.extraSelections()[0].format.background().color()
         == (colours.mark(window.note_editor.body.palette())[0])
     )
+
+
+def test_typing_narrows_and_backspace_widens_like_a_fresh_selection(qtbot, window, engine) -> None:
+    """The keystroke cache (rows and texts kept, typing on narrows the last matches)
+    must always show what a fresh selection would."""
+    from desktop_app.ui.scope import select_notes, select_tasks
+
+    for title in [
+        "Call mum",
+        "Cancel gym",
+        "call the bank",
+        "Buy milk",
+        "Calendar",
+        "Mum's birthday",
+    ]:
+        engine.add_task(title, tags=["family"] if "mum" in title.lower() else [])
+    engine.add_note("Calls to make", body="mum, the bank")
+    engine.add_note("Groceries", body="milk")
+
+    def expect(text: str) -> None:
+        state, scope = engine.state, window.scope
+        model = window.task_model
+        descending = model._sort_order == Qt.SortOrder.DescendingOrder
+        tasks = [
+            t.id
+            for t in select_tasks(state, scope, text, sort=model.sort_key, descending=descending)
+        ]
+        notes = [n.id for n in select_notes(state, scope, text)]
+        assert window.task_model.ids() == tasks, text
+        assert window.note_model.ids() == notes, text
+
+    for text in ["c", "ca", "cal", "call", "cal", "ca", "#fam", "mum", "m", "", "zzz", "ba"]:
+        window.filter_edit.setText(text)
+        expect(text)
+    window.filter_edit.setText("call")
+    engine.add_task("Call the plumber")  # a change while filtered shows up
+    expect("call")
+    window.filter_edit.setText("call the")
+    expect("call the")
+    window.task_model.sort(TaskColumn.TITLE, Qt.SortOrder.DescendingOrder)
+    expect("call the")
+    window.filter_edit.setText("cal")
+    expect("cal")

@@ -137,6 +137,21 @@ class MatchDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.needle = ""
+        self._marked: tuple[tuple[int, int], QTextCharFormat] | None = None  # per palette
+
+    def _mark_format(self, palette: QPalette) -> QTextCharFormat:
+        # Keyed by the two colours it is made from: a row's palette is a fresh copy.
+        key = (
+            palette.color(QPalette.ColorRole.Base).rgba(),
+            palette.color(QPalette.ColorRole.Text).rgba(),
+        )
+        if self._marked is None or self._marked[0] != key:
+            background, foreground = colours.mark(palette)
+            marked = QTextCharFormat()
+            marked.setBackground(background)
+            marked.setForeground(foreground)
+            self._marked = (key, marked)
+        return self._marked[1]
 
     def spans(self, index: AnyIndex) -> list[tuple[int, int]]:
         """The highlighted (start, length) ranges of ``index``'s text, in UTF-16 units."""
@@ -161,10 +176,7 @@ class MatchDelegate(QStyledItemDelegate):
         pen = palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
-        background, foreground = colours.mark(palette)
-        marked = QTextCharFormat()
-        marked.setBackground(background)
-        marked.setForeground(foreground)
+        marked = self._mark_format(widget.palette() if widget is not None else palette)
         ranges = []
         for start, length in spans:
             r = QTextLayout.FormatRange()

@@ -22,8 +22,11 @@ class NoteListModel(ScopedRowsModel):
     HEADERS = ("Title",)
     SEARCHED = "notes"
 
-    def select(self, state: State) -> Sequence[Note]:
-        return select_notes(state, self._scope, self._filter, self._haystacks)
+    def unfiltered_key(self, state: State) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        return (state.notes, state.lists), (self._scope,)
+
+    def select_unfiltered(self, state: State) -> Sequence[Note]:
+        return select_notes(state, self._scope)
 
     def counted(self, state: State, scope: Scope, needle: str) -> Sequence[Note]:
         """The notes the status bar counts: the rows shown, unless asked about others."""

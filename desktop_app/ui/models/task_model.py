@@ -38,6 +38,18 @@ class TaskColumn(enum.IntEnum):
 
 
 _COLUMNS = tuple(TaskColumn)  # by position: cheaper than TaskColumn(n) in every data() call
+# data() runs ~7 times per painted cell; plain ints spare an enum lookup per comparison,
+# and the roles never answered return at once.
+_DISPLAY, _EDIT, _CHECK = int(Role.DisplayRole), int(Role.EditRole), int(Role.CheckStateRole)
+_FOREGROUND, _FONT = int(Role.ForegroundRole), int(Role.FontRole)
+_DECORATION, _TOOLTIP = int(Role.DecorationRole), int(Role.ToolTipRole)
+_ANSWERED = frozenset({ID_ROLE, _DISPLAY, _EDIT, _CHECK, _FOREGROUND, _FONT, _DECORATION, _TOOLTIP})
+_ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+)
+_CHECK_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsUserCheckable
+_EDIT_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsEditable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 SORT_KEY = {
     TaskColumn.DONE: "done",
@@ -81,17 +93,20 @@ class TaskTableModel(ScopedRowsModel):
 
     # -- selection -----------------------------------------------------------------
 
-    def select(self, state: State) -> Sequence[Task]:
+    def unfiltered_key(self, state: State) -> tuple[tuple[object, ...], tuple[object, ...]]:
         self.today = self._session.today()  # 'overdue' stays right past midnight
+        settings = (self._scope, self.today, self._sort_column, self._sort_order, self._hide_done)
+        return (state.tasks, state.lists), settings
+
+    def select_unfiltered(self, state: State) -> Sequence[Task]:
         return select_tasks(
             state,
             self._scope,
-            self._filter,
+            "",
             today=self.today,
             sort=self.sort_key,
             descending=self._sort_order == Qt.SortOrder.DescendingOrder,
             hide_done=self._hide_done,
-            haystacks=self._haystacks,
         )
 
     def counted(self, state: State, scope: Scope, needle: str, today: date) -> Sequence[Task]:
@@ -134,29 +149,31 @@ class TaskTableModel(ScopedRowsModel):
 
     # -- reading -------------------------------------------------------------------------
 
-    def data(self, index: AnyIndex, role: int = Role.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        if role not in _ANSWERED:
+            return None
         task: Task | None = self.item_at(index.row()) if index.isValid() else None
         if task is None:
             return None
         column = _COLUMNS[index.column()]
         if role == ID_ROLE:
             return task.id
-        if role == Role.CheckStateRole and column is TaskColumn.DONE:
+        if role == _CHECK and column is TaskColumn.DONE:
             return Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked
-        if role == Role.DisplayRole:
+        if role == _DISPLAY:
             return self._display(task, column)
-        if role == Role.EditRole:
+        if role == _EDIT:
             return self._edit_text(task, column)
-        if role == Role.ForegroundRole:
+        if role == _FOREGROUND:
             return self._foreground(task, column)
-        if role == Role.FontRole and column is TaskColumn.TITLE and task.done:
+        if role == _FONT and column is TaskColumn.TITLE and task.done:
             font = QFont()
             font.setStrikeOut(True)
             return font
-        marks = column is TaskColumn.TITLE and role in (Role.DecorationRole, Role.ToolTipRole)
+        marks = column is TaskColumn.TITLE and role in (_DECORATION, _TOOLTIP)
         if marks and task.id in marked_ids(self._session.state):
-            return warning_icon() if role == Role.DecorationRole else TOOLTIP
-        if role == Role.ToolTipRole and column is TaskColumn.DUE and task.due is not None:
+            return warning_icon() if role == _DECORATION else TOOLTIP
+        if role == _TOOLTIP and column is TaskColumn.DUE and task.due is not None:
             when = f"{task.due:%A} {task.due.day} {task.due:%B %Y}"
             return f"Overdue: {when}" if self._overdue(task) else when
         return None
@@ -223,17 +240,13 @@ class TaskTableModel(ScopedRowsModel):
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        base = (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemIsDragEnabled  # onto a list in the sidebar
-        )
+            return _NO_FLAGS
+        # Rows drag onto a list in the sidebar.
         if index.column() == TaskColumn.DONE:
-            return base | Qt.ItemFlag.ItemIsUserCheckable
+            return _CHECK_FLAGS
         if index.column() == TaskColumn.LIST:
-            return base  # moved with Ctrl+M, the context menu or a drag
-        return base | Qt.ItemFlag.ItemIsEditable
+            return _ROW_FLAGS  # moved with Ctrl+M, the context menu or a drag
+        return _EDIT_FLAGS
 
     # -- writing --------------------------------------------------------------------------
 
