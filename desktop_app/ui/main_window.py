@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -71,6 +71,7 @@ from desktop_app.ui.view_state import KeepCurrent
 log = logging.getLogger(__name__)
 TASKS_TAB, NOTES_TAB = 0, 1
 NEW_LIST_NAME = "New list"
+FIRST_PAINT_FALLBACK_MS = 1500  # start sync even if the window is never exposed
 FOCUS_RING = (
     ", ".join(
         f"{kind}#{name}:focus"
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._painted = False
+        self._started = False  # _after_first_paint has run
         self._set_scope(ALL)
         self._update_counts()
         self._restore_settings()
@@ -130,8 +132,10 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         """What the first paint did not wait for (see the class docstring)."""
-        if self._closed:
+        if self._closed or self._started:
             return
+        self._started = True
+        self._painted = True
         self.setStyleSheet(FOCUS_RING)
         self._update_counts()
         self.conflict_panel  # noqa: B018 (attaching it opens it when problems wait)
@@ -812,6 +816,11 @@ class MainWindow(QMainWindow):
         title = target.name if target else self.sidebar.label_of(scope)
         profile = f" ({self._profile})" if self._profile else ""
         self.setWindowTitle(f"{title} — Tidemark{profile}")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # A window that is shown but not painted (not exposed yet) still starts soon.
+        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._after_first_paint)
+        super().showEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and event.type() == QEvent.Type.Paint and not self._painted:
