@@ -153,6 +153,21 @@ class MatchDelegate(QStyledItemDelegate):
             self._marked = (key, marked)
         return self._marked[1]
 
+    def warm(self, view: QWidget) -> None:
+        """Make what the first highlighted paint needs before the first key (PySide makes
+        each Qt class and enum type on first use, about a millisecond apiece)."""
+        self._mark_format(view.palette())
+        QTextLayout("", view.font()).formats()
+        QTextLayout.FormatRange()
+        QStyleOptionViewItem()
+        for _ in (
+            QStyle.ControlElement.CE_ItemViewItem,
+            QStyle.SubElement.SE_ItemViewItemText,
+            QStyle.PixelMetric.PM_FocusFrameHMargin,
+            QStyle.StateFlag.State_Selected,
+        ):
+            pass
+
     def spans(self, index: AnyIndex) -> list[tuple[int, int]]:
         """The highlighted (start, length) ranges of ``index``'s text, in UTF-16 units."""
         if not self.needle:

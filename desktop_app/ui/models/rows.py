@@ -276,6 +276,9 @@ class ScopedRowsModel(RowsModel):
         """Prepare every item's search text now (the filter got focus), not on the first key."""
         for item in getattr(self._state, self.SEARCHED).values():
             self._haystacks(item)
+        self.select(self._state)  # the scope's rows, as the first key finds them
+        if self._unfiltered is not None and self._unfiltered.texts is None:
+            self._unfiltered.texts = [self._haystacks(i) for i in self._unfiltered.items]
 
     # -- dragging rows onto the sidebar ---------------------------------------------------
 
