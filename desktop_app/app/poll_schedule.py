@@ -156,8 +156,12 @@ DAY_OF_USE = (Spell(8 * 3600, Presence.IN_USE), Spell(16 * 3600, Presence.HIDDEN
 EDIT_BURSTS_PER_DAY = 200
 
 
-def polls_in(policy: PollPolicy, spells: Iterable[Spell], *, input_every_s: float = 1.0) -> int:
-    """Rounds the schedule starts over ``spells`` (round time taken as nil: more rounds)."""
+def polls_in(
+    policy: PollPolicy, spells: Iterable[Spell], *, input_every_s: float | None = None
+) -> int:
+    """Rounds the schedule starts over ``spells`` (round time taken as nil: more rounds).
+    In use means input every ``input_every_s`` (default: often enough never to go idle)."""
+    input_every_s = input_every_s or policy.idle_after_s / 2
     now = 0.0
     schedule = PollSchedule(policy, now)
     rounds = 0
