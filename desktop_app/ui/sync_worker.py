@@ -114,7 +114,7 @@ class SyncController(QObject):
             policy or PollPolicy(), cap_s=poll_interval_ms / 1000, debounce_s=after_edit_ms / 1000
         )
         self._schedule = PollSchedule(policy, self._now())
-        self._burst_started = 0.0
+        self._burst_started: float | None = None  # the first unpushed edit's time
         self._backoff = backoff or RetryBackoff()
         self._busy = False
         self._again = False
@@ -237,6 +237,8 @@ class SyncController(QObject):
             return
         self._retry.stop()  # this round is the retry; a failure schedules the next
         self._poll.stop()  # planned again when the round ends
+        self._soon.stop()  # this round takes the edits made so far along
+        self._burst_started = None
         self._busy = True
         self.status_changed.emit("Syncing…")
         self._request.emit()
@@ -255,7 +257,7 @@ class SyncController(QObject):
             return  # the retry after the last failure takes this edit along
         if action is not None and self.has_remote():
             now = self._now()
-            if not self._soon.isActive():
+            if self._burst_started is None:
                 self._burst_started = now
             due = self._schedule.policy.push_at(self._burst_started, now)
             self._soon.start(max(0, round((due - now) * 1000)))
