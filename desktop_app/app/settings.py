@@ -44,7 +44,7 @@ from desktop_app.sync.remote import (
 from desktop_app.sync.remote_config import RemoteConfig, RemoteConfigError, open_remote
 
 INTERVAL_KEY = "sync_interval_s"
-DEFAULT_INTERVAL_S = 60
+DEFAULT_INTERVAL_S = 300  # the slowest poll, idle or hidden (app/poll_schedule.py)
 MIN_INTERVAL_S, MAX_INTERVAL_S = 15, 24 * 3600
 _PROBE_PREFIX = "tidemark-connection-check/"  # nothing lives here: listing it is cheap
 

@@ -46,6 +46,7 @@ from desktop_app.app import App, quick_add
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
 from desktop_app.ui import organise
+from desktop_app.ui.activity import ActivityWatch
 from desktop_app.ui.delegates import MatchDelegate
 from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskColumn, TaskTableModel
@@ -373,6 +374,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().actions()[0].menu()
         file_menu.insertAction(self.quit_action, self.sync_action)
         file_menu.insertSeparator(self.quit_action)
+        # Polling follows use: often while this window is used, rarely when it is not.
+        self.activity = ActivityWatch(self, controller)
 
     def open_settings(self) -> SettingsDialog:
         """Ctrl+,: the sync settings; saving applies them and starts a round soon."""
@@ -906,5 +909,7 @@ class MainWindow(QMainWindow):
             except Exception:  # only a start-up shortcut: the journal already has everything
                 log.warning("could not checkpoint on close", exc_info=True)
             self.session.dispose()
+            if (activity := getattr(self, "activity", None)) is not None:
+                activity.stop()
             self.closed.emit()
         super().closeEvent(event)

@@ -81,6 +81,10 @@ class SettingsDialog(QDialog):
         self.interval.setRange(1, 24 * 60)
         self.interval.setSuffix(" min")
         self.interval.setValue(max(1, round(form.interval_s / 60)))
+        self.interval.setToolTip(
+            "The longest wait between checks while the window is idle or hidden;\n"
+            "while you use it, Tidemark checks every few seconds."
+        )
 
         self.test_button = QPushButton("&Test connection")
         self.test_button.setObjectName("testConnection")

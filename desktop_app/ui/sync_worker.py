@@ -5,8 +5,12 @@ The GUI thread never touches the network or waits on it. ``SyncController``
 queued signal; the worker runs ``run_round`` against the local database (its
 own SQLite connection) and the remote, and reports back with ``finished`` or
 ``failed``. The controller then reloads the App's view on the GUI thread, so the
-user's typing never races the merge. Rounds run on a timer, shortly after local
-edits, and on demand; a request during a round queues exactly one more.
+user's typing never races the merge. Rounds run when ``PollSchedule`` says
+(every few seconds while the window is in use, backing off to the Settings
+dialog's "Sync every" when it is idle or hidden, at once when it is activated
+again or the network returns), shortly after a burst of local edits, and on
+demand; a request during a round queues exactly one more. ``ActivityWatch``
+(ui/activity.py) tells the controller what the window is doing.
 
 A failed round changed nothing locally (the engine commits per transaction) and
 the app goes on working offline. The status bar says why it failed and when the
@@ -27,6 +31,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -35,6 +42,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from desktop_app.app import App, AppError, encryption
 from desktop_app.app.encryption import PassphraseNeeded
+from desktop_app.app.poll_schedule import PollPolicy, PollSchedule
 from desktop_app.app.retry import RetryBackoff, describe_wait
 from desktop_app.app.syncing import SYNC_ERRORS, get_remote, is_offline, run_window_round
 from desktop_app.storage import LocalStore, StorageError
@@ -47,8 +55,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POLL_INTERVAL_MS = 60_000
-AFTER_EDIT_MS = 2_000
+POLL_INTERVAL_MS = round(PollPolicy().cap_s * 1000)
+AFTER_EDIT_MS = round(PollPolicy().debounce_s * 1000)
 
 
 class SyncWorker(QObject):
@@ -96,10 +104,20 @@ class SyncController(QObject):
         poll_interval_ms: int = POLL_INTERVAL_MS,
         after_edit_ms: int = AFTER_EDIT_MS,
         backoff: RetryBackoff | None = None,
+        policy: PollPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
+        """``poll_interval_ms`` is the slowest poll (the policy's cap), ``after_edit_ms``
+        the pause that ends an edit burst; ``policy`` gives the rest."""
         super().__init__(parent)
         self._app = app
+        self._now = clock
+        policy = replace(
+            policy or PollPolicy(), cap_s=poll_interval_ms / 1000, debounce_s=after_edit_ms / 1000
+        )
+        self._schedule = PollSchedule(policy, self._now())
+        self._burst_started: float | None = None  # the first unpushed edit's time
         self._backoff = backoff or RetryBackoff()
         self._busy = False
         self._again = False
@@ -117,12 +135,11 @@ class SyncController(QObject):
         self._worker.offline.connect(self._on_offline)
         self._worker.needs_passphrase.connect(self._on_needs_passphrase)
         self._worker.progress.connect(self.status_changed)
-        self._poll = QTimer(self)
-        self._poll.setInterval(poll_interval_ms)
+        self._poll = QTimer(self)  # the next poll, re-planned after every round and event
+        self._poll.setSingleShot(True)
         self._poll.timeout.connect(self._sync_automatically)
-        self._soon = QTimer(self)
+        self._soon = QTimer(self)  # the push after an edit burst
         self._soon.setSingleShot(True)
-        self._after_edit_ms = after_edit_ms
         self._soon.setInterval(after_edit_ms)
         self._soon.timeout.connect(self._sync_automatically)
         self._retry = QTimer(self)
@@ -132,19 +149,65 @@ class SyncController(QObject):
         self._retry.timeout.connect(self.sync_now)
         self._unsubscribe = app.store.subscribe(self._on_change)
         self._thread.start()
-        self._poll.start()
+        self._plan()
 
     @property
     def busy(self) -> bool:
         return self._busy
 
     @property
+    def policy(self) -> PollPolicy:
+        return self._schedule.policy
+
+    @property
     def poll_interval_ms(self) -> int:
-        return self._poll.interval()
+        """The slowest poll: the Settings dialog's "Sync every"."""
+        return round(self._schedule.policy.cap_s * 1000)
+
+    @property
+    def next_poll_in_ms(self) -> int | None:
+        """Time left before the next poll, or None while a round runs or a retry waits."""
+        return self._poll.remainingTime() if self._poll.isActive() else None
 
     def set_poll_interval(self, interval_ms: int) -> None:
-        """The Settings dialog's sync interval, from now on."""
-        self._poll.setInterval(interval_ms)
+        """The Settings dialog's sync interval, from now on: the cap of the backoff."""
+        self._schedule.policy = replace(self._schedule.policy, cap_s=interval_ms / 1000)
+        self._schedule.next_round_at = min(
+            self._schedule.next_round_at, self._now() + interval_ms / 1000
+        )
+        self._plan()
+
+    # -- what the window reports (ActivityWatch) -----------------------------------------
+
+    def note_input(self) -> None:
+        """Keyboard or mouse input in the window: it is in use."""
+        before = self._schedule.next_round_at
+        if self._schedule.input(self._now()) < before:
+            self._plan()
+
+    def set_window_active(self, active: bool) -> None:
+        """The window was activated (poll at once, then often) or left (back off)."""
+        before = self._schedule.next_round_at
+        if self._schedule.set_focused(active, self._now()) < before:
+            self._plan()
+
+    def network_back(self) -> None:
+        """The network is reachable again: a waiting retry or the next poll comes now."""
+        self._schedule.wake(self._now())
+        if self._retry.isActive():
+            self._retry.stop()
+            self._retry.start(self._due_in_ms())
+        else:
+            self._plan()
+
+    def _due_in_ms(self) -> int:
+        return max(0, round((self._schedule.next_round_at - self._now()) * 1000))
+
+    def _plan(self) -> None:
+        """Set the poll timer to the schedule's next round (not during a retry or round)."""
+        if self._retry.isActive() or self._busy or not self._thread.isRunning():
+            return
+        self._poll.start(self._due_in_ms())
 
     @property
     def retry_in_ms(self) -> int | None:
@@ -178,6 +241,9 @@ class SyncController(QObject):
             self._again = True
             return
         self._retry.stop()  # this round is the retry; a failure schedules the next
+        self._poll.stop()  # planned again when the round ends
+        self._soon.stop()  # this round takes the edits made so far along
+        self._burst_started = None
         self._busy = True
         self.status_changed.emit("Syncing…")
         self._request.emit()
@@ -197,7 +263,11 @@ class SyncController(QObject):
                 self._show_offline(self._retry.remainingTime() / 1000)
             return  # the retry after the last failure takes this edit along
         if action is not None and self.has_remote():
-            self._soon.start(self._after_edit_ms)
+            now = self._now()
+            if self._burst_started is None:
+                self._burst_started = now
+            due = self._schedule.policy.push_at(self._burst_started, now)
+            self._soon.start(max(0, round((due - now) * 1000)))
 
     @Slot(object)
     def _on_finished(self, report: SyncReport) -> None:
@@ -209,9 +279,9 @@ class SyncController(QObject):
         self._backoff.succeeded()
         self._offline = False
         self._retry.stop()
-        if not self._poll.isActive():
-            self._poll.start()
+        self._schedule.round_finished(self._now())
         self._done()
+        self._plan()
         self.status_changed.emit(text)
         self.synced.emit(report)
 
@@ -228,6 +298,7 @@ class SyncController(QObject):
         # remote gone): the view on disk moved on, so show it all the same.
         self._reload()
         wait_s = self._backoff.failed()
+        self._schedule.round_finished(self._now())
         self._poll.stop()  # the backoff decides when to ask again, not the timer
         self._soon.stop()
         self._retry.start(round(wait_s * 1000))
