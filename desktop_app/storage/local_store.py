@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -23,6 +24,8 @@ import msgspec
 
 from desktop_app.core import Action, Arg, CodecError, History, State, codec, fold, new_id
 from desktop_app.core.actions import AnyArg
+from desktop_app.core.changes import Changes, Row, changed_rows
+from desktop_app.core.model import Note, Task, TaskList, Tombstone
 from desktop_app.storage.compact_bodies import (
     NoteBodyOf,
     resolve_inverse,
@@ -60,6 +63,14 @@ class LocalStore:
         self._lock = threading.Lock()
         # Bytes journaled through this object: the App checkpoints after many.
         self.journaled_bytes = 0
+        # (base generation, base): the decoded base, kept while no commit (of this
+        # process or another) moves the generation on. Immutable, so threads share it.
+        self._base_cache: tuple[int, State] | None = None
+        # The longest a write transaction of this object held SQLite's write lock,
+        # and the most rows one wrote: what a dispatch from another thread may wait
+        # for. Tools reset them to measure a stretch of work.
+        self.longest_write_s = 0.0
+        self.largest_write_rows = 0
         try:
             if read_only:
                 self._open_read_only()
@@ -151,6 +162,7 @@ class LocalStore:
         db = self.db
         try:
             db.execute("BEGIN IMMEDIATE")
+            locked, rows = time.perf_counter(), db.total_changes
             try:
                 yield db
             except BaseException:
@@ -158,6 +170,8 @@ class LocalStore:
                     db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+            self.longest_write_s = max(self.longest_write_s, time.perf_counter() - locked)
+            self.largest_write_rows = max(self.largest_write_rows, db.total_changes - rows)
         except sqlite3.Error as exc:
             # Disk full, read-only media, a locked or damaged file: one sentence for
             # the user; the rollback kept everything already saved intact.
@@ -384,11 +398,12 @@ class LocalStore:
         self, name: str, state: State, mark: int, db: sqlite3.Connection | None = None
     ) -> None:
         body = codec.encode_state(state)
+        write = self._write_whole_base if name == "base" else self._write_checkpoint
         if db is not None:
-            self._write_checkpoint(db, name, mark, body)
+            write(db, name, mark, body)
             return
         with self.transaction() as conn:
-            self._write_checkpoint(conn, name, mark, body)
+            write(conn, name, mark, body)
 
     @staticmethod
     def _write_checkpoint(db: sqlite3.Connection, name: str, mark: int, body: bytes) -> None:
@@ -396,6 +411,13 @@ class LocalStore:
             "INSERT OR REPLACE INTO checkpoints(name, mark, body) VALUES (?, ?, ?)",
             (name, mark, body),
         )
+
+    def _write_whole_base(self, db: sqlite3.Connection, name: str, mark: int, body: bytes) -> None:
+        """The base as one checkpoint again, its item rows folded in (no remote: rare)."""
+        self._write_checkpoint(db, "base", mark, body)
+        db.execute("DELETE FROM base_items")
+        self.set_meta("base_position", str(mark), db)
+        self._next_base_generation(db)
 
     def compact_into_base(self, db: sqlite3.Connection, state: State, mark: int) -> bool:
         """Fold the whole journal into the base, for a profile with no remote to send
@@ -422,7 +444,7 @@ class LocalStore:
             return False
         floor = int(self.meta("clock_floor_ms") or 0)
         floor = max(floor, *(_at_of(body) for _, body in rows))
-        self._write_checkpoint(db, "base", self._base_mark(db), codec.encode_state(state))
+        self._write_whole_base(db, "base", self._base_mark(db), codec.encode_state(state))
         self._write_checkpoint(db, "view", mark, SAME_AS_BASE)  # each long note stored once
         db.executemany(
             "INSERT OR IGNORE INTO applied(action_id) VALUES (?)", ((r[0],) for r in rows)
@@ -434,24 +456,124 @@ class LocalStore:
         return True
 
     def load_checkpoint(self, name: str) -> tuple[State, int] | None:
-        row = self.db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
-        if row is None:
-            return None
-        if name == "view" and row[0] == SAME_AS_BASE:
-            base = self.db.execute("SELECT body FROM checkpoints WHERE name='base'").fetchone()
-            row = (base[0] if base else b"", row[1])
+        """The saved view or base and its mark; None if none was ever saved."""
+        with self.read_transaction() as db:
+            if name == "base":
+                if (
+                    self._base_generation(db) == 0
+                    and not db.execute("SELECT 1 FROM checkpoints WHERE name='base'").fetchone()
+                ):
+                    return None
+                return self._current_base(db), self._base_mark(db)
+            row = db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
+            if row is None:
+                return None
+            if row[0] == SAME_AS_BASE:  # after a sync round: the base, plus the journal
+                return self._current_base(db), row[1]
+            return self._decode_state(row[0]), row[1]
+
+    def _decode_state(self, body: bytes) -> State:
         try:
-            return codec.decode_state(row[0]), row[1]
+            return codec.decode_state(body)
         except CodecError as exc:
             raise StorageError(f"the saved state in {self.path} is unreadable ({exc})") from None
+
+    # -- the base, item by item ----------------------------------------------------------
+    # The base is its checkpoint (one blob, written whole only when the journal is
+    # folded in without a remote) with the rows of ``base_items`` on top: one per
+    # item a sync round changed. A round writes only the rows of the items its
+    # actions changed, and moves ``base_position`` and ``base_generation`` in meta.
+    # The decoded base is kept in ``_base_cache`` under its generation, so a round
+    # decodes it only when another process (or a rare whole write) changed it.
+
+    @staticmethod
+    def _base_generation(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT value FROM meta WHERE key='base_generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _next_base_generation(self, db: sqlite3.Connection) -> int:
+        generation = self._base_generation(db) + 1
+        self.set_meta("base_generation", str(generation), db)
+        return generation
+
+    def _current_base(self, db: sqlite3.Connection) -> State:
+        """The base as committed, from the cache when its generation is current."""
+        generation = self._base_generation(db)
+        cached = self._base_cache
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        row = db.execute("SELECT body FROM checkpoints WHERE name='base'").fetchone()
+        state = self._decode_state(row[0]) if row else State()
+        rows = db.execute("SELECT kind, id, body FROM base_items").fetchall()
+        if rows:
+            state = self._with_rows(state, rows)
+        self._base_cache = (generation, state)
+        return state
+
+    def _with_rows(self, state: State, rows: list[tuple[str, str, bytes | None]]) -> State:
+        """``state`` with each row's item put in (or taken out, for a NULL body).
+
+        The bodies of one kind are decoded in one msgspec pass, as one JSON object
+        spliced from the stored bytes: as fast per item as decoding a checkpoint."""
+        fields = {}
+        for kind, field, item_type in _ROW_KINDS:
+            present = [(i, b) for k, i, b in rows if k == kind and b is not None]
+            gone = [i for k, i, b in rows if k == kind and b is None]
+            if not present and not gone:
+                continue
+            mapping = getattr(state, field).mutate()
+            if present:
+                spliced = b"{" + b",".join(_json_key(i) + b":" + b for i, b in present) + b"}"
+                try:
+                    items = codec.decode(spliced, dict[str, item_type])
+                except CodecError as exc:
+                    raise StorageError(
+                        f"the saved state in {self.path} is unreadable ({exc})"
+                    ) from None
+                for item_id, item in items.items():
+                    mapping[item_id] = item
+            for item_id in gone:
+                mapping.pop(item_id, None)
+            fields[field] = mapping.finish()
+        return msgspec.structs.replace(state, **fields)
+
+    def _write_base(
+        self,
+        db: sqlite3.Connection,
+        state: State,
+        position: int,
+        since: State | None,
+        changes: Changes | None,
+    ) -> int:
+        """Write the rows of the items ``state`` changed in the committed base.
+
+        ``changes`` names them when the caller folded onto ``since`` and that is
+        still the committed base; otherwise every item is compared. Returns the
+        new generation (the caller caches ``state`` under it once committed)."""
+        old = self._current_base(db)
+        if changes is not None and since is old:
+            rows: list[Row] = changes.rows(old, state)
+        else:
+            rows = changed_rows(old, state)
+        db.executemany(
+            "INSERT OR REPLACE INTO base_items(kind, id, body) VALUES (?, ?, ?)",
+            ((kind, key, None if item is None else codec.encode(item)) for kind, key, item in rows),
+        )
+        self.set_meta("base_position", str(position), db)
+        return self._next_base_generation(db)
 
     # -- sync bookkeeping --------------------------------------------------------------
     # The base is the committed remote log folded up to position `mark`; the view
     # is the base plus every local action not yet folded into it.
 
     def base(self) -> tuple[State, int]:
-        saved = self.load_checkpoint("base")
-        return saved if saved is not None else (State(), 0)
+        """The base and its position (decoded once, then kept: see ``_current_base``)."""
+        with self.read_transaction() as db:
+            return self._current_base(db), self._base_mark(db)
+
+    def base_position(self) -> int:
+        """The base's log position: one indexed read, no state decoded."""
+        return self._base_mark(self.db)
 
     def view_generation(self) -> int:
         """Bumped whenever sync rewrites the view; a stale window must reload, not save."""
@@ -476,8 +598,13 @@ class LocalStore:
     def group_pending(self, update_id: str, at: int) -> int:
         """Put every action not yet in an update into a new local update (status new).
 
-        Returns how many actions it took; 0 means nothing was pending.
+        Returns how many actions it took; 0 means nothing was pending (found by
+        one indexed read, without taking the write lock: an idle round writes nothing).
         """
+        if not self.db.execute(
+            "SELECT 1 FROM local_actions WHERE update_id IS NULL LIMIT 1"
+        ).fetchone():
+            return 0
         with self.transaction() as db:
             count = db.execute(
                 "SELECT count(*) FROM local_actions WHERE update_id IS NULL"
@@ -552,8 +679,8 @@ class LocalStore:
 
     @staticmethod
     def _base_mark(db: sqlite3.Connection) -> int:
-        row = db.execute("SELECT mark FROM checkpoints WHERE name='base'").fetchone()
-        return row[0] if row else 0
+        row = db.execute("SELECT value FROM meta WHERE key='base_position'").fetchone()
+        return int(row[0]) if row else 0
 
     def _check_expected(self, db: sqlite3.Connection, expected_position: int | None) -> None:
         if expected_position is not None and self._base_mark(db) != expected_position:
@@ -572,17 +699,21 @@ class LocalStore:
         archive: Iterable[tuple[str, bytes]] = (),
         last: str | None = None,
         etag: str | None = None,
+        since: State | None = None,
+        changes: Changes | None = None,
     ) -> tuple[State, int]:
         """Atomically move the base forward and rebase the view on it.
 
         Local actions that took effect in the base leave the journal; the rest are
         folded on top of the new base to make the view. ``archive`` holds the
         (update id, bytes) of each update folded in; ``last``/``etag`` identify the
-        update now at the base position. Returns (view, its mark).
+        update now at the base position. ``changes``: the items that folding onto
+        the base ``since`` may have changed (only their rows are written). Returns
+        (view, its mark).
         """
         with self.transaction() as db:
             self._check_expected(db, expected_position)
-            self._write_checkpoint(db, "base", position, codec.encode_state(state))
+            generation = self._write_base(db, state, position, since, changes)
             if replace_applied:
                 db.execute("DELETE FROM applied")
             db.executemany(
@@ -598,6 +729,7 @@ class LocalStore:
             for key, value in (meta or {}).items():
                 self.set_meta(key, value, db)
             view, mark = self._settle(db, state, position)
+        self._base_cache = (generation, state)
         return view, mark
 
     def replace_base(
@@ -621,7 +753,7 @@ class LocalStore:
         """
         with self.transaction() as db:
             self._check_expected(db, expected_position)
-            self._write_checkpoint(db, "base", position, codec.encode_state(state))
+            generation = self._write_base(db, state, position, None, None)
             db.execute("DELETE FROM applied")
             db.executemany(
                 "INSERT INTO applied(action_id) VALUES (?)", ((i,) for i in sorted(applied))
@@ -636,6 +768,7 @@ class LocalStore:
             for key, value in (meta or {}).items():
                 self.set_meta(key, value, db)
             view, mark = self._settle(db, state, position)
+        self._base_cache = (generation, state)
         return view, mark
 
     def _insert_ahead(self, db: sqlite3.Connection, actions: list[Action]) -> None:
@@ -655,7 +788,8 @@ class LocalStore:
 
     def _settle(self, db: sqlite3.Connection, state: State, position: int) -> tuple[State, int]:
         """Drop journaled actions the base now holds (keeping the clock floor past
-        them), send again updates the log lost, and write the view."""
+        them), send again updates the log lost, and make the view the base plus the
+        journal (mark 0, ``SAME_AS_BASE``): a few bytes, whatever the vault's size."""
         # The view written below covers every journaled action, so a restart replays
         # none of them: the floor must pass all of them, not only those dropped here.
         floor = int(self.meta("clock_floor_ms") or 0)
@@ -677,9 +811,21 @@ class LocalStore:
         rows = db.execute("SELECT body, bases FROM local_actions ORDER BY seq").fetchall()
         view = fold(state, (self._decode_action(*r) for r in rows))
         mark = self.last_seq()
-        self._write_checkpoint(db, "view", mark, codec.encode_state(view))
+        self._write_checkpoint(db, "view", 0, SAME_AS_BASE)
         self.set_meta("view_generation", str(self.view_generation() + 1), db)
         return view, mark
+
+
+_ROW_KINDS: tuple[tuple[str, str, type], ...] = (
+    ("l", "lists", TaskList),
+    ("t", "tasks", Task),
+    ("n", "notes", Note),
+    ("d", "deleted", Tombstone),
+)
+
+
+def _json_key(item_id: str) -> bytes:
+    return msgspec.json.encode(item_id)
 
 
 class _Archived(msgspec.Struct):

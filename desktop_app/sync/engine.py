@@ -28,7 +28,8 @@ import msgspec
 
 from desktop_app.core import Action, State, StateDoc, new_id
 from desktop_app.core.actions import MergeState
-from desktop_app.storage import LocalStore
+from desktop_app.core.changes import Changes
+from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync import protocol
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.log import (
@@ -122,18 +123,36 @@ class SyncEngine:
         self.clock = clock
         self.remote_name = remote_name or remote.describe()
         self._progress = on_progress or (lambda message: None)
+        self._wrote = False  # this round committed something (see _note_round)
 
     # -- the round ------------------------------------------------------------------
 
     def sync(self) -> SyncReport:
         report = SyncReport()
+        self._wrote = False
         self._bind(report)
         self._pull(report)
         self._push(report)
         report.clock_warning = self.clock.skew_message()
-        self.local.set_meta("clock_offset_s", f"{self.clock.offset_s:.3f}")
-        self.local.set_meta("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
+        self._note_round()
         return report
+
+    def _note_round(self) -> None:
+        """Keep the clock offset and the time of the last sync for the next start and
+        ``status``; an idle round writes them only when they moved (the offset by a
+        millisecond, the time by a minute), so polling leaves the database alone."""
+        offset = f"{self.clock.offset_s:.3f}"
+        now = datetime.now(UTC)
+        last = self.local.meta("last_sync")
+        try:
+            stale = last is None or (now - datetime.fromisoformat(last)).total_seconds() >= 60
+        except ValueError:
+            stale = True
+        changed = offset != self.local.meta("clock_offset_s")
+        if stale or changed or self._wrote:
+            with self.local.transaction() as db:
+                self.local.set_meta("clock_offset_s", offset, db)
+                self.local.set_meta("last_sync", now.isoformat(timespec="seconds"), db)
 
     # -- binding --------------------------------------------------------------------
 
@@ -256,7 +275,7 @@ class SyncEngine:
     def _rebind(self, meta: VaultMeta, report: SyncReport) -> None:
         """Start over on ``meta``'s log: its state, then what it lacks of ours."""
         self._progress("reading the vault's log")
-        _, start = self.local.base()
+        start = self.local.base_position()
         snapshot = self._newest_snapshot(after=0, log_id=meta.log_id, report=report)
         entries = self.remote.list(protocol.UPDATES)
         self._start_over(
@@ -279,7 +298,7 @@ class SyncEngine:
         if meta is None:
             raise ProtocolError(
                 f"{self.remote_name} no longer holds this vault (its description and update "
-                f"{self.local.base()[1]} are missing); if it is a removable drive or network "
+                f"{self.local.base_position()} are missing); if it is a removable drive or network "
                 "share, connect it and try again; if you emptied it on purpose, set the "
                 "remote again to copy this device's data to it"
             )
@@ -292,7 +311,9 @@ class SyncEngine:
     # -- pull -----------------------------------------------------------------------
 
     def _pull(self, report: SyncReport) -> None:
-        base, position = self.local.base()
+        # No state is read until the listing shows something to fold: an idle round
+        # is this position, the base's link, one LIST and the pending check.
+        position = self.local.base_position()
         last, etag = self.local.base_link()
         entries = self.remote.list(
             protocol.UPDATES, protocol.update_key(position - 1) if position else ""
@@ -329,6 +350,9 @@ class SyncEngine:
         run = contiguous(after, position)
         if not run:
             return
+        base, at = self.local.base()
+        if at != position:
+            raise StorageError("another sync of this profile ran at the same time; try again")
         self._progress(f"downloading {len(run)} update(s)")
         own = self._own_update_ids()
         result = walk(
@@ -351,7 +375,7 @@ class SyncEngine:
             if snapshot is not None and snapshot.position > position:
                 self._start_over(snapshot, entries, report, expected_position=position)
                 return
-        self._commit_walk(result, report, expected_position=position)
+        self._commit_walk(result, report, expected_position=position, since=base)
         if result.stop == "break" and not self._relog(report, position_gone=False):
             raise ProtocolError(
                 f"update {result.stop_position} on {self.remote_name} does not follow the "
@@ -361,7 +385,9 @@ class SyncEngine:
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
 
-    def _commit_walk(self, result: Walk, report: SyncReport, *, expected_position: int) -> None:
+    def _commit_walk(
+        self, result: Walk, report: SyncReport, *, expected_position: int, since: State
+    ) -> None:
         report.pulled_updates += result.updates
         report.pulled_actions += result.actions
         report.quarantined += result.quarantined
@@ -377,7 +403,10 @@ class SyncEngine:
             archive=result.archive,
             last=result.last,
             etag=result.etag,
+            since=since,
+            changes=result.changes,
         )
+        self._wrote = True
 
     def _break_decision(self, start: int, log_id: str) -> OnBreak:
         """A link broke at position p of a walk that started at ``start``. A newer
@@ -474,6 +503,7 @@ class SyncEngine:
         report.pulled_actions += result.actions
         report.quarantined += result.quarantined
         report.position = result.position
+        self._wrote = True
         self.local.replace_base(
             result.state,
             result.position,
@@ -563,7 +593,8 @@ class SyncEngine:
         """Our update landed right after the base: fold it in without downloading it."""
         known = self.local.applied_among([a.id for a in update.actions])
         seen: set[str] = set()
-        state, _ = fold_new(base, [update], known.__contains__, seen)
+        changes = Changes()
+        state, _ = fold_new(base, [update], known.__contains__, seen, changes)
         self.local.commit_base(
             state,
             update.position,
@@ -573,4 +604,7 @@ class SyncEngine:
             archive=[(update.id, body)],
             last=update.id,
             etag="",
+            since=base,
+            changes=changes,
         )
+        self._wrote = True

@@ -21,6 +21,7 @@ from msgspec.structs import replace
 
 from desktop_app.core import Action, State, apply
 from desktop_app.core.actions import MergeState
+from desktop_app.core.changes import Changes
 from desktop_app.core.text import clean_arg
 from desktop_app.sync import protocol
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
@@ -40,11 +41,13 @@ def fold_new(
     updates: Iterable[Update],
     applied: Callable[[str], bool],
     seen: set[str],
+    changes: Changes | None = None,
 ) -> tuple[State, int]:
     """Apply, in order, each action of ``updates`` not applied before.
 
-    ``seen`` collects the ids applied now (and those a merged state carries). One
-    flat loop: this is the hot path of a large pull.
+    ``seen`` collects the ids applied now (and those a merged state carries);
+    ``changes`` the items they may change (what storage writes). One flat loop:
+    this is the hot path of a large pull.
     """
     count = 0
     for update in updates:
@@ -52,6 +55,8 @@ def fold_new(
             action_id = action.id
             if action_id in seen or applied(action_id):
                 continue
+            if changes is not None:
+                changes.note(state, action.arg)
             state = apply(state, action)
             seen.add(action_id)
             count += 1
@@ -88,6 +93,7 @@ class Walk:
     updates: int = 0
     actions: int = 0
     own: list[str] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
     # Why it stopped before the end of the run: a broken link, an update retired
     # under it while it read, or one written by a newer Tidemark.
     stop: Literal["", "break", "gone", "newer", "foreign"] = ""
@@ -205,7 +211,9 @@ def walk(
             result.quarantined.append(key)
             result.last = protocol.quarantined_id(p)
         else:
-            result.state, count = fold_new(result.state, (update,), is_applied, result.seen)
+            result.state, count = fold_new(
+                result.state, (update,), is_applied, result.seen, result.changes
+            )
             result.actions += count
             result.last = update.id
             result.archive.append((update.id, data))
