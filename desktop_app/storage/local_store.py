@@ -22,7 +22,7 @@ from pathlib import Path
 
 import msgspec
 
-from desktop_app.core import Action, Arg, CodecError, History, State, codec, fold, new_id
+from desktop_app.core import Action, Arg, CodecError, History, State, codec, new_id
 from desktop_app.core.actions import AnyArg
 from desktop_app.core.changes import Changes, Row, changed_rows
 from desktop_app.core.model import Note, Task, TaskList, Tombstone
@@ -41,6 +41,7 @@ HISTORY_LIMIT_KEY = "history_limit"
 MIN_HISTORY_LIMIT, MAX_HISTORY_LIMIT = 1, 100_000
 # The body of a view checkpoint that is the base itself (after the journal was folded).
 SAME_AS_BASE = b""
+BUSY_TIMEOUT_S = 10  # how long a statement waits for another connection's lock
 PRIVATE_FOLDER = 0o700  # like ~/.ssh: notes are nobody else's business
 PRIVATE_FILE = 0o600  # SQLite gives the -wal and -shm files the database's mode
 
@@ -66,10 +67,11 @@ class LocalStore:
         # (base generation, base): the decoded base, kept while no commit (of this
         # process or another) moves the generation on. Immutable, so threads share it.
         self._base_cache: tuple[int, State] | None = None
-        # The longest a write transaction of this object held SQLite's write lock,
-        # and the most rows one wrote: what a dispatch from another thread may wait
-        # for. Tools reset them to measure a stretch of work.
+        # The longest a write transaction of this object held SQLite's write lock
+        # (from BEGIN IMMEDIATE to the end of COMMIT), and the most rows one wrote:
+        # what a dispatch from another thread may wait for. Tools reset them.
         self.longest_write_s = 0.0
+        self.longest_write_work_s = 0.0  # the same without the COMMIT's fsync
         self.largest_write_rows = 0
         try:
             if read_only:
@@ -138,7 +140,7 @@ class LocalStore:
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             self._local.conn = conn
             with self._lock:
                 self._close_orphans()
@@ -161,7 +163,7 @@ class LocalStore:
         """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
         db = self.db
         try:
-            db.execute("BEGIN IMMEDIATE")
+            self._begin_immediate(db)
             locked, rows = time.perf_counter(), db.total_changes
             try:
                 yield db
@@ -169,8 +171,11 @@ class LocalStore:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
+            written = time.perf_counter()
             db.execute("COMMIT")
-            self.longest_write_s = max(self.longest_write_s, time.perf_counter() - locked)
+            done = time.perf_counter()
+            self.longest_write_s = max(self.longest_write_s, done - locked)
+            self.longest_write_work_s = max(self.longest_write_work_s, written - locked)
             self.largest_write_rows = max(self.largest_write_rows, db.total_changes - rows)
         except sqlite3.Error as exc:
             # Disk full, read-only media, a locked or damaged file: one sentence for
@@ -178,6 +183,32 @@ class LocalStore:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise StorageError(f"could not save to {self.path} ({exc})") from None
+
+    @staticmethod
+    def _begin_immediate(db: sqlite3.Connection) -> None:
+        """Take the write lock as soon as it is free. SQLite's busy handler sleeps
+        in growing steps (up to 100 ms) while another connection writes, so a
+        dispatch could sleep on long after a sync's 5 ms commit ended; polling
+        every millisecond takes the lock within one of its release."""
+        try:
+            db.execute("BEGIN IMMEDIATE")  # free: the common case, one statement
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                time.sleep(0.001)
+        finally:
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
 
     @contextmanager
     def read_transaction(self) -> Iterator[sqlite3.Connection]:
@@ -537,28 +568,29 @@ class LocalStore:
             fields[field] = mapping.finish()
         return msgspec.structs.replace(state, **fields)
 
+    @staticmethod
+    def _encoded(rows: list[Row]) -> list[tuple[str, str, bytes | None]]:
+        return [(kind, key, None if v is None else codec.encode(v)) for kind, key, v in rows]
+
     def _write_base(
         self,
         db: sqlite3.Connection,
         state: State,
         position: int,
-        since: State | None,
-        changes: Changes | None,
+        prepared: tuple[State, list[tuple[str, str, bytes | None]]] | None,
     ) -> int:
         """Write the rows of the items ``state`` changed in the committed base.
 
-        ``changes`` names them when the caller folded onto ``since`` and that is
-        still the committed base; otherwise every item is compared. Returns the
-        new generation (the caller caches ``state`` under it once committed)."""
+        ``prepared``: (the base the caller folded onto, the rows it changed,
+        encoded before the write lock was taken), used if that is still the
+        committed base; otherwise every item is compared. Returns the new
+        generation (the caller caches ``state`` under it once committed)."""
         old = self._current_base(db)
-        if changes is not None and since is old:
-            rows: list[Row] = changes.rows(old, state)
+        if prepared is not None and prepared[0] is old:
+            rows = prepared[1]
         else:
-            rows = changed_rows(old, state)
-        db.executemany(
-            "INSERT OR REPLACE INTO base_items(kind, id, body) VALUES (?, ?, ?)",
-            ((kind, key, None if item is None else codec.encode(item)) for kind, key, item in rows),
-        )
+            rows = self._encoded(changed_rows(old, state))
+        db.executemany("INSERT OR REPLACE INTO base_items(kind, id, body) VALUES (?, ?, ?)", rows)
         self.set_meta("base_position", str(position), db)
         return self._next_base_generation(db)
 
@@ -595,8 +627,9 @@ class LocalStore:
     def applied_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT action_id FROM applied")}
 
-    def group_pending(self, update_id: str, at: int) -> int:
-        """Put every action not yet in an update into a new local update (status new).
+    def group_pending(self, update_id: str, at: int, limit: int | None = None) -> int:
+        """Put the actions not yet in an update (the oldest ``limit`` of them, or all)
+        into a new local update (status new).
 
         Returns how many actions it took; 0 means nothing was pending (found by
         one indexed read, without taking the write lock: an idle round writes nothing).
@@ -606,16 +639,19 @@ class LocalStore:
         ).fetchone():
             return 0
         with self.transaction() as db:
-            count = db.execute(
-                "SELECT count(*) FROM local_actions WHERE update_id IS NULL"
-            ).fetchone()[0]
+            seqs = db.execute(
+                "SELECT seq FROM local_actions WHERE update_id IS NULL ORDER BY seq LIMIT ?",
+                (-1 if limit is None else limit,),
+            ).fetchall()
+            count = len(seqs)
             if count:
                 db.execute(
                     "INSERT INTO updates(id, status, position, at) VALUES (?, 'new', NULL, ?)",
                     (update_id, at),
                 )
                 db.execute(
-                    "UPDATE local_actions SET update_id=? WHERE update_id IS NULL", (update_id,)
+                    "UPDATE local_actions SET update_id=? WHERE update_id IS NULL AND seq <= ?",
+                    (update_id, seqs[-1][0]),
                 )
         return count
 
@@ -701,23 +737,27 @@ class LocalStore:
         etag: str | None = None,
         since: State | None = None,
         changes: Changes | None = None,
-    ) -> tuple[State, int]:
+    ) -> None:
         """Atomically move the base forward and rebase the view on it.
 
-        Local actions that took effect in the base leave the journal; the rest are
-        folded on top of the new base to make the view. ``archive`` holds the
+        Local actions that took effect in the base leave the journal; the view is
+        the base plus the rest (see ``_settle``). ``archive`` holds the
         (update id, bytes) of each update folded in; ``last``/``etag`` identify the
         update now at the base position. ``changes``: the items that folding onto
-        the base ``since`` may have changed (only their rows are written). Returns
-        (view, its mark).
+        the base ``since`` may have changed (only their rows are written).
         """
+        prepared = None
+        if since is not None and changes is not None:
+            # Found and encoded before the write lock is taken: it is held only to write.
+            prepared = since, self._encoded(changes.rows(since, state))
         with self.transaction() as db:
             self._check_expected(db, expected_position)
-            generation = self._write_base(db, state, position, since, changes)
+            generation = self._write_base(db, state, position, prepared)
+            ids = list(applied)
             if replace_applied:
                 db.execute("DELETE FROM applied")
             db.executemany(
-                "INSERT OR IGNORE INTO applied(action_id) VALUES (?)", ((i,) for i in applied)
+                "INSERT OR IGNORE INTO applied(action_id) VALUES (?)", ((i,) for i in ids)
             )
             db.executemany(
                 "UPDATE updates SET status='confirmed' WHERE id=?", ((u,) for u in confirmed)
@@ -728,9 +768,8 @@ class LocalStore:
                 self.set_meta("base_etag", etag or "", db)
             for key, value in (meta or {}).items():
                 self.set_meta(key, value, db)
-            view, mark = self._settle(db, state, position)
+            self._settle(db, position, None if replace_applied else ids)
         self._base_cache = (generation, state)
-        return view, mark
 
     def replace_base(
         self,
@@ -744,7 +783,7 @@ class LocalStore:
         forget_positions: bool,
         expected_position: int | None,
         meta: dict[str, str | None] | None = None,
-    ) -> tuple[State, int]:
+    ) -> None:
         """Start the base over from a snapshot or another log.
 
         ``repush``: actions this device knows that the log lacks; they go back into
@@ -753,13 +792,13 @@ class LocalStore:
         """
         with self.transaction() as db:
             self._check_expected(db, expected_position)
-            generation = self._write_base(db, state, position, None, None)
+            generation = self._write_base(db, state, position, None)
             db.execute("DELETE FROM applied")
             db.executemany(
                 "INSERT INTO applied(action_id) VALUES (?)", ((i,) for i in sorted(applied))
             )
             if forget_positions:
-                db.execute("UPDATE local_actions SET update_id=NULL")
+                db.execute("UPDATE local_actions SET update_id=NULL WHERE update_id IS NOT NULL")
                 db.execute("DELETE FROM updates")
             if repush:
                 self._insert_ahead(db, repush)
@@ -767,9 +806,8 @@ class LocalStore:
             self.set_meta("base_etag", etag, db)
             for key, value in (meta or {}).items():
                 self.set_meta(key, value, db)
-            view, mark = self._settle(db, state, position)
+            self._settle(db, position, None)
         self._base_cache = (generation, state)
-        return view, mark
 
     def _insert_ahead(self, db: sqlite3.Connection, actions: list[Action]) -> None:
         """Journal ``actions`` before every pending one (renumbering the pending)."""
@@ -786,17 +824,29 @@ class LocalStore:
             "INSERT INTO local_actions(id, body, bases, update_id) VALUES (?, ?, ?, ?)", pending
         )
 
-    def _settle(self, db: sqlite3.Connection, state: State, position: int) -> tuple[State, int]:
+    def _settle(self, db: sqlite3.Connection, position: int, dropped: list[str] | None) -> None:
         """Drop journaled actions the base now holds (keeping the clock floor past
         them), send again updates the log lost, and make the view the base plus the
-        journal (mark 0, ``SAME_AS_BASE``): a few bytes, whatever the vault's size."""
-        # The view written below covers every journaled action, so a restart replays
-        # none of them: the floor must pass all of them, not only those dropped here.
-        floor = int(self.meta("clock_floor_ms") or 0)
-        for (body,) in db.execute("SELECT body FROM local_actions"):
-            floor = max(floor, _at_of(body))
-        self.set_meta("clock_floor_ms", str(floor), db)
-        db.execute("DELETE FROM local_actions WHERE id IN (SELECT action_id FROM applied)")
+        journal (mark 0, ``SAME_AS_BASE``): a few bytes, whatever the vault's size.
+
+        ``dropped``: the ids this commit added to ``applied`` (the only journaled
+        ones that can have become applied); None after the applied set was replaced.
+        """
+        if dropped is None:
+            rows = db.execute(
+                "SELECT id, body FROM local_actions WHERE id IN (SELECT action_id FROM applied)"
+            ).fetchall()
+        elif db.execute("SELECT 1 FROM local_actions LIMIT 1").fetchone():
+            find = "SELECT id, body FROM local_actions WHERE id=?"
+            rows = [row for i in dropped if (row := db.execute(find, (i,)).fetchone())]
+        else:
+            rows = []
+        if rows:
+            # A restart replays the journal that stays, not these: the floor keeps
+            # the clock past them.
+            floor = int(self.meta("clock_floor_ms") or 0)
+            self.set_meta("clock_floor_ms", str(max(floor, *(_at_of(b) for _, b in rows))), db)
+            db.executemany("DELETE FROM local_actions WHERE id=?", ((i,) for i, _ in rows))
         db.execute(
             "DELETE FROM updates WHERE NOT EXISTS "
             "(SELECT 1 FROM local_actions a WHERE a.update_id = updates.id)"
@@ -808,12 +858,8 @@ class LocalStore:
             "WHERE status='sent' AND position <= ?",
             (position,),
         )
-        rows = db.execute("SELECT body, bases FROM local_actions ORDER BY seq").fetchall()
-        view = fold(state, (self._decode_action(*r) for r in rows))
-        mark = self.last_seq()
         self._write_checkpoint(db, "view", 0, SAME_AS_BASE)
         self.set_meta("view_generation", str(self.view_generation() + 1), db)
-        return view, mark
 
 
 _ROW_KINDS: tuple[tuple[str, str, type], ...] = (

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import msgspec
+from msgspec.structs import replace
 
 from desktop_app.core import Action, State, StateDoc, new_id
 from desktop_app.core.actions import MergeState
@@ -33,6 +34,7 @@ from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync import protocol
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.log import (
+    CHUNK_ACTIONS,
     BreakDecision,
     OnBreak,
     Walk,
@@ -95,6 +97,36 @@ class SyncReport(msgspec.Struct):
         if self.quarantined:
             parts.append("skipped unreadable " + ", ".join(self.quarantined))
         return "; ".join(parts) + f"; at position {self.position}"
+
+
+class _Committer:
+    """Commits a walk's folded actions chunk by chunk (``walk``'s ``flush``),
+    remembering the base each commit leaves, which the next one builds on."""
+
+    def __init__(self, engine: SyncEngine, base: State, position: int) -> None:
+        self.engine = engine
+        self.state = base
+        self.position = position
+
+    def __call__(self, walked: Walk) -> None:
+        moved = walked.position != self.position
+        if not moved and not walked.seen:
+            return
+        self.engine.local.commit_base(
+            walked.state,
+            walked.position,
+            walked.seen,
+            confirmed=walked.own,
+            expected_position=self.position,
+            archive=walked.archive,
+            last=walked.last if moved else None,
+            etag=walked.etag if moved else None,
+            since=self.state,
+            changes=walked.changes,
+        )
+        self.engine._wrote = True
+        self.state, self.position = walked.state, walked.position
+        walked.flushed_now()
 
 
 class SyncEngine:
@@ -355,6 +387,7 @@ class SyncEngine:
             raise StorageError("another sync of this profile ran at the same time; try again")
         self._progress(f"downloading {len(run)} update(s)")
         own = self._own_update_ids()
+        committed = _Committer(self, base, position)
         result = walk(
             self.remote,
             run,
@@ -368,14 +401,19 @@ class SyncEngine:
             fetch_workers=self.fetch_workers,
             on_break=self._break_decision(position, self._log_id),
             log_id=self._log_id,
+            flush=committed,
         )
         self._refuse_foreign(result)
         if result.stop == "break":
             snapshot = self._newest_snapshot(after=result.stop_position - 2, report=report)
-            if snapshot is not None and snapshot.position > position:
-                self._start_over(snapshot, entries, report, expected_position=position)
+            if snapshot is not None and snapshot.position > committed.position:
+                self._start_over(snapshot, entries, report, expected_position=committed.position)
                 return
-        self._commit_walk(result, report, expected_position=position, since=base)
+        report.pulled_updates += result.updates
+        report.pulled_actions += result.actions
+        report.quarantined += result.quarantined
+        report.position = result.position
+        committed(result)
         if result.stop == "break" and not self._relog(report, position_gone=False):
             raise ProtocolError(
                 f"update {result.stop_position} on {self.remote_name} does not follow the "
@@ -384,29 +422,6 @@ class SyncEngine:
             )
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
-
-    def _commit_walk(
-        self, result: Walk, report: SyncReport, *, expected_position: int, since: State
-    ) -> None:
-        report.pulled_updates += result.updates
-        report.pulled_actions += result.actions
-        report.quarantined += result.quarantined
-        report.position = result.position
-        if result.updates == 0:
-            return
-        self.local.commit_base(
-            result.state,
-            result.position,
-            result.seen,
-            confirmed=result.own,
-            expected_position=expected_position,
-            archive=result.archive,
-            last=result.last,
-            etag=result.etag,
-            since=since,
-            changes=result.changes,
-        )
-        self._wrote = True
 
     def _break_decision(self, start: int, log_id: str) -> OnBreak:
         """A link broke at position p of a walk that started at ``start``. A newer
@@ -559,8 +574,14 @@ class SyncEngine:
     # -- push -----------------------------------------------------------------------
 
     def _push(self, report: SyncReport) -> None:
-        self.local.group_pending(new_id(), self.clock.now_ms())
-        for _ in range(MAX_PUSH_TRIES):
+        # At most CHUNK_ACTIONS per update: grouping and folding one stays a short
+        # write (a burst of 5,000 edits goes as ten updates).
+        while (
+            self.local.group_pending(new_id(), self.clock.now_ms(), CHUNK_ACTIONS) == CHUNK_ACTIONS
+        ):
+            pass
+        failures = 0
+        while failures < MAX_PUSH_TRIES:
             pending = self.local.own_updates("new")
             if not pending:
                 return
@@ -587,24 +608,38 @@ class SyncEngine:
             else:
                 # Another device took the position: fold what landed, build on it.
                 self._pull(report)
+                failures += 1
         raise RemoteError(f"{self.remote_name} is too busy right now; sync will try again")
 
     def _fold_own(self, update: Update, body: bytes, base: State) -> None:
-        """Our update landed right after the base: fold it in without downloading it."""
+        """Our update landed right after the base: fold it in without downloading it,
+        ``CHUNK_ACTIONS`` per commit (the base stays before it until the last)."""
         known = self.local.applied_among([a.id for a in update.actions])
-        seen: set[str] = set()
-        changes = Changes()
-        state, _ = fold_new(base, [update], known.__contains__, seen, changes)
-        self.local.commit_base(
-            state,
-            update.position,
-            seen,
-            confirmed=[update.id],
-            expected_position=update.position - 1,
-            archive=[(update.id, body)],
-            last=update.id,
-            etag="",
-            since=base,
-            changes=changes,
-        )
-        self._wrote = True
+        done: set[str] = set()
+
+        def is_applied(action_id: str) -> bool:
+            return action_id in known or action_id in done
+
+        state, position = base, update.position - 1
+        actions = update.actions
+        for lo in range(0, max(len(actions), 1), CHUNK_ACTIONS):
+            part = replace(update, actions=actions[lo : lo + CHUNK_ACTIONS])
+            seen: set[str] = set()
+            changes = Changes()
+            folded, _ = fold_new(state, [part], is_applied, seen, changes)
+            last = lo + CHUNK_ACTIONS >= len(actions)
+            self.local.commit_base(
+                folded,
+                update.position if last else position,
+                seen,
+                confirmed=[update.id] if last else [],
+                expected_position=position,
+                archive=[(update.id, body)] if last else [],
+                last=update.id if last else None,
+                etag="" if last else None,
+                since=state,
+                changes=changes,
+            )
+            self._wrote = True
+            state = folded
+            done.update(seen)
