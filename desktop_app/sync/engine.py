@@ -575,7 +575,7 @@ class SyncEngine:
 
     def _push(self, report: SyncReport) -> None:
         # At most CHUNK_ACTIONS per update: grouping and folding one stays a short
-        # write (a burst of 5,000 edits goes as ten updates).
+        # write (a burst of 5,000 edits goes as 25 updates).
         while (
             self.local.group_pending(new_id(), self.clock.now_ms(), CHUNK_ACTIONS) == CHUNK_ACTIONS
         ):
