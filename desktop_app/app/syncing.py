@@ -220,7 +220,7 @@ def sync_now(
 
 def status(app: App) -> dict[str, Any]:
     config = get_remote(app.local)
-    _, position = app.local.base()
+    position = app.local.base_position()
     offset = float(app.local.meta("clock_offset_s") or 0.0)
     return {
         "pending": app.local.pending_count(),

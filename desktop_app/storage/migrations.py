@@ -64,6 +64,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE local_actions ADD COLUMN bases BLOB;
     ALTER TABLE history ADD COLUMN texts BLOB;
     """,
+    # 4: the base stored item by item on top of its checkpoint (docs/architecture.md,
+    # "Incremental local state"): a sync round writes one row per item it changed.
+    # body NULL: the item is not in the base. The base position moves to meta, so
+    # moving it never rewrites the checkpoint's row.
+    """
+    CREATE TABLE base_items(
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        body BLOB,
+        PRIMARY KEY (kind, id)
+    );
+    INSERT OR REPLACE INTO meta(key, value)
+        SELECT 'base_position', CAST(mark AS TEXT) FROM checkpoints WHERE name = 'base';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

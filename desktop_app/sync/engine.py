@@ -25,13 +25,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import msgspec
+from msgspec.structs import replace
 
 from desktop_app.core import Action, State, StateDoc, new_id
 from desktop_app.core.actions import MergeState
-from desktop_app.storage import LocalStore
+from desktop_app.core.changes import Changes
+from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync import protocol
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.log import (
+    CHUNK_ACTIONS,
     BreakDecision,
     OnBreak,
     Walk,
@@ -96,6 +99,36 @@ class SyncReport(msgspec.Struct):
         return "; ".join(parts) + f"; at position {self.position}"
 
 
+class _Committer:
+    """Commits a walk's folded actions chunk by chunk (``walk``'s ``flush``),
+    remembering the base each commit leaves, which the next one builds on."""
+
+    def __init__(self, engine: SyncEngine, base: State, position: int) -> None:
+        self.engine = engine
+        self.state = base
+        self.position = position
+
+    def __call__(self, walked: Walk) -> None:
+        moved = walked.position != self.position
+        if not moved and not walked.seen:
+            return
+        self.engine.local.commit_base(
+            walked.state,
+            walked.position,
+            walked.seen,
+            confirmed=walked.own,
+            expected_position=self.position,
+            archive=walked.archive,
+            last=walked.last if moved else None,
+            etag=walked.etag if moved else None,
+            since=self.state,
+            changes=walked.changes,
+        )
+        self.engine._wrote = True
+        self.state, self.position = walked.state, walked.position
+        walked.flushed_now()
+
+
 class SyncEngine:
     """Runs sync rounds for one local store against one remote store."""
 
@@ -122,18 +155,36 @@ class SyncEngine:
         self.clock = clock
         self.remote_name = remote_name or remote.describe()
         self._progress = on_progress or (lambda message: None)
+        self._wrote = False  # this round committed something (see _note_round)
 
     # -- the round ------------------------------------------------------------------
 
     def sync(self) -> SyncReport:
         report = SyncReport()
+        self._wrote = False
         self._bind(report)
         self._pull(report)
         self._push(report)
         report.clock_warning = self.clock.skew_message()
-        self.local.set_meta("clock_offset_s", f"{self.clock.offset_s:.3f}")
-        self.local.set_meta("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
+        self._note_round()
         return report
+
+    def _note_round(self) -> None:
+        """Keep the clock offset and the time of the last sync for the next start and
+        ``status``; an idle round writes them only when they moved (the offset by a
+        millisecond, the time by a minute), so polling leaves the database alone."""
+        offset = f"{self.clock.offset_s:.3f}"
+        now = datetime.now(UTC)
+        last = self.local.meta("last_sync")
+        try:
+            stale = last is None or (now - datetime.fromisoformat(last)).total_seconds() >= 60
+        except ValueError:
+            stale = True
+        changed = offset != self.local.meta("clock_offset_s")
+        if stale or changed or self._wrote:
+            with self.local.transaction() as db:
+                self.local.set_meta("clock_offset_s", offset, db)
+                self.local.set_meta("last_sync", now.isoformat(timespec="seconds"), db)
 
     # -- binding --------------------------------------------------------------------
 
@@ -256,7 +307,7 @@ class SyncEngine:
     def _rebind(self, meta: VaultMeta, report: SyncReport) -> None:
         """Start over on ``meta``'s log: its state, then what it lacks of ours."""
         self._progress("reading the vault's log")
-        _, start = self.local.base()
+        start = self.local.base_position()
         snapshot = self._newest_snapshot(after=0, log_id=meta.log_id, report=report)
         entries = self.remote.list(protocol.UPDATES)
         self._start_over(
@@ -279,7 +330,7 @@ class SyncEngine:
         if meta is None:
             raise ProtocolError(
                 f"{self.remote_name} no longer holds this vault (its description and update "
-                f"{self.local.base()[1]} are missing); if it is a removable drive or network "
+                f"{self.local.base_position()} are missing); if it is a removable drive or network "
                 "share, connect it and try again; if you emptied it on purpose, set the "
                 "remote again to copy this device's data to it"
             )
@@ -292,7 +343,9 @@ class SyncEngine:
     # -- pull -----------------------------------------------------------------------
 
     def _pull(self, report: SyncReport) -> None:
-        base, position = self.local.base()
+        # No state is read until the listing shows something to fold: an idle round
+        # is this position, the base's link, one LIST and the pending check.
+        position = self.local.base_position()
         last, etag = self.local.base_link()
         entries = self.remote.list(
             protocol.UPDATES, protocol.update_key(position - 1) if position else ""
@@ -329,8 +382,12 @@ class SyncEngine:
         run = contiguous(after, position)
         if not run:
             return
+        base, at = self.local.base()
+        if at != position:
+            raise StorageError("another sync of this profile ran at the same time; try again")
         self._progress(f"downloading {len(run)} update(s)")
         own = self._own_update_ids()
+        committed = _Committer(self, base, position)
         result = walk(
             self.remote,
             run,
@@ -344,14 +401,19 @@ class SyncEngine:
             fetch_workers=self.fetch_workers,
             on_break=self._break_decision(position, self._log_id),
             log_id=self._log_id,
+            flush=committed,
         )
         self._refuse_foreign(result)
         if result.stop == "break":
             snapshot = self._newest_snapshot(after=result.stop_position - 2, report=report)
-            if snapshot is not None and snapshot.position > position:
-                self._start_over(snapshot, entries, report, expected_position=position)
+            if snapshot is not None and snapshot.position > committed.position:
+                self._start_over(snapshot, entries, report, expected_position=committed.position)
                 return
-        self._commit_walk(result, report, expected_position=position)
+        report.pulled_updates += result.updates
+        report.pulled_actions += result.actions
+        report.quarantined += result.quarantined
+        report.position = result.position
+        committed(result)
         if result.stop == "break" and not self._relog(report, position_gone=False):
             raise ProtocolError(
                 f"update {result.stop_position} on {self.remote_name} does not follow the "
@@ -360,24 +422,6 @@ class SyncEngine:
             )
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
-
-    def _commit_walk(self, result: Walk, report: SyncReport, *, expected_position: int) -> None:
-        report.pulled_updates += result.updates
-        report.pulled_actions += result.actions
-        report.quarantined += result.quarantined
-        report.position = result.position
-        if result.updates == 0:
-            return
-        self.local.commit_base(
-            result.state,
-            result.position,
-            result.seen,
-            confirmed=result.own,
-            expected_position=expected_position,
-            archive=result.archive,
-            last=result.last,
-            etag=result.etag,
-        )
 
     def _break_decision(self, start: int, log_id: str) -> OnBreak:
         """A link broke at position p of a walk that started at ``start``. A newer
@@ -474,6 +518,7 @@ class SyncEngine:
         report.pulled_actions += result.actions
         report.quarantined += result.quarantined
         report.position = result.position
+        self._wrote = True
         self.local.replace_base(
             result.state,
             result.position,
@@ -529,8 +574,14 @@ class SyncEngine:
     # -- push -----------------------------------------------------------------------
 
     def _push(self, report: SyncReport) -> None:
-        self.local.group_pending(new_id(), self.clock.now_ms())
-        for _ in range(MAX_PUSH_TRIES):
+        # At most CHUNK_ACTIONS per update: grouping and folding one stays a short
+        # write (a burst of 5,000 edits goes as 25 updates).
+        while (
+            self.local.group_pending(new_id(), self.clock.now_ms(), CHUNK_ACTIONS) == CHUNK_ACTIONS
+        ):
+            pass
+        failures = 0
+        while failures < MAX_PUSH_TRIES:
             pending = self.local.own_updates("new")
             if not pending:
                 return
@@ -557,20 +608,38 @@ class SyncEngine:
             else:
                 # Another device took the position: fold what landed, build on it.
                 self._pull(report)
+                failures += 1
         raise RemoteError(f"{self.remote_name} is too busy right now; sync will try again")
 
     def _fold_own(self, update: Update, body: bytes, base: State) -> None:
-        """Our update landed right after the base: fold it in without downloading it."""
+        """Our update landed right after the base: fold it in without downloading it,
+        ``CHUNK_ACTIONS`` per commit (the base stays before it until the last)."""
         known = self.local.applied_among([a.id for a in update.actions])
-        seen: set[str] = set()
-        state, _ = fold_new(base, [update], known.__contains__, seen)
-        self.local.commit_base(
-            state,
-            update.position,
-            seen,
-            confirmed=[update.id],
-            expected_position=update.position - 1,
-            archive=[(update.id, body)],
-            last=update.id,
-            etag="",
-        )
+        done: set[str] = set()
+
+        def is_applied(action_id: str) -> bool:
+            return action_id in known or action_id in done
+
+        state, position = base, update.position - 1
+        actions = update.actions
+        for lo in range(0, max(len(actions), 1), CHUNK_ACTIONS):
+            part = replace(update, actions=actions[lo : lo + CHUNK_ACTIONS])
+            seen: set[str] = set()
+            changes = Changes()
+            folded, _ = fold_new(state, [part], is_applied, seen, changes)
+            last = lo + CHUNK_ACTIONS >= len(actions)
+            self.local.commit_base(
+                folded,
+                update.position if last else position,
+                seen,
+                confirmed=[update.id] if last else [],
+                expected_position=position,
+                archive=[(update.id, body)] if last else [],
+                last=update.id if last else None,
+                etag="" if last else None,
+                since=state,
+                changes=changes,
+            )
+            self._wrote = True
+            state = folded
+            done.update(seen)

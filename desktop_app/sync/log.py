@@ -21,6 +21,7 @@ from msgspec.structs import replace
 
 from desktop_app.core import Action, State, apply
 from desktop_app.core.actions import MergeState
+from desktop_app.core.changes import Changes
 from desktop_app.core.text import clean_arg
 from desktop_app.sync import protocol
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
@@ -34,17 +35,24 @@ BreakDecision = Literal["quarantine", "stop", "recheck"]
 # Called with the position whose link broke and the effective id folded before it.
 OnBreak = Callable[[int, str], BreakDecision]
 
+# Actions folded per commit of a long run (even inside one update): each commit
+# holds SQLite's write lock for a few milliseconds, so a dispatch from the window
+# never waits long, and a crash keeps what was committed (docs/architecture.md).
+CHUNK_ACTIONS = 200
+
 
 def fold_new(
     state: State,
     updates: Iterable[Update],
     applied: Callable[[str], bool],
     seen: set[str],
+    changes: Changes | None = None,
 ) -> tuple[State, int]:
     """Apply, in order, each action of ``updates`` not applied before.
 
-    ``seen`` collects the ids applied now (and those a merged state carries). One
-    flat loop: this is the hot path of a large pull.
+    ``seen`` collects the ids applied now (and those a merged state carries);
+    ``changes`` the items they may change (what storage writes). One flat loop:
+    this is the hot path of a large pull.
     """
     count = 0
     for update in updates:
@@ -52,6 +60,8 @@ def fold_new(
             action_id = action.id
             if action_id in seen or applied(action_id):
                 continue
+            if changes is not None:
+                changes.note(state, action.arg)
             state = apply(state, action)
             seen.add(action_id)
             count += 1
@@ -82,17 +92,30 @@ class Walk:
     position: int
     last: str
     etag: str = ""
+    # Ids applied since the last ``flush`` (all of them without one), and before it.
     seen: set[str] = field(default_factory=set)
+    flushed: set[str] = field(default_factory=set)
+    unflushed: int = 0
     archive: list[tuple[str, bytes]] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)
     updates: int = 0
     actions: int = 0
     own: list[str] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
     # Why it stopped before the end of the run: a broken link, an update retired
     # under it while it read, or one written by a newer Tidemark.
     stop: Literal["", "break", "gone", "newer", "foreign"] = ""
     stop_position: int = 0
     newer: NewerFormat | None = None
+
+    def flushed_now(self) -> None:
+        """The caller committed what was folded so far: start the next chunk."""
+        self.flushed.update(self.seen)
+        self.seen = set()
+        self.changes = Changes()
+        self.archive = []
+        self.own = []
+        self.unflushed = 0
 
 
 class _Gone:
@@ -113,6 +136,8 @@ def walk(
     fetch_workers: int = 16,
     on_break: OnBreak = lambda p, last: "stop",
     log_id: str = "",
+    flush: Callable[[Walk], None] | None = None,
+    chunk: int = CHUNK_ACTIONS,
 ) -> Walk:
     """Fold the updates at ``run`` (gapless, starting at ``position + 1``).
 
@@ -121,6 +146,12 @@ def walk(
 
     ``applied_among(ids)`` says which of the run's action ids the state already
     holds (asked once, for the whole run).
+
+    ``flush(result)``: called after every ``chunk`` actions folded (between two
+    actions, even inside one update) to commit them; it calls ``flushed_now``.
+    Until an update is folded whole, ``position`` and ``last`` stay at the one
+    before it: a base may hold the first actions of the next update, which the
+    applied check skips when that update is folded again.
     """
     result = Walk(state=state, position=position, last=last)
     etags = etags or {}
@@ -166,7 +197,10 @@ def walk(
             continue
         readable.append((p, _cleaned(update), data, ""))
     known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
-    is_applied = known.__contains__
+    flushed = result.flushed
+
+    def is_applied(action_id: str) -> bool:
+        return action_id in known or action_id in flushed
 
     # Format-2 logs (a log id) link every update, genesis included; format-1 ones
     # carry no links, so only updates that name a link are checked there.
@@ -205,8 +239,20 @@ def walk(
             result.quarantined.append(key)
             result.last = protocol.quarantined_id(p)
         else:
-            result.state, count = fold_new(result.state, (update,), is_applied, result.seen)
-            result.actions += count
+            actions = update.actions
+            for lo in range(0, len(actions), chunk):
+                part = (
+                    update
+                    if len(actions) <= chunk
+                    else replace(update, actions=actions[lo : lo + chunk])
+                )
+                result.state, count = fold_new(
+                    result.state, (part,), is_applied, result.seen, result.changes
+                )
+                result.actions += count
+                result.unflushed += count
+                if flush is not None and result.unflushed >= chunk and lo + chunk < len(actions):
+                    flush(result)
             result.last = update.id
             result.archive.append((update.id, data))
             if update.id in own_ids:
@@ -214,6 +260,8 @@ def walk(
         result.position = p
         result.etag = etags.get(p, "")
         result.updates += 1
+        if flush is not None and result.unflushed >= chunk:
+            flush(result)
     return result
 
 

@@ -1,0 +1,145 @@
+"""Issue 11: a sync round costs what changed, not the size of the vault.
+
+Mechanisms, not timings: every SQLite statement a round runs is traced
+(``set_trace_callback`` shows the statement with its bound values), so the tests
+see which tables a round reads, what it writes and how many bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop_app.app import App
+from desktop_app.app.syncing import run_round, set_remote, sync_now
+from desktop_app.core import Action, new_id
+from desktop_app.core import actions as act
+from desktop_app.storage import LocalStore
+from desktop_app.sync.remote_config import RemoteConfig
+
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN IMMEDIATE)", re.IGNORECASE)
+
+
+@contextmanager
+def traced(local: LocalStore) -> Iterator[list[str]]:
+    """Every statement ``local`` runs on this thread meanwhile."""
+    statements: list[str] = []
+    local.db.set_trace_callback(statements.append)
+    try:
+        yield statements
+    finally:
+        local.db.set_trace_callback(None)
+
+
+def _vault(app: App, tasks: int, notes: int = 0) -> None:
+    """``tasks`` tasks and ``notes`` notes journaled at once (fast), then synced."""
+    now = datetime.now(UTC)
+    at = int(now.timestamp() * 1000)
+    args: list[act.Arg] = [
+        act.NewTask(id=new_id(), title=f"task {i}", created=now) for i in range(tasks)
+    ]
+    args += [
+        act.NewNote(id=new_id(), title=f"note {i}", body="words " * 40, created=now)
+        for i in range(notes)
+    ]
+    app.local.record_many(Action(id=new_id(), device=app.device_id, at=at, arg=a) for a in args)
+    app.reload_view()
+
+
+def _pair(tmp_path: Path, tasks: int, notes: int = 0) -> tuple[App, App]:
+    """Two devices on one folder remote, both holding the same vault."""
+    share = tmp_path / "share"
+    share.mkdir(parents=True)
+    remote = RemoteConfig(kind="folder", path=str(share))
+    laptop, desktop = App(tmp_path / "laptop"), App(tmp_path / "desktop")
+    for app in (laptop, desktop):
+        set_remote(app, remote)
+    _vault(laptop, tasks, notes)
+    sync_now(laptop)
+    sync_now(desktop)
+    return laptop, desktop
+
+
+def test_an_idle_round_reads_no_state_and_writes_nothing(tmp_path: Path) -> None:
+    laptop, desktop = _pair(tmp_path, 300, 50)
+    try:
+        sync_now(desktop)  # the last sync time was just saved: this round need not
+        # A store opened afresh: no decoded base cached, as in a new CLI process.
+        local = LocalStore.in_dir(tmp_path / "desktop")
+        try:
+            before = local.db.total_changes
+            with traced(local) as statements:
+                report = run_round(local, desktop.clock)
+            assert report.pulled_actions == report.pushed_actions == 0
+            assert local.db.total_changes == before
+            assert [s for s in statements if WRITES.match(s)] == []
+            assert [s for s in statements if re.search(r"checkpoints|base_items", s)] == []
+            assert len(statements) <= 12, statements  # a few indexed reads
+        finally:
+            local.close()
+    finally:
+        laptop.close()
+        desktop.close()
+
+
+def _edit_round_writes(tmp_path: Path, tasks: int, notes: int) -> tuple[int, int, int, int]:
+    """(rows, bytes) written by a round pushing 10 edits, then by one pulling them."""
+    laptop, desktop = _pair(tmp_path, tasks, notes)
+    try:
+        for task_id in list(desktop.state.tasks)[:10]:
+            desktop.edit(task_id, title="edited on the desktop")
+        figures = []
+        for app in (desktop, laptop):  # the push, then the pull
+            rows = app.local.db.total_changes
+            with traced(app.local) as statements:
+                report = run_round(app.local, app.clock)
+            assert report.pushed_actions + report.pulled_actions == 10
+            written = sum(len(s) for s in statements if WRITES.match(s))
+            figures += [app.local.db.total_changes - rows, written]
+        sync_now(laptop)
+        assert {t.title for t in laptop.state.tasks.values()} >= {"edited on the desktop"}
+        return figures[0], figures[1], figures[2], figures[3]
+    finally:
+        laptop.close()
+        desktop.close()
+
+
+def test_a_ten_edit_round_writes_the_same_rows_whatever_the_vault_size(tmp_path: Path) -> None:
+    small = _edit_round_writes(tmp_path / "small", 100, 20)
+    large = _edit_round_writes(tmp_path / "large", 5_000, 1_000)
+    push_rows, push_bytes, pull_rows, pull_bytes = large
+    assert (push_rows, pull_rows) == (small[0], small[2])
+    # The bytes differ only by what the edits carry (ids, titles), never the vault.
+    assert push_bytes < 1.2 * small[1] and pull_bytes < 1.2 * small[3], (small, large)
+    assert push_bytes < 20_000 and pull_bytes < 20_000, large
+
+
+def test_a_big_pull_commits_in_short_chunks(tmp_path: Path) -> None:
+    """5,000 actions arrive as 25 commits of at most 200 actions each: the write
+    lock is taken 25 times briefly, never once for the whole pull."""
+    share = tmp_path / "share"
+    share.mkdir()
+    remote = RemoteConfig(kind="folder", path=str(share))
+    with App(tmp_path / "laptop") as laptop, App(tmp_path / "desktop") as desktop:
+        for app in (laptop, desktop):
+            set_remote(app, remote)
+            sync_now(app)  # both bound to the log before the burst
+        _vault(laptop, 5_000)
+        laptop.local.largest_write_rows = 0
+        sync_now(laptop)
+        desktop.local.largest_write_rows = desktop.local.longest_write_s = 0
+        report = sync_now(desktop)
+        assert report.pulled_actions == 5_000
+        assert len(desktop.state.tasks) == 5_000
+        # A chunk of 200 writes a row per item and per applied id (and, pushing,
+        # deletes its actions from the journal), and a few more.
+        assert desktop.local.largest_write_rows <= 2 * 200 + 20
+        assert laptop.local.largest_write_rows <= 3 * 200 + 20
+        print(
+            f"5,000-action pull: longest write transaction "
+            f"{desktop.local.longest_write_s * 1000:.1f} ms "
+            f"({desktop.local.largest_write_rows} rows)"
+        )
