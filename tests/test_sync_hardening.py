@@ -204,6 +204,32 @@ def test_a_restored_older_copy_gets_back_what_it_lacks(tmp_path: Path) -> None:
     assert titles(a) == {"in the backup", "after the backup"}
 
 
+def test_a_restored_copy_whose_position_another_device_reused(tmp_path: Path) -> None:
+    """The restore drops a's update; b's next one lands at its position. a must not
+    take b's update for its own (they diverged, and a's edit left the log)."""
+    import shutil
+
+    store = folder(tmp_path, "nas")
+    a = Device("a", tmp_path / "a", store)
+    b = Device("b", tmp_path / "b", store)
+    a.app.add_task("in the backup")
+    a.sync()
+    b.sync()
+    shutil.copytree(tmp_path / "nas", tmp_path / "backup")
+    a.app.add_task("lost with the restore")
+    a.sync()
+    shutil.rmtree(tmp_path / "nas")
+    shutil.copytree(tmp_path / "backup", tmp_path / "nas")
+    b.app.add_task("b after the restore")
+    b.sync()  # lands where a's update was
+    a.sync()
+    converged(a, b)
+    assert titles(b) == {"in the backup", "lost with the restore", "b after the restore"}
+    newcomer = Device("c", tmp_path / "c", store)
+    newcomer.sync()
+    assert titles(newcomer) == titles(b)
+
+
 # -- 3. a commit into a position that roll-up already retired --------------------------
 
 

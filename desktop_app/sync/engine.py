@@ -359,9 +359,16 @@ class SyncEngine:
                     # A changed etag, or the first sight of our own update since we
                     # pushed it: still the update we folded, or another log under the
                     # same name (wiped and founded again)? One GET tells.
-                    if not self._same_update_at(position, last) and self._relog(
-                        report, position_gone=False
-                    ):
+                    if not self._same_update_at(position, last):
+                        if self._relog(report, position_gone=False):
+                            return
+                        # Same log, another update where ours was: a commit into a
+                        # position roll-up retired, or an older copy restored and the
+                        # position reused. Ours may be gone from the log: start over
+                        # from it, and push again what it lacks of ours.
+                        snapshot = self._newest_snapshot(after=0, report=report)
+                        entries = self.remote.list(protocol.UPDATES)
+                        self._start_over(snapshot, entries, report, expected_position=position)
                         return
                     self.local.set_base_etag(position, here.etag)
             elif not any(p > position for p in listed):
