@@ -88,10 +88,7 @@ def import_command(args: argparse.Namespace, app: App) -> int:
             f"imported {plural(result.notes, 'note')}, {plural(result.tasks, 'task')} "
             f"and {plural(result.lists, 'list')} from {display_path(args.path)}"
         )
-        if result.skipped:
-            text += f" ({plural(result.skipped, 'item')} already here, skipped)"
-        if result.ignored:
-            text += f" ({plural(result.ignored, 'file')} skipped: symlinks or special files)"
+        text += "".join(f" ({part})" for part in result.notes_on())
         print(text)
         sys.stdout.flush()
     return 0
