@@ -68,7 +68,7 @@ def unserialize(text: str) -> RawItem:
         i -= 1
     if not props.get("type_", "").isdigit():
         raise AppError("it has no item type (type_)")
-    body_lines = lines[:i]
+    body_lines = lines[: max(i, 0)]  # none: an item without title or body (a note-tag link)
     title = body_lines[0] if body_lines else ""
     body = "\n".join(body_lines[2:])
     return RawItem(title, body, props)
@@ -113,6 +113,7 @@ def read_jex(
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
             members = archive.getmembers()
+            _check_complete(data, members)
             for n, member in enumerate(members):
                 if progress is not None:
                     progress(n, len(members))
@@ -144,6 +145,20 @@ def read_jex(
         return _content(raw, resources)
     except AppError as exc:
         raise AppError(f"cannot import {name}: {exc}") from None
+
+
+_BLOCK = 512
+
+
+def _check_complete(data: bytes, members: list[tarfile.TarInfo]) -> None:
+    """A whole archive ends with two zero blocks after its last member; tarfile does not
+    insist on them, so a cut-off download would import without the notes it lost."""
+    end = 0
+    if members:
+        last = members[-1]
+        end = last.offset_data + -(-last.size // _BLOCK) * _BLOCK
+    if data[end : end + 2 * _BLOCK] != bytes(2 * _BLOCK):
+        raise tarfile.ReadError("it ends before its end marker")
 
 
 def _content(raw: list[RawItem], resources: int) -> JexContent:
