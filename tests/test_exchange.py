@@ -301,7 +301,11 @@ def test_markdown_folder_export_reads_back(tmp_path: Path) -> None:
     tasks_by_title = {t.title: t for t in state.tasks.values()}
     eggs, milk = tasks_by_title["Eggs ☕"], tasks_by_title["Buy milk"]
     assert (out / "Groceries" / "tasks.md").read_text(encoding="utf-8") == (
-        "---\ntidemark: tasks\n---\n# Groceries\n\n"
+        "---\ntidemark: tasks\ntidemark-times:\n"
+        + "".join(
+            f"  {t.id}: {t.created.isoformat()} {t.updated.isoformat()}\n" for t in (eggs, milk)
+        )
+        + "---\n# Groceries\n\n"
         f"- [ ] Eggs ☕ 🔽 🆔 {eggs.id}\n"
         f"- [x] Buy milk #home 📅 2026-03-01 ⏫ 🆔 {milk.id}\n"
     )

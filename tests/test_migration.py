@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import io
 import tarfile
+import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desktop_app.app import App
 from desktop_app.app import exchange as ex
-from desktop_app.core import State
+from desktop_app.core import Note, Priority, State, Task, TaskList, new_id, views
 from desktop_app.core import actions as act
+from desktop_app.core.text import one_line
 from tests.test_cli import cli, one_line_error, run_in_process, show
 
 T_CREATED = datetime(2020, 1, 31, 12, 0, tzinfo=UTC)
@@ -430,3 +434,100 @@ def test_a_malformed_file_stops_the_import(
     line = one_line_error(cli(d, "import", str(target)), 1)
     assert message in line, line
     assert [n["title"] for n in show(d)["notes"]] == ["Existing"]
+
+
+# -- export, then import: the same notes and tasks ---------------------------------------------
+
+LIST_NAMES = ("Work", "Work/Projects", "Home", "Ünïcode list", "zeta")
+NOTE_TEXT = st.text(alphabet="abcXYZ 019-_.,:;'\"#!?()[]{}é☕/&*%@`|>~", min_size=1, max_size=24)
+TASK_TEXT = st.text(alphabet="abcXYZ 019-_.,:;'\"!?()[]{}é☕/&*%@`|>~", min_size=1, max_size=24)
+BODY = st.one_of(
+    st.text(alphabet="ab #-*[]`\n:~_/!é>xyz", max_size=80),
+    st.sampled_from(
+        [
+            "---\naliases: [a]\n---\nkept",
+            "---\ntitle: mine\n---\n",
+            "---\n---\nx",
+            "#tag in text, not a tag here",
+            "```\n#include <x>\n```\n",
+            "\n\nleading and trailing\n\n",
+        ]
+    ),
+)
+TAG = st.from_regex(r"[a-zé][a-z0-9_/-]{0,8}", fullmatch=True)
+MOMENT = st.integers(0, 4_000_000_000_000).map(lambda ms: datetime.fromtimestamp(ms / 1000, UTC))
+
+
+@st.composite
+def states(draw: st.DrawFn) -> list[Any]:
+    """Restore steps for lists (closed under parents), tasks and notes with every field set."""
+    names = set(draw(st.sets(st.sampled_from(LIST_NAMES))))
+    names |= {n.split("/")[0] for n in names}
+    lists = [TaskList(id=new_id(), name=n, created=T_CREATED) for n in sorted(names)]
+    list_ids = st.sampled_from([None, *(lst.id for lst in lists)])
+    tasks = [
+        Task(
+            id=new_id(),
+            title=one_line(draw(TASK_TEXT)) or "t",
+            done=draw(st.booleans()),
+            due=draw(st.none() | st.dates(date(1970, 1, 1), date(2100, 1, 1))),
+            priority=draw(st.sampled_from(Priority)),
+            list_id=draw(list_ids),
+            tags=draw(st.frozensets(TAG, max_size=3)),
+            created=draw(MOMENT),
+            updated=draw(MOMENT),
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    notes = [
+        Note(
+            id=new_id(),
+            title=one_line(draw(NOTE_TEXT)) or "n",
+            body=draw(BODY),
+            list_id=draw(list_ids),
+            tags=draw(st.frozensets(TAG, max_size=3)),
+            pinned=draw(st.booleans()),
+            created=draw(MOMENT),
+            updated=draw(MOMENT),
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    return [
+        *(act.RestoreList(list=lst) for lst in lists),
+        *(act.RestoreTask(task=t) for t in tasks),
+        *(act.RestoreNote(note=n) for n in notes),
+    ]
+
+
+def comparable(state: State) -> dict[str, Any]:
+    """``show --json`` up to the ids of lists (made anew, matched by name) and their times."""
+    doc = views.document(state)
+    return {
+        "lists": sorted(lst["name"] for lst in doc["lists"]),
+        "tasks": [{k: v for k, v in t.items() if k != "list_id"} for t in doc["tasks"]],
+        "notes": [{k: v for k, v in n.items() if k != "list_id"} for n in doc["notes"]],
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=states())
+def test_markdown_export_then_import_is_the_identity(steps: list[Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        if not steps:
+            return  # nothing to export: an empty folder, which no import takes
+        with App(root / "a") as a:
+            a.dispatch_steps(steps)
+            ex.export_markdown_folder(a.state, root / "out")
+            source = a.state
+            journaled = a.local.pending_count()
+            ex.import_path(a, root / "out")  # into the profile it came from: nothing changes
+            assert a.local.pending_count() == journaled
+            assert a.state == source
+        with App(root / "b") as b:
+            ex.import_path(b, root / "out")
+            assert comparable(b.state) == comparable(source)
+            copy, journaled = b.state, b.local.pending_count()
+            ex.import_path(b, root / "out")  # and again: nothing changes
+            assert b.local.pending_count() == journaled
+            assert b.state == copy

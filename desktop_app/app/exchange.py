@@ -266,7 +266,7 @@ def plan_import(
             files.append(file)
             if progress is not None:
                 progress(len(files), 0)
-        if not files:
+        if not files and not walk.folders:  # folders alone are lists (a vault's empty ones)
             raise AppError(f"found no Markdown (.md) files in {display_path(path)}")
         folders = ("/".join(map(display_name, f)) for f in walk.folders)
         vault = display_name(path.resolve().name)
@@ -387,7 +387,7 @@ def note_file_text(note: Note) -> str:
         matter = front_matter.split(note.body)
     except AppError:
         return plain
-    if matter is None or not matter.meta:
+    if matter is None or not matter.meta or set(matter.meta) & vault_import.RESERVED:
         return plain
     merged = "---\n" + "\n".join([*meta, *matter.lines]) + f"\n---\n\n{matter.rest}\n"
     try:
@@ -399,10 +399,11 @@ def note_file_text(note: Note) -> str:
 
 
 def tasks_file_text(title: str, tasks: Sequence[Task]) -> str:
-    lines = [
-        f"---\ntidemark: {TASKS_MARKER}\n---\n# {title}\n",
-        *(task_line(t, with_id=True) for t in tasks),
-    ]
+    """A checklist file; its front matter keeps each task's times (``id: created updated``),
+    which a Tasks line has no place for, so an import gives back the same tasks."""
+    times = "".join(f"\n  {t.id}: {t.created.isoformat()} {t.updated.isoformat()}" for t in tasks)
+    head = f"---\ntidemark: {TASKS_MARKER}\n{vault_import.TIMES_KEY}:{times or ' {}'}\n---\n"
+    lines = [f"{head}# {title}\n", *(task_line(t, with_id=True) for t in tasks)]
     return "\n".join(lines) + "\n"
 
 

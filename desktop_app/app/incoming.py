@@ -158,7 +158,7 @@ def _note_steps(
             tags=item.tags,
             pinned=item.pinned,
             created=created,
-            updated=max(item.updated or created, created),
+            updated=item.updated or created,
         )
         plan.steps.append(act.RestoreNote(note=note))
         plan.notes += 1
@@ -194,7 +194,7 @@ def _task_steps(
             list_id=list_id,
             tags=item.tags,
             created=created,
-            updated=max(item.updated or created, created),
+            updated=item.updated or created,
         )
         plan.steps.append(act.RestoreTask(task=task))
         plan.tasks += 1

@@ -26,15 +26,17 @@ from desktop_app.app import front_matter
 from desktop_app.app.engine import clean_title, parse_due
 from desktop_app.app.errors import AppError
 from desktop_app.app.incoming import IncomingNote, IncomingTask, import_tags, own_id, source_id
-from desktop_app.app.markdown import scan
+from desktop_app.app.markdown import BodyScan, scan
 from desktop_app.app.vault_files import VaultFile, display_name, display_path
 from desktop_app.core import Priority
 
 TASKS_MARKER = "tasks"  # front matter ``tidemark: tasks``
 ID_KEY = "tidemark-id"
 TODO_KEY = "completed?"  # Joplin's mark of a to-do
+TIMES_KEY = "tidemark-times"  # a tasks file's ``id: created updated`` for each task
 # Keys whose values become fields; the rest are the note's properties.
 OWNED = ("title", "tags", "tag", "pinned", "created", "updated", ID_KEY, "tidemark")
+RESERVED = frozenset((*OWNED, TODO_KEY))  # a body's own front matter with these stays text
 
 _CHECKBOX = re.compile(r"^\s*[-*+][ \t]+\[([ xX])\][ \t]+(.*)$")
 _DUE_MARK = "📅"
@@ -149,7 +151,10 @@ def parse_note(text: str, fallback_title: str) -> MarkdownNote:
         owned |= {TODO_KEY, "due"}
     props = front_matter.other_properties(matter, owned)
     rest = _strip_one_newline(matter.rest)
-    found = scan(rest)
+    note_id = own_id(meta.get(ID_KEY))
+    # A file this app wrote lists every tag in its front matter; '#words' in the text
+    # of such a note were not tags here, and must not become tags on the way back.
+    found = scan(rest) if note_id is None else BodyScan(embeds=scan(rest).embeds)
     body = front_matter.block(props) + rest if props else rest
     raw_title = meta.get("title")
     title = str(raw_title) if raw_title is not None and str(raw_title).strip() else ""
@@ -160,7 +165,7 @@ def parse_note(text: str, fallback_title: str) -> MarkdownNote:
         pinned=_truthy(meta.get("pinned")),
         created=created,
         updated=updated,
-        id=own_id(meta.get(ID_KEY)),
+        id=note_id,
         todo=todo,
         embeds=found.embeds,
     )
@@ -226,6 +231,18 @@ def _split_word(text: str) -> tuple[str, str, str]:
     return text, "", ""
 
 
+def _task_times(value: Any) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """A tasks file's ``tidemark-times``: ``id: created updated`` (ISO times)."""
+    if not isinstance(value, dict):
+        return {}
+    times = {}
+    for key, stamps in value.items():
+        parts = stamps.split() if isinstance(stamps, str) else []
+        if len(parts) == 2:
+            times[str(key)] = (_when(parts[0]), _when(parts[1]))
+    return times
+
+
 def decode(file: VaultFile) -> str:
     """UTF-8 text (a BOM is dropped) with ``\\n`` line ends; binary data is refused."""
     if b"\x00" in file.data:
@@ -250,10 +267,12 @@ def read_file_items(file: VaultFile, vault: str, content: VaultContent) -> None:
     key = f"{vault}/{relative}"
     try:
         if is_tasks_file(text):
+            times = _task_times(split_front_matter(text)[0].get(TIMES_KEY))
             count: dict[str, int] = {}
             for task in parse_tasks(text):
                 n = count[task.title] = count.get(task.title, 0) + 1
                 task_id = task.id or source_id("markdown-task", f"{key}#{task.title}#{n}")
+                created, updated = times.get(task.id or "", (None, None))
                 content.items.append(
                     IncomingTask(
                         id=task_id,
@@ -263,6 +282,8 @@ def read_file_items(file: VaultFile, vault: str, content: VaultContent) -> None:
                         priority=task.priority,
                         list_name=list_name,
                         tags=task.tags,
+                        created=created,
+                        updated=updated,
                     )
                 )
             return
