@@ -288,6 +288,7 @@ See [[Projects/Plan#Budget|the budget]], [[#Risks]] and [[Plan#Risks|risks]].
 Visit https://example.com/page#section and <https://example.com/#frag>.
 Entities: &#35;notatag and &amp;#x23;nope. Issue #123 is numeric.
 Inline tags: #meeting, #status/active and #2024-review.
+Link text: [see #linktag](https://example.com) and ![#alt-text](x.png).
 
 ```c
 #include <stdio.h>
@@ -301,7 +302,7 @@ Inline tags: #meeting, #status/active and #2024-review.
 ![[diagram.png]]
 ![photo](photo.jpg)
 
-## Risks
+## Risks #heading-tag
 Some #risk here.
 """
 
@@ -322,7 +323,7 @@ def test_obsidian_vault(tmp_path: Path, obsidian: Path) -> None:
         result = ex.import_path(app, obsidian)
         state = app.state
     assert (result.notes, result.tasks, result.lists) == (3, 0, 2)  # checklists stay text
-    assert result.attachments == 3  # diagram.png; two embeds
+    assert result.attachments == 4  # diagram.png; three embeds
     notes = by_title(state.notes.values())
     assert set(notes) == {"Home", "The plan", "Q1"}
     home = notes["Home"]
