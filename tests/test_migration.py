@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from desktop_app.app import App
 from desktop_app.app import exchange as ex
+from desktop_app.cli.progress import ProgressLine
 from desktop_app.core import Note, Priority, State, Task, TaskList, new_id, views
 from desktop_app.core import actions as act
 from desktop_app.core.text import one_line
@@ -532,3 +533,45 @@ def test_markdown_export_then_import_is_the_identity(steps: list[Any]) -> None:
             ex.import_path(b, root / "out")  # and again: nothing changes
             assert b.local.pending_count() == journaled
             assert b.state == copy
+
+
+# -- progress on stderr ------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_line_appears_after_a_second_on_a_terminal_only(tmp_path: Path) -> None:
+    now = [0.0]
+    screen = Terminal(tty=True)
+    line = ProgressLine("importing vault", screen, clock=lambda: now[0])
+    line(10, 0)  # within the first second: nothing
+    assert screen.getvalue() == ""
+    now[0] = 1.5
+    line(500, 0)
+    now[0] = 1.55
+    line(501, 0)  # within a tenth of a second of the last: not redrawn
+    now[0] = 2.0
+    line(2, 1000)
+    line.close()
+    assert screen.getvalue() == (
+        "\rimporting vault: 500 files read\x1b[K\rimporting vault: 2/1,000 items\x1b[K\r\x1b[K"
+    )
+    pipe = Terminal(tty=False)
+    quiet = ProgressLine("importing", pipe, clock=lambda: now[0] + 10)
+    quiet(1, 2)
+    quiet.close()
+    assert pipe.getvalue() == ""
+
+
+def test_import_reports_progress_for_every_file(tmp_path: Path, obsidian: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    with App(tmp_path / "p") as app:
+        ex.import_path(app, obsidian, lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 0), (2, 0), (3, 0), (1, 3), (2, 3), (3, 3)]
