@@ -85,6 +85,20 @@ def _segments(lines: tuple[str, ...]) -> list[list[str]]:
     return groups
 
 
+def _key(line: str) -> str | None:
+    """The key a top-level line starts (quotes taken off); None for a comment line.
+
+    Read from the text, not by YAML: the kept lines are checked by loading them
+    once, whole, in ``other_properties``.
+    """
+    if line.startswith("#"):
+        return None
+    key = line.partition(":")[0].strip()
+    if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"":
+        key = key[1:-1]
+    return key
+
+
 def other_properties(matter: FrontMatter, owned: Collection[str]) -> str:
     """The front matter without the ``owned`` keys, verbatim where that reads back the same.
 
@@ -98,14 +112,9 @@ def other_properties(matter: FrontMatter, owned: Collection[str]) -> str:
         return ""
     kept: list[str] = []
     for group in _segments(matter.lines):
-        try:
-            keys = _mapping("\n".join(group)).keys()
-        except AppError:
-            keys = set()
-        if keys and not (keys & set(owned)):
-            kept += group
-        elif not keys and group[0].startswith("#"):
-            kept += group  # a comment line of the user's
+        key = _key(group[0])
+        if key is None or key not in owned:
+            kept += group  # another property, or the user's comment line
     text = "\n".join(kept).strip("\n")
     try:
         if _mapping(text) == wanted:

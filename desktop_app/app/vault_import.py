@@ -131,7 +131,10 @@ def _strip_one_newline(text: str) -> str:
 
 def parse_note(text: str, fallback_title: str) -> MarkdownNote:
     """One Markdown file as a note. The body keeps everything but the owned front matter."""
-    matter = front_matter.split(text)
+    return _note(text, front_matter.split(text), fallback_title)
+
+
+def _note(text: str, matter: front_matter.FrontMatter | None, fallback_title: str) -> MarkdownNote:
     if matter is None:
         body = _strip_one_newline(text)
         found = scan(body)
@@ -182,7 +185,10 @@ def is_tasks_file(text: str) -> bool:
 
 def parse_tasks(text: str) -> list[MarkdownTask]:
     """The checklist lines of a tasks file; other lines (headings, prose) are skipped."""
-    _, rest = split_front_matter(text)
+    return _tasks(text, split_front_matter(text)[1])
+
+
+def _tasks(text: str, rest: str) -> list[MarkdownTask]:
     first_line = text.count("\n") - rest.count("\n") + 1  # numbers as an editor shows them
     tasks = []
     for number, line in enumerate(rest.split("\n"), start=first_line):
@@ -266,10 +272,11 @@ def read_file_items(file: VaultFile, vault: str, content: VaultContent) -> None:
     relative = "/".join((*map(display_name, file.folder), display_name(file.path.name)))
     key = f"{vault}/{relative}"
     try:
-        if is_tasks_file(text):
-            times = _task_times(split_front_matter(text)[0].get(TIMES_KEY))
+        matter = front_matter.split(text)  # once: YAML is the slow part of reading a note
+        if matter is not None and matter.meta.get("tidemark") == TASKS_MARKER:
+            times = _task_times(matter.meta.get(TIMES_KEY))
             count: dict[str, int] = {}
-            for task in parse_tasks(text):
+            for task in _tasks(text, matter.rest):
                 n = count[task.title] = count.get(task.title, 0) + 1
                 task_id = task.id or source_id("markdown-task", f"{key}#{task.title}#{n}")
                 created, updated = times.get(task.id or "", (None, None))
@@ -287,7 +294,7 @@ def read_file_items(file: VaultFile, vault: str, content: VaultContent) -> None:
                     )
                 )
             return
-        note = parse_note(text, display_name(file.path.stem))
+        note = _note(text, matter, display_name(file.path.stem))
     except AppError as exc:
         raise AppError(f"cannot import {display_path(file.path)}: {exc}") from None
     content.embeds += note.embeds
