@@ -281,33 +281,39 @@ def test_markdown_folder_export_reads_back(tmp_path: Path) -> None:
         app.add_note('a/b: c? "d"', body="odd name")
         app.add_note("tasks", body="not the checklist")
         app.add_note("Deep", list_name="Work/Projects", tags=["x"])
+        app.add_note("Buy milk", body="a note titled like a task", list_name="Groceries")
         state = app.state
     out = tmp_path / "export"
     code, message = run(tmp_path / "source", "export", "--format", "markdown", "-o", str(out))
-    assert code == 0 and message.decode() == f"wrote 8 Markdown files to {out}\n"
+    assert code == 0 and message.decode() == f"wrote 10 Markdown files to {out}\n"
 
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == [
-        "Groceries/tasks.md",
+        "Groceries/Buy milk (2).md",  # the note: every item has a file of its own
+        "Groceries/Buy milk.md",
+        "Groceries/Eggs ☕.md",
         "Loose.md",
         "Recipes/Pancakes.md",
         "Recipes/Same.md",
         "Recipes/same (2).md",  # case-insensitive file systems would clash
         "Work/Projects/Deep.md",
         "a-b- c- -d-.md",
-        "tasks (2).md",
+        "tasks.md",  # a note: only front matter ``tidemark: tasks`` makes a checklist
     ]
     assert (out / "Empty list").is_dir()
     tasks_by_title = {t.title: t for t in state.tasks.values()}
     eggs, milk = tasks_by_title["Eggs ☕"], tasks_by_title["Buy milk"]
-    assert (out / "Groceries" / "tasks.md").read_text(encoding="utf-8") == (
-        "---\ntidemark: tasks\ntidemark-times:\n"
-        + "".join(
-            f"  {t.id}: {t.created.isoformat()} {t.updated.isoformat()}\n" for t in (eggs, milk)
-        )
-        + "---\n# Groceries\n\n"
-        f"- [ ] Eggs ☕ 🔽 🆔 {eggs.id}\n"
-        f"- [x] Buy milk #home 📅 2026-03-01 ⏫ 🆔 {milk.id}\n"
+    # A task is a file that Joplin imports as a to-do and Obsidian's Tasks plugin reads.
+    assert (out / "Groceries" / "Buy milk.md").read_text(encoding="utf-8") == (
+        f"---\ntitle: Buy milk\ntidemark-id: {milk.id}\n"
+        f"created: {milk.created.isoformat()}\nupdated: {milk.updated.isoformat()}\n"
+        "completed?: yes\ndue: 2026-03-01\ntags: [home]\n---\n\n"
+        "- [x] Buy milk #home 📅 2026-03-01 ⏫\n"
+    )
+    assert (out / "Groceries" / "Eggs ☕.md").read_text(encoding="utf-8") == (
+        f"---\ntitle: Eggs ☕\ntidemark-id: {eggs.id}\n"
+        f"created: {eggs.created.isoformat()}\nupdated: {eggs.updated.isoformat()}\n"
+        "completed?: no\n---\n\n- [ ] Eggs ☕ 🔽\n"
     )
     pancakes = notes_by_title(state)["Pancakes"]
     assert (out / "Recipes" / "Pancakes.md").read_text(encoding="utf-8") == (

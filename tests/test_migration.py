@@ -575,3 +575,22 @@ def test_import_reports_progress_for_every_file(tmp_path: Path, obsidian: Path) 
     with App(tmp_path / "p") as app:
         ex.import_path(app, obsidian, lambda done, total: seen.append((done, total)))
     assert seen == [(1, 0), (2, 0), (3, 0), (1, 3), (2, 3), (3, 3)]
+
+
+def test_a_task_ticked_in_obsidian_is_done_on_reimport(tmp_path: Path) -> None:
+    with App(tmp_path / "p") as app:
+        eggs = app.add_task("Eggs", list_name="Groceries", due="2026-03-01")
+        ex.export_markdown_folder(app.state, tmp_path / "vault")
+        path = tmp_path / "vault" / "Groceries" / "Eggs.md"
+        text = path.read_text(encoding="utf-8")
+        assert text.endswith("\n---\n\n- [ ] Eggs 📅 2026-03-01\n")
+        # What the Tasks plugin writes when the box is ticked: a done date.
+        ticked = text.replace("- [ ] Eggs 📅 2026-03-01", "- [x] Eggs 📅 2026-03-01 ✅ 2026-02-27")
+        path.write_text(ticked, encoding="utf-8")
+        seen: list[Any] = []
+        app.store.subscribe(lambda _state, action: seen.append(action))
+        result = ex.import_path(app, tmp_path / "vault")
+        task = app.state.tasks[eggs]
+    assert (result.tasks, result.updated) == (0, 1)
+    assert (task.title, task.done, task.due) == ("Eggs", True, date(2026, 3, 1))
+    assert [type(a.arg) for a in seen] == [act.TaskDone]  # one field-level edit

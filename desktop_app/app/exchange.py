@@ -16,14 +16,15 @@ Formats (the README documents them for users):
   Markdown + Front Matter exports, this app's own): one ``.md`` file per note,
   subfolders become lists (``Work/Projects`` for nested ones), and a file whose
   front matter says ``tidemark: tasks`` is a checklist of tasks in the
-  Obsidian Tasks style (``- [x] Title #tag 📅 2026-03-01 ⏫``).
+  Obsidian Tasks style (``- [x] Title #tag 📅 2026-03-01 ⏫ 🆔 id``).
 * Joplin's JEX archive (``joplin``).
 
 Markdown and Joplin items are keyed on their source (``incoming``), so an
 import of the same files again adds nothing, and a changed file edits its
 item field by field. The Markdown folder export writes what the Markdown
 import reads back: front matter with the title, times, tags and the note's
-other properties; Obsidian Tasks lines with due date, done state and id.
+other properties; a file per task that Joplin reads as a to-do (``completed?``,
+``due``) and Obsidian's Tasks plugin as its checklist line.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ from desktop_app.core.views import sorted_lists
 EXPORT_FORMAT = "tidemark-export"
 EXPORT_VERSION = 1
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-TASKS_FILE = "tasks.md"
 TASKS_MARKER = vault_import.TASKS_MARKER
 # The Markdown readers, here for the callers that know them as exchange's.
 parse_note = vault_import.parse_note
@@ -351,8 +351,8 @@ PRIVATE_FILE = 0o600
 def task_line(task: Task, *, with_id: bool = False) -> str:
     """One checklist line in the Obsidian Tasks style, read back by ``parse_tasks``.
 
-    ``with_id`` adds the Tasks plugin's ``🆔`` field with the task's id, so that
-    importing the file again finds the task instead of adding it twice.
+    ``with_id`` adds the Tasks plugin's ``🆔`` field with the task's id, for a
+    checklist of several tasks that an import must tell apart.
     """
     parts = [f"- [{'x' if task.done else ' '}] {task.title}"]
     parts += [f"#{tag}" for tag in sorted(task.tags)]
@@ -398,13 +398,21 @@ def note_file_text(note: Note) -> str:
     return plain
 
 
-def tasks_file_text(title: str, tasks: Sequence[Task]) -> str:
-    """A checklist file; its front matter keeps each task's times (``id: created updated``),
-    which a Tasks line has no place for, so an import gives back the same tasks."""
-    times = "".join(f"\n  {t.id}: {t.created.isoformat()} {t.updated.isoformat()}" for t in tasks)
-    head = f"---\ntidemark: {TASKS_MARKER}\n{vault_import.TIMES_KEY}:{times or ' {}'}\n---\n"
-    lines = [f"{head}# {title}\n", *(task_line(t, with_id=True) for t in tasks)]
-    return "\n".join(lines) + "\n"
+def task_file_text(task: Task) -> str:
+    """A task as a file: Joplin imports it as a to-do (``completed?``, ``due``), Obsidian's
+    Tasks plugin sees its checklist line, and ``import`` reads both back."""
+    meta = [
+        f"title: {front_matter.dump_value(task.title)}",
+        f"{vault_import.ID_KEY}: {task.id}",
+        f"created: {task.created.isoformat()}",
+        f"updated: {task.updated.isoformat()}",
+        f"{vault_import.TODO_KEY}: {'yes' if task.done else 'no'}",
+    ]
+    if task.due is not None:
+        meta.append(f"due: {task.due.isoformat()}")
+    if task.tags:
+        meta.append(f"tags: {front_matter.dump_value(sorted(task.tags))}")
+    return "---\n" + "\n".join(meta) + f"\n---\n\n{task_line(task)}\n"
 
 
 def safe_file_name(text: str) -> str:
@@ -425,7 +433,7 @@ class _Names:
         self._taken: dict[tuple[str, ...], set[str]] = {}
 
     def claim(self, folder: tuple[str, ...], stem: str, suffix: str = "") -> str:
-        taken = self._taken.setdefault(folder, {TASKS_FILE})
+        taken = self._taken.setdefault(folder, set())
         name, n = stem + suffix, 1
         while name.casefold() in taken:
             n += 1
@@ -473,9 +481,9 @@ def export_markdown_folder(state: State, root: Path) -> int:
         folder = root.joinpath(*key)
         for depth in range(1, len(key) + 1):
             root.joinpath(*key[:depth]).mkdir(PRIVATE_FOLDER, exist_ok=True)
-        if section.tasks:
-            title = section.name if section.list_id else "Tasks"
-            _write_private(folder / TASKS_FILE, tasks_file_text(title, section.tasks))
+        for task in section.tasks:
+            name = names.claim(key, safe_file_name(task.title), ".md")
+            _write_private(folder / name, task_file_text(task))
             written += 1
         for note in section.notes:
             name = names.claim(key, safe_file_name(note.title), ".md")

@@ -10,7 +10,9 @@ else the file name. The first heading is content and stays in the body.
   property stays verbatim as front matter at the top of the body.
 * A file whose front matter says ``tidemark: tasks`` is a checklist of tasks in
   the Obsidian Tasks style (``- [x] Title #tag 📅 2026-03-01 ⏫ 🆔 id``). In any
-  other note ``- [ ] x`` lines are just text.
+  other note ``- [ ] x`` lines are just text. A task file this app exported (a
+  to-do with ``tidemark-id`` and one checklist line) is read from its line, which
+  Obsidian may have ticked or edited since.
 * Each item is keyed on its source (see ``incoming``): the id this app wrote
   (``tidemark-id``, ``🆔``), else the vault's name and the file's path in it.
 """
@@ -33,7 +35,6 @@ from desktop_app.core import Priority
 TASKS_MARKER = "tasks"  # front matter ``tidemark: tasks``
 ID_KEY = "tidemark-id"
 TODO_KEY = "completed?"  # Joplin's mark of a to-do
-TIMES_KEY = "tidemark-times"  # a tasks file's ``id: created updated`` for each task
 # Keys whose values become fields; the rest are the note's properties.
 OWNED = ("title", "tags", "tag", "pinned", "created", "updated", ID_KEY, "tidemark")
 RESERVED = frozenset((*OWNED, TODO_KEY))  # a body's own front matter with these stays text
@@ -41,6 +42,8 @@ RESERVED = frozenset((*OWNED, TODO_KEY))  # a body's own front matter with these
 _CHECKBOX = re.compile(r"^\s*[-*+][ \t]+\[([ xX])\][ \t]+(.*)$")
 _DUE_MARK = "📅"
 _ID_MARK = "🆔"
+# The Tasks plugin's done, created, scheduled and start dates.
+_OTHER_DATE_MARKS = ("✅", "\N{HEAVY PLUS SIGN}", "⏳", "🛫")
 _PRIORITY_MARKS = {
     "🔺": Priority.HIGH,
     "⏫": Priority.HIGH,
@@ -212,6 +215,8 @@ def _take_mark(text: str, mark: str) -> tuple[str | None, str]:
 
 def _parse_task_line(done: bool, text: str) -> MarkdownTask:
     raw_id, text = _take_mark(text, _ID_MARK)
+    for mark in _OTHER_DATE_MARKS:  # the Tasks plugin's other dates: not kept here
+        _, text = _take_mark(text, mark)
     raw_due, text = _take_mark(text, _DUE_MARK)
     due = parse_due(raw_due) if raw_due is not None else None
     priority = Priority.NORMAL
@@ -237,16 +242,15 @@ def _split_word(text: str) -> tuple[str, str, str]:
     return text, "", ""
 
 
-def _task_times(value: Any) -> dict[str, tuple[datetime | None, datetime | None]]:
-    """A tasks file's ``tidemark-times``: ``id: created updated`` (ISO times)."""
-    if not isinstance(value, dict):
-        return {}
-    times = {}
-    for key, stamps in value.items():
-        parts = stamps.split() if isinstance(stamps, str) else []
-        if len(parts) == 2:
-            times[str(key)] = (_when(parts[0]), _when(parts[1]))
-    return times
+def _own_task_line(note: MarkdownNote) -> MarkdownTask | None:
+    """The checklist line of a task file this app exported, which Obsidian may have edited
+    (ticked, retitled, a new due date): it says what the task is now."""
+    if note.id is None or "\n" in note.body.strip() or not (box := _CHECKBOX.match(note.body)):
+        return None
+    try:
+        return _parse_task_line(box.group(1) != " ", box.group(2))
+    except AppError:
+        return None
 
 
 def decode(file: VaultFile) -> str:
@@ -274,12 +278,10 @@ def read_file_items(file: VaultFile, vault: str, content: VaultContent) -> None:
     try:
         matter = front_matter.split(text)  # once: YAML is the slow part of reading a note
         if matter is not None and matter.meta.get("tidemark") == TASKS_MARKER:
-            times = _task_times(matter.meta.get(TIMES_KEY))
             count: dict[str, int] = {}
             for task in _tasks(text, matter.rest):
                 n = count[task.title] = count.get(task.title, 0) + 1
                 task_id = task.id or source_id("markdown-task", f"{key}#{task.title}#{n}")
-                created, updated = times.get(task.id or "", (None, None))
                 content.items.append(
                     IncomingTask(
                         id=task_id,
@@ -289,8 +291,6 @@ def read_file_items(file: VaultFile, vault: str, content: VaultContent) -> None:
                         priority=task.priority,
                         list_name=list_name,
                         tags=task.tags,
-                        created=created,
-                        updated=updated,
                     )
                 )
             return
@@ -301,6 +301,16 @@ def read_file_items(file: VaultFile, vault: str, content: VaultContent) -> None:
     item_id = note.id or source_id("markdown", key)
     if note.todo is not None:
         done, due = note.todo
+        line = _own_task_line(note)
+        if line is not None:  # this app's task file, maybe ticked or edited in Obsidian since
+            content.items.append(
+                IncomingTask(
+                    id=item_id, title=line.title, done=line.done, due=line.due,
+                    priority=line.priority, list_name=list_name, tags=note.tags | line.tags,
+                    created=note.created, updated=note.updated,
+                )
+            )  # fmt: skip
+            return
         content.items.append(
             IncomingTask(
                 id=item_id,
