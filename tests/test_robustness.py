@@ -126,6 +126,17 @@ def test_note_parsing_is_linear(name: str) -> None:
     assert big < 16 * small + 0.5, (small, big)
 
 
+def test_brackets_are_linear_for_the_wiki_link_rule() -> None:
+    """Each ``[[`` once searched the rest of the text for ``]]`` (the window's renderer
+    too): quadratic on a run of brackets. Small sizes: markdown-it is slow on ``[``."""
+
+    def text(n: int) -> str:
+        return "# a" + "[" * n + "x\nbody #t " + "[[a|" * (n // 4) + "\n"  # '#t': parsed
+
+    small, big = (_parse_seconds(text(n)) for n in (MB // 64, MB // 8))
+    assert big < 16 * small + 0.5, (small, big)
+
+
 @pytest.mark.parametrize("name", HOSTILE_TASKS)
 def test_task_parsing_is_linear(name: str) -> None:
     text = "---\ntidemark: tasks\n---\n" + HOSTILE_TASKS[name] + "\n"

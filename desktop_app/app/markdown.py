@@ -37,20 +37,25 @@ Resolve = Callable[[str], str | None]  # note title -> note id, or None
 _TASK_BOX = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)([ xX])(\])")
 
 
+# ``[[inner]]`` on one line; ``inner`` has no ``[`` and no ``]]``. The scan of a
+# candidate stops at the next bracket or line end, so a long run of ``[`` stays
+# linear (finding ``]]`` first rescanned the rest of the text at every ``[[``).
+_WIKILINK = re.compile(r"\[\[((?:[^\[\]\n]|\](?!\]))*)\]\]")
+
+
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     """``[[Title]]`` or ``[[Title|shown text]]`` as one ``wikilink`` token."""
     src, start = state.src, state.pos
     if not src.startswith("[[", start):
         return False
-    end = src.find("]]", start + 2)
-    inner = src[start + 2 : end] if end >= 0 else ""
-    if not inner.strip() or "\n" in inner or "[" in inner:
+    found = _WIKILINK.match(src, start)
+    if found is None or not found.group(1).strip():
         return False
     if not silent:
-        title, _, shown = inner.partition("|")
+        title, _, shown = found.group(1).partition("|")
         token = state.push("wikilink", "", 0)
         token.meta = {"title": title.strip(), "text": (shown or title).strip()}
-    state.pos = end + 2
+    state.pos = found.end()
     return True
 
 
@@ -121,6 +126,8 @@ def _configured() -> MarkdownIt:
 
 # An Obsidian tag: '#' at the start or after white space, then letters, digits, _ - /.
 _TAG = re.compile(r"(?:^|(?<=\s))#([\w/-]+)")
+# What a tag or an embed needs in the raw text; without it there is nothing to find.
+_CANDIDATE = re.compile(r"(?<!\S)#[\w/-]|!\[")
 _BLOCKER = "\x00"  # stands for anything that is not text: no tag may start right after it
 
 
@@ -139,8 +146,8 @@ def scan(body: str) -> BodyScan:
     numeric. ``[[Note#Heading|alias]]`` and ``[[#Heading]]`` are links. An embed
     is an image (``![alt](file.png)``) or an Obsidian embed (``![[file.png]]``).
     """
-    if "#" not in body and "!" not in body:
-        return BodyScan()  # nothing to find: most short notes never reach the parser
+    if _CANDIDATE.search(body) is None:
+        return BodyScan()  # nothing that could be a tag or an embed: skip the parser
     tags: set[str] = set()
     embeds = 0
     in_heading = False
