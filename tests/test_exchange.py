@@ -82,39 +82,44 @@ def test_markdown_folder_imports_as_one_action(tmp_path: Path, vault: Path) -> N
         state = app.state
 
     assert (result.notes, result.tasks, result.skipped) == (6, 0, 0)
+    assert result.attachments == 1  # diagram.png, left where it is
     notes = notes_by_title(state)
+    # Title: front matter ``title``, else the file name; the first heading is content.
     assert set(notes) == {
         "Inbox thought",
-        "Q3 plan",
+        "plan",
         "Website relaunch",
-        "Title from heading",
+        "Joplin note",
         "Later heading",
         "Empty",
     }
     # Subfolders become lists; an existing list is reused case-insensitively; top level: none.
     assert sorted(lst.name for lst in state.lists.values()) == ["WORK", "Work/Projects"]
-    assert list_name(state, notes["Q3 plan"].list_id) == "WORK"
+    assert list_name(state, notes["plan"].list_id) == "WORK"
     assert list_name(state, notes["Website relaunch"].list_id) == "Work/Projects"
     assert notes["Inbox thought"].list_id is None
-    assert list_name(state, notes["Title from heading"].list_id) == "WORK"  # folder "work"
+    assert list_name(state, notes["Joplin note"].list_id) == "WORK"  # folder "work"
     assert result.lists == 1
 
-    # Title: front matter, else a first-line heading (taken out of the body), else the file name.
-    assert notes["Q3 plan"].body == "## Goals\nShip it. #work/q3 and #42"
+    assert notes["plan"].body == "# Q3 plan\n\n## Goals\nShip it. #work/q3 and #42"
     assert notes["Inbox thought"].body == "Just a line, no heading.\nSecond line #idea"
     assert notes["Later heading"].body == "Intro first.\n\n# Not the title\ntext"
     assert notes["Empty"].body == ""
     site = notes["Website relaunch"]
-    assert site.body.startswith("See https://example.com/#pricing")  # front matter stripped
-    assert "title:" not in site.body and "# Website relaunch" not in site.body
+    # Owned keys (title, tags) become fields; other properties stay verbatim on top.
+    assert site.body == (
+        "---\naliases:\n  - site\n---\n# Website relaunch\n\n"
+        "See https://example.com/#pricing and [x](#top).\n"
+        "```sh\n# not a heading\necho #nottag\n```\nInline `#code` too."
+    )
 
     # Tags: front matter (list or block) and inline #tags, never code, URLs, anchors or #42.
     assert notes["Inbox thought"].tags == {"idea"}
-    assert notes["Q3 plan"].tags == {"work/q3"}
+    assert notes["plan"].tags == {"work/q3"}
     assert site.tags == {"web", "client-a"}
-    joplin = notes["Title from heading"]
+    joplin = notes["Joplin note"]
     assert joplin.tags == {"joplin", "imported"} and joplin.pinned
-    assert joplin.body == "Body"
+    assert joplin.body == "# Title from heading\nBody"
 
 
 def test_undo_takes_a_whole_import_back(tmp_path: Path, vault: Path) -> None:
@@ -137,8 +142,8 @@ def test_one_windows_file_imports_as_one_note(tmp_path: Path) -> None:
         (note,) = app.state.notes.values()
     assert (result.notes, result.lists) == (1, 0)
     assert (note.title, note.body, note.tags, note.list_id) == (
-        "Grüße",
-        "line one\nline two #tag",
+        "From Windows",
+        "# Grüße\n\nline one\nline two #tag",
         {"tag"},
         None,
     )
@@ -170,7 +175,8 @@ def test_tasks_file_imports_tasks(tmp_path: Path) -> None:
     assert tasks["Post letter"].done and tasks["Post letter"].priority is Priority.LOW
     assert tasks["Fix issue #42"].done and tasks["Fix issue #42"].tags == frozenset()
     assert {list_name(state, t.list_id) for t in tasks.values()} == {"Errands"}
-    assert notes_by_title(state)["Packing"].body == "- [ ] passport"
+    # In any other note, checklist lines are text: no surprise tasks.
+    assert notes_by_title(state)["checklist"].body == "# Packing\n- [ ] passport"
 
 
 @pytest.mark.parametrize(
@@ -275,30 +281,45 @@ def test_markdown_folder_export_reads_back(tmp_path: Path) -> None:
         app.add_note('a/b: c? "d"', body="odd name")
         app.add_note("tasks", body="not the checklist")
         app.add_note("Deep", list_name="Work/Projects", tags=["x"])
+        app.add_note("Buy milk", body="a note titled like a task", list_name="Groceries")
         state = app.state
     out = tmp_path / "export"
     code, message = run(tmp_path / "source", "export", "--format", "markdown", "-o", str(out))
-    assert code == 0 and message.decode() == f"wrote 8 Markdown files to {out}\n"
+    assert code == 0 and message.decode() == f"wrote 10 Markdown files to {out}\n"
 
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == [
-        "Groceries/tasks.md",
+        "Groceries/Buy milk (2).md",  # the note: every item has a file of its own
+        "Groceries/Buy milk.md",
+        "Groceries/Eggs ☕.md",
         "Loose.md",
         "Recipes/Pancakes.md",
         "Recipes/Same.md",
         "Recipes/same (2).md",  # case-insensitive file systems would clash
         "Work/Projects/Deep.md",
         "a-b- c- -d-.md",
-        "tasks (2).md",
+        "tasks.md",  # a note: only front matter ``tidemark: tasks`` makes a checklist
     ]
     assert (out / "Empty list").is_dir()
-    assert (out / "Groceries" / "tasks.md").read_text(encoding="utf-8") == (
-        "---\ntidemark: tasks\n---\n# Groceries\n\n"
-        "- [ ] Eggs ☕ 🔽\n"
+    tasks_by_title = {t.title: t for t in state.tasks.values()}
+    eggs, milk = tasks_by_title["Eggs ☕"], tasks_by_title["Buy milk"]
+    # A task is a file that Joplin imports as a to-do and Obsidian's Tasks plugin reads.
+    assert (out / "Groceries" / "Buy milk.md").read_text(encoding="utf-8") == (
+        f"---\ntitle: Buy milk\ntidemark-id: {milk.id}\n"
+        f"created: {milk.created.isoformat()}\nupdated: {milk.updated.isoformat()}\n"
+        "completed?: yes\ndue: 2026-03-01\ntags: [home]\n---\n\n"
         "- [x] Buy milk #home 📅 2026-03-01 ⏫\n"
     )
+    assert (out / "Groceries" / "Eggs ☕.md").read_text(encoding="utf-8") == (
+        f"---\ntitle: Eggs ☕\ntidemark-id: {eggs.id}\n"
+        f"created: {eggs.created.isoformat()}\nupdated: {eggs.updated.isoformat()}\n"
+        "completed?: no\n---\n\n- [ ] Eggs ☕ 🔽\n"
+    )
+    pancakes = notes_by_title(state)["Pancakes"]
     assert (out / "Recipes" / "Pancakes.md").read_text(encoding="utf-8") == (
-        "---\ntags: [b, food]\npinned: true\n---\n# Pancakes\n\nv3 from another device\n"
+        f"---\ntitle: Pancakes\ntidemark-id: {pancakes.id}\n"
+        f"created: {pancakes.created.isoformat()}\nupdated: {pancakes.updated.isoformat()}\n"
+        "tags: [b, food]\npinned: true\n---\n\nv3 from another device\n"
     )
 
     with App(tmp_path / "copy") as app:
@@ -391,7 +412,7 @@ def test_front_matter_parsing() -> None:
     meta, rest = ex.split_front_matter(
         "---\ntitle: \"Quoted: yes\"\ntags: a, b #c\nother: 'it''s'\nnested:\n  key: v\n---\nbody"
     )
-    assert meta == {"title": "Quoted: yes", "tags": "a, b", "other": "it's", "nested": ""}
+    assert meta == {"title": "Quoted: yes", "tags": "a, b", "other": "it's", "nested": {"key": "v"}}
     assert rest == "body"
     assert ex.split_front_matter("---\nnot closed\n") == ({}, "---\nnot closed\n")
     assert ex.split_front_matter("text\n---\nx: 1\n---\n")[0] == {}
@@ -399,9 +420,10 @@ def test_front_matter_parsing() -> None:
 
 def test_note_parsing_edge_cases() -> None:
     note = ex.parse_note("\n# Title  ##\nline\n", "file")
-    assert (note.title, note.body) == ("Title", "line")
+    assert (note.title, note.body) == ("file", "\n# Title  ##\nline")  # headings are content
     assert ex.parse_note("#nospace heading", "file").title == "file"
     assert ex.parse_note("---\ntitle: Front\n---\n# Other\nx", "f").body == "# Other\nx"
+    assert ex.parse_note("---\ntitle: '  '\n---\nx", "f").title == "f"
     assert ex.inline_tags("a #one, (#two) x#three &#39; #4 #fine/sub- `#code`") == {
         "one",
         "fine/sub",

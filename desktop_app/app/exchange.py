@@ -12,20 +12,26 @@ Formats (the README documents them for users):
   into an empty profile shows byte-identical ``show --json``. Items arrive as
   ``restore_*`` steps: whole items, timestamps kept, and items whose id is
   already here are skipped, so importing an export twice duplicates nothing.
-* Markdown folder: one ``.md`` file per note (title from front matter
-  ``title:``, else a ``# heading`` on the first line, else the file name),
+* Markdown folder (``vault_import``: Obsidian vaults, Joplin's Markdown and
+  Markdown + Front Matter exports, this app's own): one ``.md`` file per note,
   subfolders become lists (``Work/Projects`` for nested ones), and a file whose
   front matter says ``tidemark: tasks`` is a checklist of tasks in the
-  Obsidian Tasks style (``- [x] Title #tag 📅 2026-03-01 ⏫``).
+  Obsidian Tasks style (``- [x] Title #tag 📅 2026-03-01 ⏫ 🆔 id``).
+* Joplin's JEX archive (``joplin``).
+
+Markdown and Joplin items are keyed on their source (``incoming``), so an
+import of the same files again adds nothing, and a changed file edits its
+item field by field. The Markdown folder export writes what the Markdown
+import reads back: front matter with the title, times, tags and the note's
+other properties; a file per task that Joplin reads as a to-do (``completed?``,
+``due``) and Obsidian's Tasks plugin as its checklist line.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,8 +39,10 @@ from typing import Any
 
 import msgspec
 
-from desktop_app.app.engine import App, clean_title, parse_due
+from desktop_app.app import front_matter, joplin, vault_import
+from desktop_app.app.engine import App
 from desktop_app.app.errors import AppError
+from desktop_app.app.incoming import IncomingNote, IncomingTask, plan_items
 from desktop_app.app.vault_files import (
     MAX_EXPORT_BYTES,
     MAX_NOTE_BYTES,
@@ -46,14 +54,19 @@ from desktop_app.app.vault_files import (
 )
 from desktop_app.core import Arg, Note, Priority, State, Task, TaskList, views
 from desktop_app.core import actions as act
-from desktop_app.core.text import clean_item, hyphen_tag, one_line
+from desktop_app.core.text import clean_item, one_line
 from desktop_app.core.views import sorted_lists
 
 EXPORT_FORMAT = "tidemark-export"
 EXPORT_VERSION = 1
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-TASKS_FILE = "tasks.md"
-TASKS_MARKER = "tasks"  # front matter ``tidemark: tasks``
+TASKS_MARKER = vault_import.TASKS_MARKER
+# The Markdown readers, here for the callers that know them as exchange's.
+parse_note = vault_import.parse_note
+parse_tasks = vault_import.parse_tasks
+split_front_matter = vault_import.split_front_matter
+inline_tags = vault_import.inline_tags
+is_tasks_file = vault_import.is_tasks_file
 NO_LIST = "No list"
 
 
@@ -69,8 +82,40 @@ class ImportResult:
     notes: int = 0
     tasks: int = 0
     lists: int = 0
-    skipped: int = 0  # items of a JSON export that were already here
+    skipped: int = 0  # items already here (unchanged, or deleted here since): left alone
     ignored: int = 0  # symlinks and special files (FIFOs, devices) left unread
+    updated: int = 0  # items already here whose source changed: edited field by field
+    left_out: int = 0  # Joplin conflict copies and deleted notes, not imported
+    attachments: int = 0  # attachment files and embeds found, left in place as text
+
+    def notes_on(self) -> list[str]:
+        """What the summary adds after the counts, so nothing is skipped silently."""
+        parts = []
+        if self.updated:
+            parts.append(f"{_plural(self.updated, 'item')} changed since, updated")
+        if self.skipped:
+            parts.append(f"{_plural(self.skipped, 'item')} already here, skipped")
+        if self.left_out:
+            parts.append(
+                _plural(
+                    self.left_out,
+                    "conflict copy or deleted note",
+                    "conflict copies or deleted notes",
+                )
+                + " left out"
+            )
+        if self.attachments:
+            parts.append(
+                f"{_plural(self.attachments, 'attachment or embed', 'attachments and embeds')} "
+                "found, left in place as text: this app has no attachments yet"
+            )
+        if self.ignored:
+            parts.append(f"{_plural(self.ignored, 'file')} skipped: symlinks or special files")
+        return parts
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # -- ordering shared by every listing (CLI ``show``, Markdown) ------------------------
@@ -194,284 +239,101 @@ def _json_steps(state: State, doc: _ExportDoc) -> tuple[list[Arg], ImportResult]
     return steps, ImportResult(notes, tasks, lists, skipped=total - len(steps))
 
 
-# -- Markdown: reading ------------------------------------------------------------------
-
-_CHECKBOX = re.compile(r"^\s*[-*+][ \t]+\[([ xX])\][ \t]+(.*)$")
-_DUE_MARK = "📅"
-_PRIORITY_MARKS = {
-    "🔺": Priority.HIGH,
-    "⏫": Priority.HIGH,
-    "🔼": Priority.NORMAL,
-    "🔽": Priority.LOW,
-    "⏬": Priority.LOW,
-}
-# An inline tag: '#' not preceded by a word character, '#', '&', '/', '(' or a
-# quote (headings, URLs, anchors, entities), then word characters, '/' or '-'.
-_INLINE_TAG = re.compile(r"(?<![\w#&/(\"'`])#([\w/-]+)")
-_CODE = re.compile(r"^(```|~~~).*?^\1[^\n]*$|`[^`\n]*`", re.MULTILINE | re.DOTALL)
-_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
-
-
-@dataclass(frozen=True)
-class MarkdownNote:
-    title: str
-    body: str
-    tags: frozenset[str] = frozenset()
-    pinned: bool = False
-
-
-@dataclass(frozen=True)
-class MarkdownTask:
-    title: str
-    done: bool = False
-    due: date | None = None
-    priority: Priority = Priority.NORMAL
-    tags: frozenset[str] = frozenset()
-
-
-def split_front_matter(text: str) -> tuple[dict[str, str | list[str]], str]:
-    """YAML front matter (the simple subset notes use) and the text after it."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        return {}, text
-    for end in range(1, len(lines)):
-        if lines[end].rstrip() in ("---", "..."):
-            return _parse_yaml_subset(lines[1:end]), "\n".join(lines[end + 1 :])
-    return {}, text  # never closed: it was a horizontal rule, not front matter
-
-
-def _parse_yaml_subset(lines: Sequence[str]) -> dict[str, str | list[str]]:
-    """``key: value``, ``key: [a, b]`` and block lists; anything deeper is ignored."""
-    result: dict[str, str | list[str]] = {}
-    key: str | None = None
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        item = re.match(r"^\s+-\s*(.*)$", line) or re.match(r"^-\s+(.*)$", line)
-        if item and key is not None:
-            current = result.get(key)
-            values = current if isinstance(current, list) else []
-            values.append(_scalar(item.group(1)))
-            result[key] = values
-            continue
-        if line[:1].isspace() or ":" not in line:
-            continue  # nested mapping or continuation: not something notes need
-        key, _, raw = line.partition(":")
-        key, raw = key.strip(), raw.strip()
-        if raw.startswith("[") and raw.endswith("]"):
-            parts = re.findall(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^,]+", raw[1:-1])
-            result[key] = [v for p in parts if (v := _scalar(p))]
-        else:
-            result[key] = _scalar(raw)
-    return result
-
-
-def _scalar(raw: str) -> str:
-    raw = raw.strip()
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        try:
-            return str(json.loads(raw))
-        except (ValueError, RecursionError):
-            return raw[1:-1]
-    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
-        return raw[1:-1].replace("''", "'")
-    return _strip_comment(raw).strip()
-
-
-_COMMENT = re.compile(r"\s#")  # a fixed two-character needle: one linear scan
-
-
-def _strip_comment(raw: str) -> str:
-    """YAML drops `` #...`` (a ``#`` after whitespace) to the end of a plain scalar."""
-    found = _COMMENT.search(raw)
-    return raw[: found.start()] if found else raw
-
-
-def _heading(line: str) -> str | None:
-    """The text of an ATX level-1 heading (``# Title``, optional closing ``#``s), or None.
-
-    A parser rather than a pattern: the obvious regular expression backtracks
-    quadratically on long runs of spaces.
-    """
-    if not line.startswith("#") or line[1:2] not in (" ", "\t"):
-        return None
-    text = line[1:].strip(" \t")
-    closed = text.rstrip("#")
-    if closed != text and closed and closed[-1] in " \t":
-        text = closed.rstrip(" \t")  # "# Title ##": the closing hashes are not the title
-    return text or None
-
-
-def _front_tags(meta: dict[str, str | list[str]]) -> set[str]:
-    """``tags:`` as a list, or as a comma/space separated string; spaces inside become '-'."""
-    raw = meta.get("tags", meta.get("tag", []))
-    values = re.split(r"[,\s]+", raw) if isinstance(raw, str) else raw
-    tags = ("-".join(v.strip().lstrip("#").split()) for v in values)
-    return {t for t in tags if t}
-
-
-def inline_tags(text: str) -> set[str]:
-    """``#tags`` in running text, not in code, headings, URLs or purely numeric (#42)."""
-    found = {t.rstrip("/-") for t in _INLINE_TAG.findall(_CODE.sub(" ", text))}
-    return {t for t in found if t and not t.isdigit()}
-
-
-def _is_true(value: str | list[str] | None) -> bool:
-    return isinstance(value, str) and value.lower() in ("true", "yes", "1")
-
-
-def parse_note(text: str, fallback_title: str) -> MarkdownNote:
-    """One Markdown file as a note; the title line is taken out of the body."""
-    meta, rest = split_front_matter(text)
-    rest = _LEADING_BLANK_LINES.sub("", rest)
-    first, _, after = rest.partition("\n")
-    heading = _heading(first)
-    front_title = meta.get("title")
-    title = front_title if isinstance(front_title, str) and front_title.strip() else None
-    if heading and (title is None or " ".join(title.split()) == heading.strip()):
-        title, rest = heading, after
-    body = _LEADING_BLANK_LINES.sub("", rest).rstrip()
-    return MarkdownNote(
-        title=clean_title(title or fallback_title),
-        body=body,
-        tags=_import_tags(_front_tags(meta) | inline_tags(body)),
-        pinned=_is_true(meta.get("pinned")),
-    )
-
-
-def is_tasks_file(text: str) -> bool:
-    return split_front_matter(text)[0].get("tidemark") == TASKS_MARKER
-
-
-def parse_tasks(text: str) -> list[MarkdownTask]:
-    """The checklist lines of a tasks file; other lines (headings, prose) are skipped."""
-    _, rest = split_front_matter(text)
-    first_line = text.count("\n") - rest.count("\n") + 1  # numbers as an editor shows them
-    tasks = []
-    for number, line in enumerate(rest.split("\n"), start=first_line):
-        if (box := _CHECKBOX.match(line)) is None:
-            continue
-        try:
-            tasks.append(_parse_task_line(box.group(1) != " ", box.group(2)))
-        except AppError as exc:
-            raise AppError(f"checklist line {number}: {exc}") from None
-    return tasks
-
-
-def _parse_task_line(done: bool, text: str) -> MarkdownTask:
-    due = None
-    if (mark := text.find(_DUE_MARK)) >= 0:
-        before, after = text[:mark], text[mark + len(_DUE_MARK) :].lstrip(" \t")
-        value, _, after = _split_word(after)
-        due = parse_due(value)
-        text = before.rstrip(" \t") + (" " + after if after else "")
-    priority = Priority.NORMAL
-    for mark, value in _PRIORITY_MARKS.items():
-        if mark in text:
-            priority, text = value, text.replace(mark, " ")
-    words = text.split()
-    tags: set[str] = set()
-    # Trailing ``#tag`` words (not ``#42``) are tags; the first word always stays title.
-    while len(words) > 1 and words[-1][:1] == "#" and not (tag := words[-1][1:]).isdigit() and tag:
-        tags.add(tag)
-        words.pop()
-    return MarkdownTask(clean_title(" ".join(words)), done, due, priority, _import_tags(tags))
-
-
-def _import_tags(tags: Iterable[str]) -> frozenset[str]:
-    """Tags from another program: spaces and control characters inside become ``-``."""
-    return frozenset(t for t in map(hyphen_tag, tags) if t)
-
-
-def _split_word(text: str) -> tuple[str, str, str]:
-    """(first whitespace-free word, separator, rest), in one pass."""
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            return text[:i], ch, text[i + 1 :]
-    return text, "", ""
-
-
-def _decode(file: VaultFile) -> str:
-    """UTF-8 (a BOM is dropped) with ``\n`` line ends, as the parsers expect."""
-    try:
-        return file.data.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError:
-        raise AppError(f"cannot import {display_path(file.path)}: it is not UTF-8 text") from None
-
-
-def _markdown_steps(
-    app: App, files: Iterable[VaultFile], created: datetime
-) -> tuple[list[Arg], ImportResult]:
-    steps: list[Arg] = []
-    lists: dict[str, str] = {}
-    notes = tasks = 0
-    for file in files:
-        text = _decode(file)
-        list_name = "/".join(map(display_name, file.folder)) or None
-        try:
-            if is_tasks_file(text):
-                for task in parse_tasks(text):
-                    task_id, new = app.new_task_steps(
-                        task.title,
-                        list_name=list_name,
-                        due=task.due,
-                        priority=task.priority,
-                        tags=task.tags,
-                        created=created,
-                        lists=lists,
-                    )
-                    steps += new
-                    if task.done:
-                        steps.append(act.TaskDone(id=task_id, done=True))
-                    tasks += 1
-            else:
-                note = parse_note(text, display_name(file.path.stem))
-                _, new = app.new_note_steps(
-                    note.title,
-                    body=note.body,
-                    list_name=list_name,
-                    tags=note.tags,
-                    pinned=note.pinned,
-                    created=created,
-                    lists=lists,
-                )
-                steps += new
-                notes += 1
-        except AppError as exc:
-            raise AppError(f"cannot import {display_path(file.path)}: {exc}") from None
-    return steps, ImportResult(notes=notes, tasks=tasks, lists=len(lists))
-
-
 # -- planning and running an import ----------------------------------------------------------
 
+Progress = Callable[[int, int], None]  # (files or items done, total; 0 while unknown)
 
-def plan_import(app: App, path: Path) -> tuple[list[Arg], ImportResult]:
+
+def plan_import(
+    app: App, path: Path, progress: Progress | None = None
+) -> tuple[list[Arg], ImportResult]:
     """The steps an import would dispatch, with counts; nothing is written yet.
 
-    A folder is read as Markdown notes (regular files only: symlinks and special
-    files are counted in ``ignored``, never read), a ``.md`` file as one note (or
-    a tasks file), anything else as a JSON export.
+    Every file is read and checked before any step exists, so a malformed one
+    stops the import with its name and nothing arrives. A folder is read as
+    Markdown notes (regular files only: symlinks and special files are counted
+    in ``ignored``, never read), a ``.md`` file as one note (or a tasks file), a
+    ``.jex`` (or any tar) as Joplin's export, anything else as a JSON export.
     """
     path = Path(path)
     if not os.path.lexists(path):
         raise AppError(f"cannot import {display_path(path)}: no such file or folder")
-    created = datetime.fromtimestamp(app.clock.now_ms() / 1000, tz=UTC)
+    now = datetime.fromtimestamp(app.clock.now_ms() / 1000, tz=UTC)
     if path.is_dir():
         walk = Walk(path, MARKDOWN_SUFFIXES, MAX_NOTE_BYTES)
-        files = list(walk.files())
-        if not files:
+        files = []
+        for file in walk.files():
+            files.append(file)
+            if progress is not None:
+                progress(len(files), 0)
+        if not files and not walk.folders:  # folders alone are lists (a vault's empty ones)
             raise AppError(f"found no Markdown (.md) files in {display_path(path)}")
-        steps, result = _markdown_steps(app, files, created)
-        return steps, dataclasses.replace(result, ignored=walk.skipped)
+        folders = ("/".join(map(display_name, f)) for f in walk.folders)
+        vault = display_name(path.resolve().name)
+        content = _read_vault(files, vault, progress)
+        return _planned(
+            app.state,
+            content.items,
+            now,
+            list(folders),
+            ignored=walk.skipped,
+            attachments=walk.others + content.embeds,
+        )
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
         file = VaultFile(path, (), read_file(path, MAX_NOTE_BYTES))
-        return _markdown_steps(app, [file], created)
-    return _json_steps(app.state, _read_export(path, read_file(path, MAX_EXPORT_BYTES)))
+        content = _read_vault([file], "", None)
+        return _planned(app.state, content.items, now, (), attachments=content.embeds)
+    data = read_file(path, MAX_EXPORT_BYTES)
+    if joplin.is_jex(path.name, data):
+        jex = joplin.read_jex(display_path(path), data, progress)
+        return _planned(
+            app.state,
+            jex.items,
+            now,
+            jex.lists,
+            left_out=jex.left_out,
+            attachments=jex.attachments,
+        )
+    return _json_steps(app.state, _read_export(path, data))
 
 
-def import_path(app: App, path: Path) -> ImportResult:
+def _read_vault(
+    files: Sequence[VaultFile], vault: str, progress: Progress | None
+) -> vault_import.VaultContent:
+    content = vault_import.VaultContent([])
+    for n, file in enumerate(files, start=1):
+        vault_import.read_file_items(file, vault, content)
+        if progress is not None:
+            progress(n, len(files))
+    return content
+
+
+def _planned(
+    state: State,
+    items: Iterable[IncomingNote | IncomingTask],
+    now: datetime,
+    list_names: Iterable[str],
+    *,
+    ignored: int = 0,
+    left_out: int = 0,
+    attachments: int = 0,
+) -> tuple[list[Arg], ImportResult]:
+    plan = plan_items(state, items, now, list_names)
+    return plan.steps, ImportResult(
+        notes=plan.notes,
+        tasks=plan.tasks,
+        lists=plan.lists,
+        skipped=plan.skipped + plan.unchanged,
+        ignored=ignored,
+        updated=plan.updated,
+        left_out=left_out,
+        attachments=attachments,
+    )
+
+
+def import_path(app: App, path: Path, progress: Progress | None = None) -> ImportResult:
     """Import ``path`` as one action (one transaction, one undo step)."""
-    steps, result = plan_import(app, path)
+    steps, result = plan_import(app, path, progress)
     app.dispatch_steps(steps)
     return result
 
@@ -486,36 +348,71 @@ PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
 
 
-def task_line(task: Task) -> str:
-    """One checklist line in the Obsidian Tasks style, read back by ``parse_tasks``."""
+def task_line(task: Task, *, with_id: bool = False) -> str:
+    """One checklist line in the Obsidian Tasks style, read back by ``parse_tasks``.
+
+    ``with_id`` adds the Tasks plugin's ``🆔`` field with the task's id, for a
+    checklist of several tasks that an import must tell apart.
+    """
     parts = [f"- [{'x' if task.done else ' '}] {task.title}"]
     parts += [f"#{tag}" for tag in sorted(task.tags)]
     if task.due is not None:
         parts.append(f"📅 {task.due.isoformat()}")
     if (mark := _PRIORITY_OUT.get(task.priority)) is not None:
         parts.append(mark)
+    if with_id:
+        parts.append(f"🆔 {task.id}")
     return " ".join(parts)
 
 
-def _yaml_string(text: str) -> str:
-    return text if re.fullmatch(r"[\w][\w./+-]*", text) else json.dumps(text, ensure_ascii=False)
-
-
 def note_file_text(note: Note) -> str:
-    """A note as a file ``parse_note`` reads back: front matter only when needed."""
-    meta = []
+    """A note as a file that Obsidian and Joplin (Markdown + Front Matter) read.
+
+    The front matter holds the title, id, times, tags and pin; properties kept
+    at the top of the body (from an earlier import) join it when they read back
+    exactly, so the note's own front matter is one block again.
+    """
+    meta = [
+        f"title: {front_matter.dump_value(note.title)}",
+        f"{vault_import.ID_KEY}: {note.id}",
+        f"created: {note.created.isoformat()}",
+        f"updated: {note.updated.isoformat()}",
+    ]
     if note.tags:
-        meta.append("tags: [" + ", ".join(_yaml_string(t) for t in sorted(note.tags)) + "]")
+        meta.append(f"tags: {front_matter.dump_value(sorted(note.tags))}")
     if note.pinned:
         meta.append("pinned: true")
-    head = "---\n" + "\n".join(meta) + "\n---\n" if meta else ""
-    body = f"\n{note.body}\n" if note.body else ""
-    return f"{head}# {' '.join(note.title.split())}\n{body}"
+    plain = "---\n" + "\n".join(meta) + f"\n---\n\n{note.body}\n"
+    try:
+        matter = front_matter.split(note.body)
+    except AppError:
+        return plain
+    if matter is None or not matter.meta or set(matter.meta) & vault_import.RESERVED:
+        return plain
+    merged = "---\n" + "\n".join([*meta, *matter.lines]) + f"\n---\n\n{matter.rest}\n"
+    try:
+        if vault_import.parse_note(merged, "x").body == note.body:
+            return merged
+    except AppError:
+        pass
+    return plain
 
 
-def tasks_file_text(title: str, tasks: Sequence[Task]) -> str:
-    lines = [f"---\ntidemark: {TASKS_MARKER}\n---\n# {title}\n", *map(task_line, tasks)]
-    return "\n".join(lines) + "\n"
+def task_file_text(task: Task) -> str:
+    """A task as a file: Joplin imports it as a to-do (``completed?``, ``due``), Obsidian's
+    Tasks plugin sees its checklist line, and ``import`` reads both back."""
+    meta = [
+        f"title: {front_matter.dump_value(task.title)}",
+        f"{vault_import.ID_KEY}: {task.id}",
+        f"created: {task.created.isoformat()}",
+        f"updated: {task.updated.isoformat()}",
+        f"{vault_import.TODO_KEY}: {'yes' if task.done else 'no'}",
+    ]
+    if task.due is not None:
+        meta.append(f"due: {task.due.isoformat()}")
+    if task.tags:
+        meta.append(f"tags: {front_matter.dump_value(sorted(task.tags))}")
+    return "---\n" + "\n".join(meta) + f"\n---\n\n{task_line(task)}\n"
 
 
 def safe_file_name(text: str) -> str:
@@ -536,7 +433,7 @@ class _Names:
         self._taken: dict[tuple[str, ...], set[str]] = {}
 
     def claim(self, folder: tuple[str, ...], stem: str, suffix: str = "") -> str:
-        taken = self._taken.setdefault(folder, {TASKS_FILE})
+        taken = self._taken.setdefault(folder, set())
         name, n = stem + suffix, 1
         while name.casefold() in taken:
             n += 1
@@ -584,9 +481,9 @@ def export_markdown_folder(state: State, root: Path) -> int:
         folder = root.joinpath(*key)
         for depth in range(1, len(key) + 1):
             root.joinpath(*key[:depth]).mkdir(PRIVATE_FOLDER, exist_ok=True)
-        if section.tasks:
-            title = section.name if section.list_id else "Tasks"
-            _write_private(folder / TASKS_FILE, tasks_file_text(title, section.tasks))
+        for task in section.tasks:
+            name = names.claim(key, safe_file_name(task.title), ".md")
+            _write_private(folder / name, task_file_text(task))
             written += 1
         for note in section.notes:
             name = names.claim(key, safe_file_name(note.title), ".md")

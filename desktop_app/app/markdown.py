@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
@@ -36,20 +37,25 @@ Resolve = Callable[[str], str | None]  # note title -> note id, or None
 _TASK_BOX = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)([ xX])(\])")
 
 
+# ``[[inner]]`` on one line; ``inner`` has no ``[`` and no ``]]``. The scan of a
+# candidate stops at the next bracket or line end, so a long run of ``[`` stays
+# linear (finding ``]]`` first rescanned the rest of the text at every ``[[``).
+_WIKILINK = re.compile(r"\[\[((?:[^\[\]\n]|\](?!\]))*)\]\]")
+
+
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     """``[[Title]]`` or ``[[Title|shown text]]`` as one ``wikilink`` token."""
     src, start = state.src, state.pos
     if not src.startswith("[[", start):
         return False
-    end = src.find("]]", start + 2)
-    inner = src[start + 2 : end] if end >= 0 else ""
-    if not inner.strip() or "\n" in inner or "[" in inner:
+    found = _WIKILINK.match(src, start)
+    if found is None or not found.group(1).strip():
         return False
     if not silent:
-        title, _, shown = inner.partition("|")
+        title, _, shown = found.group(1).partition("|")
         token = state.push("wikilink", "", 0)
         token.meta = {"title": title.strip(), "text": (shown or title).strip()}
-    state.pos = end + 2
+    state.pos = found.end()
     return True
 
 
@@ -86,6 +92,21 @@ def _render_table_open(self, tokens: list[Token], idx: int, options, env: dict) 
 
 @cache
 def parser() -> MarkdownIt:
+    """The parser the window renders with."""
+    return _configured()
+
+
+@cache
+def _scan_parser() -> MarkdownIt:
+    """The same parser, with entities and escapes left as tokens of their own.
+
+    ``&#35;tag`` and ``\\#tag`` are not tags; joined into the text around them
+    (markdown-it's ``text_join``) they would look like one.
+    """
+    return _configured().disable("text_join")
+
+
+def _configured() -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
@@ -101,6 +122,70 @@ def parser() -> MarkdownIt:
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("table_open", _render_table_open)
     return md
+
+
+# An Obsidian tag: '#' at the start or after white space, then letters, digits, _ - /.
+_TAG = re.compile(r"(?:^|(?<=\s))#([\w/-]+)")
+# What a tag or an embed needs in the raw text; without it there is nothing to find.
+_CANDIDATE = re.compile(r"(?<!\S)#[\w/-]|!\[")
+_BLOCKER = "\x00"  # stands for anything that is not text: no tag may start right after it
+
+
+@dataclass(frozen=True)
+class BodyScan:
+    """What an import needs from a body: its tags and the attachments it embeds."""
+
+    tags: frozenset[str] = frozenset()
+    embeds: int = 0
+
+
+def scan(body: str) -> BodyScan:
+    """Tags from text tokens only (never code, links, URLs, entities, headings), and embeds.
+
+    Obsidian's tag rules: letters, digits, ``_``, ``-`` and ``/``, not purely
+    numeric. ``[[Note#Heading|alias]]`` and ``[[#Heading]]`` are links. An embed
+    is an image (``![alt](file.png)``) or an Obsidian embed (``![[file.png]]``).
+    """
+    if _CANDIDATE.search(body) is None:
+        return BodyScan()  # nothing that could be a tag or an embed: skip the parser
+    tags: set[str] = set()
+    embeds = 0
+    in_heading = False
+    for token in _scan_parser().parse(body):
+        if token.type == "heading_open":
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and token.children:
+            found, count = _scan_inline(token.children)
+            embeds += count
+            if not in_heading:
+                tags |= found
+    return BodyScan(frozenset(tags), embeds)
+
+
+def _scan_inline(children: list[Token]) -> tuple[set[str], int]:
+    parts: list[str] = []
+    embeds = link_depth = 0
+    for child in children:
+        kind = child.type
+        if kind == "link_open":
+            link_depth += 1
+        elif kind == "link_close":
+            link_depth -= 1
+        if kind == "text" and link_depth == 0:
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        else:
+            if kind == "image" or (kind == "wikilink" and parts and parts[-1].endswith("!")):
+                embeds += 1
+            parts.append(_BLOCKER)
+    text = "".join(parts)
+    if "#" not in text:
+        return set(), embeds
+    found = (t.rstrip("/-") for t in _TAG.findall(text))
+    return {t for t in found if t and not t.isdigit()}, embeds
 
 
 def render(body: str, resolve: Resolve | None = None) -> str:

@@ -42,8 +42,7 @@ class ImportPlan:
             f"Imported {_plural(r.notes, 'note')}, {_plural(r.tasks, 'task')} and "
             f"{_plural(r.lists, 'list')} from {self.path.name}"
         )
-        if r.skipped:
-            text += f" ({_plural(r.skipped, 'item')} already here, skipped)"
+        text += "".join(f" ({part})" for part in r.notes_on())
         return text + ". Ctrl+Z takes it all back." if self.steps else text + "."
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_app.app.errors import AppError
@@ -53,6 +53,8 @@ class Walk:
     suffixes: tuple[str, ...]
     limit: int = MAX_NOTE_BYTES
     skipped: int = 0  # symlinks, FIFOs, devices, sockets that looked like notes or folders
+    others: int = 0  # other regular files (images, PDFs: a vault's attachments), left unread
+    folders: list[tuple[str, ...]] = field(default_factory=list)  # every folder walked
 
     def files(self) -> Iterator[VaultFile]:
         """Every regular file with a wanted suffix, in a stable order; hidden ones skipped."""
@@ -86,12 +88,15 @@ class Walk:
                 yield self._read(dir_fd, name, parts)
             elif wanted or stat.S_ISLNK(mode):
                 self.skipped += 1
+            elif stat.S_ISREG(mode):
+                self.others += 1
         for name in subfolders:
             try:
                 fd = os.open(name, _OPEN_FLAGS | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
             except OSError:
                 self.skipped += 1  # replaced by a symlink since the listing, or unreadable
                 continue
+            self.folders.append((*parts, name))
             try:
                 yield from self._folder(fd, (*parts, name))
             finally:

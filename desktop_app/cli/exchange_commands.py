@@ -18,6 +18,7 @@ from desktop_app.app.export_file import STREAM, is_stream, write_export
 from desktop_app.app.vault_files import display_path
 from desktop_app.cli.common import plural, visible_lines, write_bytes
 from desktop_app.cli.interrupts import finishing
+from desktop_app.cli.progress import ProgressLine
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,10 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "import",
-        help="import a Markdown folder or file, or a JSON export, as one undo step",
-        description="PATH is a folder of Markdown notes (Obsidian, Joplin, this app; "
-        "subfolders become lists), one .md file, or a JSON export of this app (items "
-        "already here are skipped). Everything arrives as one change: `undo` takes it back.",
+        help="import an Obsidian vault, a Joplin export, a Markdown folder or file, or a "
+        "JSON export, as one undo step",
+        description="PATH is a folder of Markdown notes (an Obsidian vault, Joplin's "
+        "Markdown or Markdown + Front Matter export, this app's Markdown export; "
+        "subfolders become lists), one .md file, a Joplin .jex archive, or a JSON export "
+        "of this app. Importing the same files again adds nothing; a changed file updates "
+        "its note. Everything arrives as one change: `undo` takes it back.",
     )
     p.add_argument("path", type=Path)
     p.set_defaults(func=import_command)
@@ -81,17 +85,18 @@ def _is_folder_target(path: Path) -> bool:
 
 
 def import_command(args: argparse.Namespace, app: App) -> int:
-    steps, result = plan_import(app, args.path)  # Ctrl+C here: nothing is saved
+    progress = ProgressLine(f"importing {display_path(args.path)}")
+    try:
+        steps, result = plan_import(app, args.path, progress)  # Ctrl+C here: nothing is saved
+    finally:
+        progress.close()
     with finishing("the import was already saved"):  # from the commit on, it is reported
         app.dispatch_steps(steps)
         text = (
             f"imported {plural(result.notes, 'note')}, {plural(result.tasks, 'task')} "
             f"and {plural(result.lists, 'list')} from {display_path(args.path)}"
         )
-        if result.skipped:
-            text += f" ({plural(result.skipped, 'item')} already here, skipped)"
-        if result.ignored:
-            text += f" ({plural(result.ignored, 'file')} skipped: symlinks or special files)"
+        text += "".join(f" ({part})" for part in result.notes_on())
         print(text)
         sys.stdout.flush()
     return 0
