@@ -34,8 +34,8 @@ t0 = float(sys.argv[1])
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
 w = QMainWindow(); w.resize(1040, 660); w.show(); w.repaint(); app.processEvents()
-import resource
-print(time.time() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+print(time.time() - t0, int(hwm) / 1024)
 """
 
 TIDEMARK = """
@@ -48,8 +48,8 @@ from desktop_app.app import App
 from desktop_app.ui.main_window import MainWindow
 engine = App(Path(sys.argv[2]))
 w = MainWindow(engine); w.show(); w.repaint(); app.processEvents()
-import resource
-print(time.time() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+print(time.time() - t0, int(hwm) / 1024)
 """
 
 

@@ -122,16 +122,28 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory in MB (VmHWM: unlike ``ru_maxrss``, it is not
+    inherited from the parent across ``exec``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def in_child(module: str, function: str, *args: Any, timeout: float = 900) -> dict[str, Any]:
     """Run ``module.function(*args)`` in a fresh interpreter; its dict result plus
     ``maxrss_mb``, the child's peak resident memory (a fresh process, so the peak
     is the function's own plus the interpreter and its imports)."""
     script = (
-        "import json, resource, sys\n"
+        "import json, sys\n"
         f"sys.path[:0] = [{str(HERE)!r}, {str(ROOT)!r}]\n"
         f"from {module} import {function} as f\n"
+        "from harness import peak_mb\n"
         "out = f(*json.loads(sys.argv[1]))\n"
-        "out['maxrss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "out['maxrss_mb'] = peak_mb()\n"
         "print(json.dumps(out))\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
