@@ -8,6 +8,7 @@ Exits 1 if a benchmark failed; a peer that is not installed is skipped, not a fa
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sqlite3
@@ -38,7 +39,18 @@ def main(argv: list[str] | None = None) -> int:
         help="run only these modules (core, sync, scale... or bench_core...)",
     )
     parser.add_argument("--list", action="store_true", help="list the benchmark modules")
+    parser.add_argument(
+        "--from",
+        dest="saved",
+        metavar="FILE",
+        help="print the table of a saved --json run instead of measuring",
+    )
     opts = parser.parse_args(argv)
+    if opts.saved:
+        lines = Path(opts.saved).read_text().splitlines()
+        saved = [json.loads(line) for line in lines if line.strip()]
+        print(harness.markdown(saved) if opts.markdown else harness.table(saved))
+        return 0
     if opts.list:
         print("\n".join(harness.short(name) for name in harness.discover()))
         return 0
