@@ -164,9 +164,9 @@ def in_child(module: str, function: str, *args: Any, timeout: float = 900) -> di
 # -- discovery and running ------------------------------------------------------------
 
 
-def discover() -> list[str]:
-    """The names of the ``bench_*`` modules beside this file, sorted."""
-    return sorted(path.stem for path in HERE.glob("bench_*.py"))
+def discover(where: Path = HERE) -> list[str]:
+    """The names of the ``bench_*`` modules in ``where`` (beside this file), sorted."""
+    return sorted(path.stem for path in where.glob("bench_*.py"))
 
 
 def short(module: str) -> str:
@@ -174,16 +174,19 @@ def short(module: str) -> str:
 
 
 def run(
-    quick: bool, only: Iterable[str] = (), emit: Callable[[Record], None] = lambda r: None
+    quick: bool,
+    only: Iterable[str] = (),
+    emit: Callable[[Record], None] = lambda r: None,
+    where: Path = HERE,
 ) -> list[Record]:
-    """Measure every discovered module (or those named in ``only``); ``emit`` sees each
-    record as it comes, so a long run shows progress."""
-    for path in (str(ROOT), str(HERE)):
+    """Measure every module discovered in ``where`` (or those named in ``only``);
+    ``emit`` sees each record as it comes, so a long run shows progress."""
+    for path in (str(ROOT), str(HERE), str(where)):
         if path not in sys.path:
             sys.path.insert(0, path)
     wanted = {short(name) for name in only}
     out: list[Record] = []
-    for name in discover():
+    for name in discover(where):
         if wanted and short(name) not in wanted:
             continue
         try:
