@@ -175,12 +175,11 @@ def bench_apply(n: int, repeat: int) -> dict[str, float]:
 
 def moto_server() -> Any:
     """A moto S3 server on 127.0.0.1 (a random port), quiet; the caller stops it."""
-    from moto.server import ThreadedMotoServer
-
+    server_module = harness.peer("moto.server", "moto[server]")
     for name, value in (("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench")):
         os.environ.setdefault(name, value)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     return server
 
