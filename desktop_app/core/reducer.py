@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from msgspec.structs import replace
 
 from desktop_app.core import handlers as _handlers  # noqa: F401  (registers every action)
-from desktop_app.core.actions import BY_TYPE, Action, Arg, ItemEdit, action_type
+from desktop_app.core.actions import REGISTRY, Action, Arg, ItemEdit, action_type
 from desktop_app.core.model import State
 
 
 def apply(state: State, action: Action) -> State:
     arg = action.arg
-    kind = BY_TYPE.get(arg.__class__) or action_type(arg)
+    kind = REGISTRY[arg.__struct_config__.tag]
     if kind.edits is not None:
         return _edit_and_stamp(state, kind.edits, arg, action.at, kind.handler)
     new = kind.handler(state, arg)
