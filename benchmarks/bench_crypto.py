@@ -1,7 +1,7 @@
 """Encryption benchmarks: key derivation time, and the pull of an encrypted vault
 against the same pull unencrypted, in the same run.
 
-Run: ``.venv/bin/python benchmarks/bench_crypto.py [--updates 1000] [--per-update 10]``
+Run: ``.venv/bin/python benchmarks/bench_crypto.py [--quick] [--updates 1000] [--repeat 3]``
 
 * **derive**: scrypt with the parameters new key objects get
   (``sealing.SCRYPT_N/R/P``), median of 5. Target: 0.2-0.5 s.
@@ -15,7 +15,6 @@ Run: ``.venv/bin/python benchmarks/bench_crypto.py [--updates 1000] [--per-updat
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -28,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import boto3
-from bench_sync import _actions  # type: ignore[import-not-found]
-from moto.server import ThreadedMotoServer
+import harness  # type: ignore[import-not-found]
+from bench_sync import _actions, endpoint_of, moto_server  # type: ignore[import-not-found]
 
 from desktop_app.app import App
 from desktop_app.core import new_id
@@ -45,18 +44,14 @@ BUCKET = "tidemark-bench-crypto"
 VAULT_KEY = sealing.new_vault_key()
 
 
-def bench_derive() -> None:
+def bench_derive() -> float:
     key = sealing.key_object_key(1)
     times = []
     for _ in range(5):
         start = time.perf_counter()
         sealing.wrap_vault_key(VAULT_KEY, "a passphrase", key)
         times.append(time.perf_counter() - start)
-    n, r, p = sealing.SCRYPT_N, sealing.SCRYPT_R, sealing.SCRYPT_P
-    print(
-        f"derive: scrypt n=2**{n.bit_length() - 1} r={r} p={p} ({128 * n * r >> 20} MiB): "
-        f"median {statistics.median(times):.3f} s, min {min(times):.3f} s (target 0.2-0.5 s)"
-    )
+    return statistics.median(times)
 
 
 def _fill(store: RemoteStore, sealed: bool, n_updates: int, per_update: int) -> None:
@@ -92,7 +87,7 @@ def _pull(make: Callable[[], RemoteStore], sealed: bool, n_updates: int) -> floa
     return elapsed
 
 
-def bench_open(n_updates: int, per_update: int) -> None:
+def bench_open(n_updates: int, per_update: int) -> float:
     """The crypto alone: opening the envelopes of the pull (no I/O, no decoding)."""
     actions = _actions(n_updates * per_update, "bench-writer")
     envelopes = []
@@ -104,54 +99,46 @@ def bench_open(n_updates: int, per_update: int) -> None:
     start = time.perf_counter()
     for key, envelope in envelopes:
         sealing.open_sealed(VAULT_KEY, key, envelope)
-    print(f"open {n_updates} envelopes alone: {time.perf_counter() - start:.4f} s")
+    return time.perf_counter() - start
 
 
-def compare(name: str, stores: dict[bool, Callable[[], RemoteStore]], n: int, repeat: int) -> None:
+def compare(
+    stores: dict[bool, Callable[[], RemoteStore]], n: int, repeat: int
+) -> dict[bool, float]:
     _pull(stores[False], False, n)  # warm caches and connections for both
     _pull(stores[True], True, n)
     best = {False: float("inf"), True: float("inf")}
     for _ in range(repeat):
         for sealed in (False, True):
             best[sealed] = min(best[sealed], _pull(stores[sealed], sealed, n))
-    print(f"pull from {name} (best of {repeat}):")
-    print(f"  unencrypted: {best[False]:8.3f} s")
-    print(
-        f"  encrypted:   {best[True]:8.3f} s  ratio {best[True] / best[False]:.3f}x"
-        "  (target <= 1.1x)"
-    )
+    return best
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--updates", type=int, default=1000)
-    parser.add_argument("--per-update", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    for name, value in (("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench")):
-        os.environ.setdefault(name, value)
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    bench_derive()
-    total = args.updates * args.per_update
-    print(f"{total} actions in {args.updates} updates")
-    bench_open(args.updates, args.per_update)
+def measure(quick: bool, updates: int | None = None, repeat: int | None = None) -> list[dict]:
+    updates = updates or (50 if quick else 1000)
+    repeat = repeat or (1 if quick else 3)
+    per_update = 10
+    n, r, p = sealing.SCRYPT_N, sealing.SCRYPT_R, sealing.SCRYPT_P
+    out = [
+        harness.record(
+            f"derive the key: scrypt n=2**{n.bit_length() - 1} r={r} p={p}",
+            bench_derive(),
+            "s",
+            goal="<= 0.5 s",
+            note="goal 0.2-0.5 s: slow for a guesser, quick for the user",
+        )
+    ]
+    total = f"{updates * per_update:,} actions"
     with tempfile.TemporaryDirectory() as tmp:
         roots = {sealed: Path(tmp) / str(sealed) for sealed in (False, True)}
         for sealed, root in roots.items():
             root.mkdir()
-            _fill(FolderRemoteStore(root), sealed, args.updates, args.per_update)
-        compare(
-            "a folder",
-            {s: (lambda r=r: FolderRemoteStore(r)) for s, r in roots.items()},
-            args.updates,
-            args.repeat,
+            _fill(FolderRemoteStore(root), sealed, updates, per_update)
+        folder = compare(
+            {s: (lambda r=r: FolderRemoteStore(r)) for s, r in roots.items()}, updates, repeat
         )
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    server = moto_server()
+    endpoint = endpoint_of(server)
     try:
         boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
             Bucket=BUCKET
@@ -161,16 +148,31 @@ def main() -> None:
             return S3RemoteStore(BUCKET, prefix, endpoint_url=endpoint, region="us-east-1")
 
         for sealed in (False, True):
-            _fill(s3(f"v{int(sealed)}"), sealed, args.updates, args.per_update)
-        compare(
-            "moto S3",
-            {s: (lambda s=s: s3(f"v{int(s)}")) for s in (False, True)},
-            args.updates,
-            args.repeat,
-        )
+            _fill(s3(f"v{int(sealed)}"), sealed, updates, per_update)
+        moto = compare({s: (lambda s=s: s3(f"v{int(s)}")) for s in (False, True)}, updates, repeat)
     finally:
         server.stop()
-    print(f"(python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    for where, times in (("a folder", folder), ("moto S3", moto)):
+        out.append(
+            harness.record(
+                f"encrypted pull of {total} from {where}",
+                times[True],
+                "s",
+                floor_name="the same pull unencrypted",
+                floor_value=times[False],
+                goal="<= 1.1x",
+            )
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--updates", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=None)
+    args = parser.parse_args()
+    print(harness.table(measure(args.quick, args.updates, args.repeat)))
 
 
 if __name__ == "__main__":

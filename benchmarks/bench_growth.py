@@ -1,6 +1,7 @@
 """Local growth: what a long note costs every later command. Not run in CI.
 
-Run: ``.venv/bin/python benchmarks/bench_growth.py [--mb 50] [--runs 5]``
+Run: ``.venv/bin/python benchmarks/bench_growth.py [--mb 50] [--runs 5]`` (``python -m benchmarks``
+runs ``measure``: 50 MB, or 5 MB with ``--quick``)
 
 A profile with no remote gets a note of ``--mb`` MB (``add-note --body -``) and
 then a keystroke-sized edit of it (``edit --body -``), both through the CLI.
@@ -33,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import harness  # type: ignore[import-not-found]
 
 from desktop_app.app import App
 from desktop_app.storage import DB_NAME, LocalStore
@@ -73,6 +76,61 @@ def sizes(data_dir: Path) -> dict[str, int]:
         return {k: db.execute(sql).fetchone()[0] for k, sql in q.items()}
     finally:
         db.close()
+
+
+def measure(quick: bool, mb: int | None = None, runs: int | None = None) -> list[dict]:
+    mb = mb or (5 if quick else 50)
+    runs = runs or (2 if quick else 5)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh, big = Path(tmp, "fresh"), Path(tmp, "big")
+        line = "The quick brown fox jumps over the lazy dog. " * 2 + "\n"
+        text = line * (mb * 1_000_000 // len(line))
+        for profile in (fresh, big):
+            cli(profile, "add-task", "warm-up")
+        note = cli(big, "add-note", "long", "--body", "-", stdin=text.encode())
+        edited_text = text[: len(text) // 2] + "typed" + text[len(text) // 2 :]
+        cli(big, "edit", note, "--body", "-", stdin=edited_text.encode())
+
+        results: dict[str, tuple[float, float]] = {}
+        results["CLI add-task"] = (
+            median_of(lambda: cli(fresh, "add-task", "x"), runs),
+            median_of(lambda: cli(big, "add-task", "x"), runs),
+        )
+
+        def open_add_close(profile: Path) -> None:
+            app = App(profile)
+            app.add_task("x")
+            app.close()
+
+        results["open+add_task+close"] = (
+            median_of(lambda: open_add_close(fresh), runs),
+            median_of(lambda: open_add_close(big), runs),
+        )
+        local = LocalStore.in_dir(big, read_only=True)
+        floor = median_of(lambda: local.load_checkpoint("view"), runs)
+        local.close()
+        size = sum(sizes(big).values())
+    out = [
+        harness.record(
+            f"extra cost of {name} with a {mb} MB note",
+            (b - a) * 1000,
+            "ms",
+            floor_name="read and decode the saved view",
+            floor_value=floor * 1000,
+            goal="<= 1.0x",
+        )
+        for name, (a, b) in results.items()
+    ]
+    out.append(
+        harness.record(
+            f"profile bytes with a {mb} MB note, edited",
+            size / 1e6,
+            "MB",
+            floor_name="one copy of the note",
+            floor_value=len(text) / 1e6,
+        )
+    )
+    return out
 
 
 def main() -> None:

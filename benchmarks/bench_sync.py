@@ -1,6 +1,6 @@
 """Sync benchmarks: pull cost against raw boto3, apply cost against pycrdt (Yjs).
 
-Run: ``.venv/bin/python benchmarks/bench_sync.py [--updates 1000] [--per-update 10]``
+Run: ``.venv/bin/python benchmarks/bench_sync.py [--quick] [--updates 1000] [--apply 10000]``
 
 Each figure is a ratio to a floor measured in the same run on the same machine:
 
@@ -16,6 +16,7 @@ Each figure is a ratio to a floor measured in the same run on the same machine:
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -23,13 +24,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import boto3
-import pycrdt
+import harness  # type: ignore[import-not-found]
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from desktop_app.app import App
 from desktop_app.core import Action, State, new_id
@@ -73,7 +74,7 @@ def _best(fn, repeat: int) -> float:
     return min(times)
 
 
-def bench_pull(endpoint: str, n_updates: int, per_update: int, repeat: int) -> None:
+def bench_pull(endpoint: str, n_updates: int, per_update: int, repeat: int) -> dict[str, float]:
     # Same connection pool as S3RemoteStore, so the floor is not starved of connections.
     client = boto3.client(
         "s3",
@@ -111,16 +112,10 @@ def bench_pull(endpoint: str, n_updates: int, per_update: int, repeat: int) -> N
     raw()  # warm connections and moto's caches for both
     floor = _best(raw, repeat)
     pull = _best(ours, repeat)
-    total = n_updates * per_update
-    print(f"pull {total} actions in {n_updates} updates from moto (best of {repeat}):")
-    print(f"  raw boto3 GETs, {FETCH_WORKERS} threads: {floor:8.3f} s  (floor)")
-    print(
-        f"  SyncEngine.sync() into a new profile:  {pull:8.3f} s  ratio {pull / floor:.2f}x"
-        "  (target <= 1.3x)"
-    )
+    return {"floor": floor, "pull": pull}
 
 
-def bench_apply(n: int, repeat: int) -> None:
+def bench_apply(n: int, repeat: int) -> dict[str, float]:
     actions = _actions(n, "bench-remote")
     blobs = [
         protocol.encode(Update(id=new_id(), device="r", at=a.at, position=i + 1, actions=(a,)))
@@ -145,6 +140,7 @@ def bench_apply(n: int, repeat: int) -> None:
     def fold_only() -> None:
         fold_new(State(), decoded, set().__contains__, set())
 
+    pycrdt = harness.peer("pycrdt")
     # Equivalent Yjs updates: one map per task, one set per field edit.
     source = pycrdt.Doc()
     tasks = source.get("tasks", type=pycrdt.Map)
@@ -168,46 +164,90 @@ def bench_apply(n: int, repeat: int) -> None:
             doc.apply_update(update)
 
     assert len(updates) == n
-    floor = _best(yjs, repeat)
-    mine = _best(ours, repeat)
-    grouped = _best(lambda: ours(batched), repeat)
-    folding = _best(fold_only, repeat)
-    print(f"apply {n} remote actions (best of {repeat}):")
-    print(f"  pycrdt Doc.apply_update x{n}:           {floor:8.3f} s  (floor)")
-    print(
-        f"  {n} one-action updates: decode+fold    {mine:8.3f} s  ratio {mine / floor:.2f}x"
-        "  (target <= 1.0x)"
+    floor = mine = grouped = folding = float("inf")
+    for _ in range(repeat):  # alternate, so a busy moment cannot favour one side
+        floor = min(floor, _best(yjs, 1))
+        mine = min(mine, _best(ours, 1))
+        grouped = min(grouped, _best(lambda: ours(batched), 1))
+        folding = min(folding, _best(fold_only, 1))
+    return {"yjs": floor, "ours": mine, "grouped": grouped, "fold": folding}
+
+
+def moto_server() -> Any:
+    """A moto S3 server on 127.0.0.1 (a random port), quiet; the caller stops it."""
+    server_module = harness.peer("moto.server", "moto[server]")
+    for name, value in (("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench")):
+        os.environ.setdefault(name, value)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    return server
+
+
+def endpoint_of(server: Any) -> str:
+    host, port = server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+def measure(quick: bool, updates: int | None = None, apply_n: int | None = None) -> list[dict]:
+    updates = updates or (100 if quick else 1000)
+    apply_n = apply_n or (2_000 if quick else 10_000)
+    repeat = 2 if quick else 3
+    out = []
+    server = moto_server()
+    try:
+        p = bench_pull(endpoint_of(server), updates, 10, repeat)
+    finally:
+        server.stop()
+    out.append(
+        harness.record(
+            f"pull {updates * 10:,} actions in {updates:,} updates from moto S3",
+            p["pull"],
+            "s",
+            floor_name=f"raw boto3 GETs of the same keys, {FETCH_WORKERS} threads",
+            floor_value=p["floor"],
+            goal="<= 1.3x",
+        )
     )
-    print(
-        f"  {n // 10} ten-action updates: decode+fold  {grouped:8.3f} s"
-        f"  ratio {grouped / floor:.2f}x"
-    )
-    print(
-        f"  fold alone (already decoded)           {folding:8.3f} s  ratio {folding / floor:.2f}x"
-    )
+    try:
+        a = bench_apply(apply_n, repeat)
+    except harness.PeerMissing as exc:
+        return [*out, harness.skipped(f"apply {apply_n:,} one-action updates", str(exc))]
+    floor_name = f"pycrdt Doc.apply_update x{apply_n:,}"
+    out += [
+        harness.record(
+            f"apply {apply_n:,} one-action updates (decode+fold)",
+            a["ours"],
+            "s",
+            floor_name=floor_name,
+            floor_value=a["yjs"],
+            goal="<= 1.0x",
+        ),
+        harness.record(
+            f"apply {apply_n // 10:,} ten-action updates (decode+fold)",
+            a["grouped"],
+            "s",
+            floor_name=floor_name,
+            floor_value=a["yjs"],
+        ),
+        harness.record(
+            f"fold {apply_n:,} decoded actions",
+            a["fold"],
+            "s",
+            floor_name=floor_name,
+            floor_value=a["yjs"],
+        ),
+    ]
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--updates", type=int, default=1000)
-    parser.add_argument("--per-update", type=int, default=10)
-    parser.add_argument("--apply", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--updates", type=int, default=None)
+    parser.add_argument("--apply", type=int, default=None)
     args = parser.parse_args()
-    for name, value in (("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench")):
-        os.environ.setdefault(name, value)
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        bench_pull(f"http://{host}:{port}", args.updates, args.per_update, args.repeat)
-    finally:
-        server.stop()
-    bench_apply(args.apply, args.repeat)
-    print(f"(python {sys.version.split()[0]}, {os.cpu_count()} cores, best of {args.repeat})")
+    print(harness.table(measure(args.quick, args.updates, args.apply)))
 
 
 if __name__ == "__main__":

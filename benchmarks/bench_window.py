@@ -1,6 +1,6 @@
 """Window benchmarks: start-up against a bare QMainWindow, and one search keystroke. Not in CI.
 
-Run: ``.venv/bin/python benchmarks/bench_window.py [--quick]`` (offscreen).
+Run: ``.venv/bin/python benchmarks/bench_window.py [--quick] [--json]`` (offscreen).
 
 * **start-up**: a fresh process that starts the app the way ``desktop-app``
   does (``desktop_app.ui.main.run``) on a 10,000-task, 2,000-note profile, up
@@ -16,7 +16,6 @@ Run: ``.venv/bin/python benchmarks/bench_window.py [--quick]`` (offscreen).
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -29,13 +28,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import harness  # type: ignore[import-not-found]  # noqa: E402
+
 BARE = """
 import time, sys
 t0 = float(sys.argv[1])
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
 w = QMainWindow(); w.resize(1040, 660); w.show(); w.repaint(); app.processEvents()
-print(time.time() - t0, time.process_time())
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+print(time.time() - t0, time.process_time(), int(hwm) / 1024)
 """
 
 TIDEMARK = """
@@ -51,9 +53,14 @@ class FirstPaint(QObject):  # the moment the real start-up path has painted the 
         if event.type() == QEvent.Type.Paint and type(watched).__name__ == "MainWindow":
             QApplication.instance().removeEventFilter(self)
             QTimer.singleShot(
-                0, lambda: (print(time.time() - t0, time.process_time()), watched.close())
+                0, lambda: (print(time.time() - t0, time.process_time(), peak_mb()),
+                            watched.close()),
             )
         return False
+
+def peak_mb():
+    hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+    return int(hwm.split()[1]) / 1024
 
 spy = FirstPaint()
 main.application().installEventFilter(spy)
@@ -92,8 +99,9 @@ def make_profile(path: Path, tasks: int, notes: int) -> None:
         app.checkpoint()
 
 
-def spawn(script: str, *args: str) -> tuple[float, float]:
-    """(wall seconds from process start, CPU seconds of the process) at the first paint."""
+def spawn(script: str, *args: str) -> tuple[float, float, float]:
+    """(wall seconds from process start, CPU seconds, peak resident MB) at the first
+    paint of a fresh process."""
     out = subprocess.run(
         [sys.executable, "-c", script, str(time.time()), *args],
         capture_output=True,
@@ -101,76 +109,112 @@ def spawn(script: str, *args: str) -> tuple[float, float]:
         check=True,
         cwd=ROOT,
     )
-    wall, cpu = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), float(cpu)
+    wall, cpu, rss = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu), float(rss)
 
 
-def startup(profile: Path, runs: int) -> None:
+def startup(profile: Path, runs: int) -> dict[str, float]:
+    """Best start-up of each, and the peak memory of the run that was best."""
     bare, ours = [], []
     for _ in range(runs):  # interleaved, so a busy moment hits both alike
         bare.append(spawn(BARE))
         ours.append(spawn(TIDEMARK, str(profile)))
-    ratio = min(w for w, _ in ours) / min(w for w, _ in bare)
-    cpu_ratio = min(c for _, c in ours) / min(c for _, c in bare)
-    verdict = "ok" if ratio <= 2 else "over the 2x goal"
-    print(
-        f"  start-up   Tidemark {min(w for w, _ in ours) * 1000:6.0f} ms   bare QMainWindow "
-        f"{min(w for w, _ in bare) * 1000:6.0f} ms   ratio {ratio:.2f}x  [{verdict}]\n"
-        f"             CPU time to the first paint: {min(c for _, c in ours) * 1000:.0f} ms "
-        f"against {min(c for _, c in bare) * 1000:.0f} ms, {cpu_ratio:.2f}x (steadier on a "
-        "busy machine)"
-    )
+    (t_ours, _, rss_ours), (t_bare, _, rss_bare) = min(ours), min(bare)
+    return {
+        "ours_s": t_ours,
+        "bare_s": t_bare,
+        "ours_cpu_s": min(c for _, c, _ in ours),  # steadier than wall time on a busy machine
+        "bare_cpu_s": min(c for _, c, _ in bare),
+        "ours_mb": rss_ours,
+        "bare_mb": rss_bare,
+    }
 
 
-def keystroke(profile: Path) -> None:
+def keystroke(profile: str) -> dict[str, float]:
+    """Milliseconds of each keystroke typing "call mum" three times (median, worst)."""
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.app import App
     from desktop_app.ui.main_window import MainWindow
 
     qt_app = QApplication.instance() or QApplication([])
-    with App(profile) as engine:
+    with App(Path(profile)) as engine:
         win = MainWindow(engine)
         win.show()
         qt_app.processEvents()
-        times, cpu = [], []
+        times = []
         win.filter_edit.setFocus()  # focusing the filter prepares the search texts
         qt_app.processEvents()
         for _round in range(3):
             text = ""
             for ch in "call mum":
                 text += ch
-                start, start_cpu = time.perf_counter(), time.process_time()
-                win.filter_edit.setText(text)
+                start = time.perf_counter()
+                win.filter_edit.setText(text)  # as typed: filter, counts, marks, repaint
                 qt_app.processEvents()
                 times.append(time.perf_counter() - start)
-                cpu.append(time.process_time() - start_cpu)
             win.filter_edit.setText("")
             qt_app.processEvents()
-        worst, median = max(times) * 1000, statistics.median(times) * 1000
-        verdict = "ok" if worst <= 16 else "over the 16 ms goal"
-        print(
-            f"  keystroke  median {median:5.1f} ms   worst {worst:5.1f} ms  [{verdict}]   "
-            f"CPU median {statistics.median(cpu) * 1000:.1f} ms, worst {max(cpu) * 1000:.1f} ms"
-        )
         win.close()
+    return {"median_ms": statistics.median(times) * 1000, "worst_ms": max(times) * 1000}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
+FRAME_MS = 16.0
+
+
+def window_records(profile: Path, label: str, runs: int) -> list[dict]:
+    """Start-up, peak memory and keystroke over ``profile`` (each in fresh processes)."""
+    s = startup(profile, runs)
+    k = harness.in_child("bench_window", "keystroke", str(profile))
+    return [
+        harness.record(
+            f"start-up to first paint, {label}",
+            s["ours_s"] * 1000,
+            "ms",
+            floor_name="bare PySide6 QMainWindow, fresh process",
+            floor_value=s["bare_s"] * 1000,
+            goal="<= 2.0x",
+        ),
+        harness.record(
+            f"start-up CPU time to first paint, {label}",
+            s["ours_cpu_s"] * 1000,
+            "ms",
+            floor_name="bare PySide6 QMainWindow, fresh process",
+            floor_value=s["bare_cpu_s"] * 1000,
+        ),
+        harness.record(
+            f"peak memory at first paint, {label}",
+            s["ours_mb"],
+            "MB",
+            floor_name="bare PySide6 QMainWindow, fresh process",
+            floor_value=s["bare_mb"],
+        ),
+        harness.record(
+            f"search keystroke (median), {label}",
+            k["median_ms"],
+            "ms",
+            floor_name="one frame at 60 Hz",
+            floor_value=FRAME_MS,
+            goal="<= 1.0x",
+        ),
+        harness.record(
+            f"search keystroke (worst), {label}",
+            k["worst_ms"],
+            "ms",
+            floor_name="one frame at 60 Hz",
+            floor_value=FRAME_MS,
+            goal="<= 1.0x",
+        ),
+    ]
+
+
+def measure(quick: bool) -> list[dict]:
+    tasks, notes = (2_000, 400) if quick else (10_000, 2_000)
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
-        started = time.perf_counter()
-        make_profile(profile, 10_000, 2_000)
-        print(
-            f"profile of 10,000 tasks and 2,000 notes built in "
-            f"{time.perf_counter() - started:.1f} s"
-        )
-        startup(profile, 3 if args.quick else 7)
-        keystroke(profile)
+        make_profile(profile, tasks, notes)
+        return window_records(profile, f"{tasks:,} tasks + {notes:,} notes", 2 if quick else 7)
 
 
 if __name__ == "__main__":
-    main()
+    harness.script_main(measure)

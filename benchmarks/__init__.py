@@ -1,0 +1,1 @@
+"""Tidemark's benchmarks: ``python -m benchmarks [--quick] [--json]`` runs them all."""
