@@ -14,9 +14,9 @@ fi
 "$VENV/bin/python" -m PyInstaller --noconfirm --clean \
     --distpath build/dist --workpath build/pyinstaller packaging/tidemark.spec
 BUNDLE=build/dist/tidemark
-cp packaging/tidemark.desktop resources/tidemark.svg "$BUNDLE/"
+cp packaging/io.github.tidemark.Tidemark.desktop resources/tidemark.svg "$BUNDLE/"
 echo "Built $BUNDLE ($(du -sh "$BUNDLE" | cut -f1)). On Linux, install the launcher entry with:"
-echo "  install -Dm644 $BUNDLE/tidemark.desktop ~/.local/share/applications/tidemark.desktop"
+echo "  install -Dm644 $BUNDLE/io.github.tidemark.Tidemark.desktop ~/.local/share/applications/io.github.tidemark.Tidemark.desktop"
 echo "  install -Dm644 $BUNDLE/tidemark.svg ~/.local/share/icons/hicolor/scalable/apps/tidemark.svg"
 echo "and put $BUNDLE on PATH (or edit Exec= in the .desktop file)."
 

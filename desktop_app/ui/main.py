@@ -27,6 +27,9 @@ from desktop_app.ui.sync_worker import SyncController
 APP_NAME = "Tidemark"
 ORGANIZATION = "Tidemark"
 ORGANIZATION_DOMAIN = "tidemark.app"
+# The desktop entry's id (packaging/<id>.desktop): Wayland's app id and the launcher
+# icon the window groups under.
+DESKTOP_ID = "io.github.tidemark.Tidemark"
 log = logging.getLogger(__name__)
 STARTUP_SYNC_DELAY_MS = 500  # after the window is up: start-up never waits on the network
 
@@ -40,7 +43,7 @@ def application() -> QApplication:
     qt_app.setApplicationDisplayName(APP_NAME)
     qt_app.setOrganizationName(ORGANIZATION)
     qt_app.setOrganizationDomain(ORGANIZATION_DOMAIN)
-    qt_app.setDesktopFileName("tidemark")
+    qt_app.setDesktopFileName(DESKTOP_ID)
     qt_app.setWindowIcon(app_icon())
     return qt_app
 
@@ -55,7 +58,16 @@ def _report_unexpected(
         window.show_error(f"Something went wrong ({kind.__name__}); details are in the log.")
 
 
-def run(data_dir: Path) -> int:
+def _smoke_check(window: MainWindow, failures: list[str]) -> None:
+    """--smoke: once the shown window's events are processed, draw it whole, then close it."""
+    QApplication.processEvents()
+    if window.grab().isNull():
+        failures.append("the window could not be drawn")
+    window.close()
+
+
+def run(data_dir: Path, *, smoke: bool = False) -> int:
+    """Open the window on ``data_dir`` until it closes; ``smoke`` closes it once drawn."""
     if QApplication.instance() is None and (missing := system_libraries.check()) is not None:
         print(missing.message(), file=sys.stderr)  # Qt would abort with a misleading one
         return 1
@@ -72,11 +84,19 @@ def run(data_dir: Path) -> int:
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
     sync = SyncController(engine, poll_interval_ms=settings.sync_interval_s(engine) * 1000)
     try:
-        window = MainWindow(engine, window_settings(data_dir))
+        prefs = window_settings(data_dir)
+        window = MainWindow(engine, prefs)
         window.attach_sync(sync)
-        sync.sync_soon(STARTUP_SYNC_DELAY_MS)
+        if not smoke:
+            sync.sync_soon(STARTUP_SYNC_DELAY_MS)
         window.closed.connect(qt_app.quit)
-        sys.excepthook = _report_unexpected
+        failures: list[str] = []
+
+        def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+            failures.append(f"{kind.__name__}: {exc}")
+            _report_unexpected(kind, exc, tb)
+
+        sys.excepthook = report
         # Ctrl+C in the terminal closes the window the normal way (checkpoint and
         # all); the idle timer lets Python run its signal handler during exec().
         signal.signal(signal.SIGINT, lambda *_: window.close())
@@ -84,10 +104,16 @@ def run(data_dir: Path) -> int:
         wake.timeout.connect(lambda: None)
         wake.start(250)
         window.show()
+        if smoke:
+            QTimer.singleShot(0, lambda: _smoke_check(window, failures))
         code = qt_app.exec()
         # Closing the last window quits a second time; drop that queued Quit so a
         # later event loop in this process (tests, an embedding host) is not ended.
         QCoreApplication.removePostedEvents(qt_app, QEvent.Type.Quit)
+        prefs.sync()  # now, not when Python frees it: the profile may be gone by then
+        if smoke and failures:
+            print(f"Tidemark smoke test failed: {'; '.join(failures)}", file=sys.stderr)
+            return 1
         return code
     finally:
         sys.excepthook = old_hook
