@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def open_window(data_dir: Path) -> int:
+def open_window(data_dir: Path, *, smoke: bool = False) -> int:
     from desktop_app.ui.main import run
 
-    return run(data_dir)
+    return run(data_dir, smoke=smoke)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ import os
 import re
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -90,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     data_dir_help = f"where the profile lives (env {DATA_DIR_ENV}; default {default_data_dir()})"
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help=data_dir_help)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="open the window on a throwaway profile, draw it, close it and exit 0 "
+        "(checks an installation)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for module in COMMAND_MODULES:
         module.register(subparsers)
@@ -100,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | None = None) -> int:
+def main(argv: list[str] | None = None, open_window: Callable[..., int] | None = None) -> int:
+    """Run a command, or hand the window ``open_window(data_dir)`` (``smoke=True`` for --smoke)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -109,6 +117,8 @@ def main(argv: list[str] | None = None, open_window: Callable[[Path], int] | Non
     args.data_dir = (args.data_dir or default_data_dir()).expanduser().absolute()
     if (problem := _undecodable_argument(args)) is not None:
         return _fail(f"{PROG}: error: {problem}", EXIT_ERROR)
+    if args.smoke:
+        return _smoke(parser, args, open_window)
     if args.command is None:
         if open_window is None:
             parser.print_usage(sys.stderr)
@@ -158,6 +168,18 @@ def _undecodable_argument(args: argparse.Namespace) -> str | None:
                 shown = _as_bytes(text).decode("ascii", "backslashreplace")
                 return f"argument {name.replace('_', '-')} is not valid UTF-8 text: {shown!r}"
     return None
+
+
+def _smoke(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    open_window: Callable[..., int] | None,
+) -> int:
+    """The window on a fresh profile, deleted afterwards: the user's data is never touched."""
+    if args.command is not None or open_window is None:
+        parser.error("--smoke opens the window and takes no command")
+    with tempfile.TemporaryDirectory(prefix="tidemark-smoke-") as profile:
+        return open_window(Path(profile), smoke=True)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 APP_NAME = "Tidemark"
 ORGANIZATION = "Tidemark"
 ORGANIZATION_DOMAIN = "tidemark.app"
+# The desktop entry's id (packaging/<id>.desktop): Wayland's app id and the launcher
+# icon the window groups under.
+DESKTOP_ID = "io.github.tidemark.Tidemark"
 log = logging.getLogger(__name__)
 STARTUP_SYNC_DELAY_MS = 500  # after the window is up: start-up never waits on the network
 
@@ -45,7 +48,7 @@ def application() -> QApplication:
     qt_app.setApplicationDisplayName(APP_NAME)
     qt_app.setOrganizationName(ORGANIZATION)
     qt_app.setOrganizationDomain(ORGANIZATION_DOMAIN)
-    qt_app.setDesktopFileName("tidemark")
+    qt_app.setDesktopFileName(DESKTOP_ID)
     qt_app.setWindowIcon(app_icon())
     return qt_app
 
@@ -63,8 +66,9 @@ def _report_unexpected(
 class Started:
     """What ``run`` starts after the first paint, so that it can stop it however it ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, smoke: bool = False) -> None:
         self.sync: SyncController | None = None
+        self.smoke = smoke  # --smoke: nothing to sync, only the window to draw
 
     def after_first_paint(self, engine: App, window: MainWindow) -> None:
         from desktop_app.app import settings, trash
@@ -77,14 +81,24 @@ class Started:
         interval_ms = settings.sync_interval_s(engine) * 1000
         self.sync = SyncController(engine, poll_interval_ms=interval_ms)
         window.attach_sync(self.sync)
-        self.sync.sync_soon(STARTUP_SYNC_DELAY_MS)
+        if not self.smoke:
+            self.sync.sync_soon(STARTUP_SYNC_DELAY_MS)
 
     def shutdown(self) -> None:
         if self.sync is not None:
             self.sync.shutdown()
 
 
-def run(data_dir: Path) -> int:
+def _smoke_check(window: MainWindow, failures: list[str]) -> None:
+    """--smoke: once the shown window's events are processed, draw it whole, then close it."""
+    QApplication.processEvents()
+    if window.grab().isNull():
+        failures.append("the window could not be drawn")
+    window.close()
+
+
+def run(data_dir: Path, *, smoke: bool = False) -> int:
+    """Open the window on ``data_dir`` until it closes; ``smoke`` closes it once drawn."""
     if QApplication.instance() is None and (missing := system_libraries.check()) is not None:
         print(missing.message(), file=sys.stderr)  # Qt would abort with a misleading one
         return 1
@@ -95,23 +109,38 @@ def run(data_dir: Path) -> int:
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
     old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
-    started = Started()
+    started = Started(smoke=smoke)
     try:
-        window = MainWindow(engine, window_settings(data_dir))
+        prefs = window_settings(data_dir)
+        window = MainWindow(engine, prefs)
         window.first_painted.connect(lambda: started.after_first_paint(engine, window))
         window.closed.connect(qt_app.quit)
-        sys.excepthook = _report_unexpected
+        failures: list[str] = []
+
+        def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+            failures.append(f"{kind.__name__}: {exc}")
+            _report_unexpected(kind, exc, tb)
+
+        sys.excepthook = report
         # Ctrl+C in the terminal closes the window the normal way (checkpoint and
         # all); the idle timer lets Python run its signal handler during exec().
         signal.signal(signal.SIGINT, lambda *_: window.close())
         wake = QTimer()
         wake.timeout.connect(lambda: None)
         wake.start(250)
+        if smoke:  # after what the first paint starts (sync included), so that is checked too
+            window.first_painted.connect(
+                lambda: QTimer.singleShot(0, lambda: _smoke_check(window, failures))
+            )
         window.show()
         code = qt_app.exec()
         # Closing the last window quits a second time; drop that queued Quit so a
         # later event loop in this process (tests, an embedding host) is not ended.
         QCoreApplication.removePostedEvents(qt_app, QEvent.Type.Quit)
+        prefs.sync()  # now, not when Python frees it: the profile may be gone by then
+        if smoke and failures:
+            print(f"Tidemark smoke test failed: {'; '.join(failures)}", file=sys.stderr)
+            return 1
         return code
     finally:
         sys.excepthook = old_hook

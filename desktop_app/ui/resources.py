@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 
 ICON_NAME = "tidemark.svg"
+THEME_ICON = "io.github.tidemark.Tidemark"  # the name the .deb installs it under (hicolor)
 
 
 def resource_path(name: str) -> Path | None:
@@ -25,4 +26,4 @@ def resource_path(name: str) -> Path | None:
 def app_icon() -> QIcon:
     """The app icon; an installed theme icon (from the .desktop install) as fallback."""
     path = resource_path(ICON_NAME)
-    return QIcon(str(path)) if path else QIcon.fromTheme("tidemark")
+    return QIcon(str(path)) if path else QIcon.fromTheme(THEME_ICON)

@@ -48,6 +48,15 @@ DEBIAN_PACKAGES: dict[str, str] = {
     "libdbus-1.so.3": "libdbus-1-3",
 }
 
+# What the bundle's Python modules link to (ssl, sqlite3, ctypes, lzma...): the
+# PyInstaller bundle leaves system libraries out, so the .deb depends on these too.
+RUNTIME_PACKAGES = (
+    "libstdc++6", "libgcc-s1", "zlib1g", "libbz2-1.0", "liblzma5", "libffi8", "libssl3",
+    "libsqlite3-0", "libuuid1",
+)
+# Debian 13 and Ubuntu 24.04 renamed these in the 64-bit time_t transition.
+RENAMED_T64 = {"libglib2.0-0": "libglib2.0-0t64", "libssl3": "libssl3t64"}
+
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s+=>\s+not found", re.MULTILINE)
 
 
@@ -74,6 +83,14 @@ class MissingLibraries:
             )
         lines.append("(The command line works without them: desktop-app --help.)")
         return "\n".join(lines)
+
+
+def debian_depends() -> str:
+    """The .deb's Depends field: Qt's system libraries, then the Python runtime's."""
+    packages = dict.fromkeys([*DEBIAN_PACKAGES.values(), *RUNTIME_PACKAGES])
+    return ", ".join(
+        f"{name} | {RENAMED_T64[name]}" if name in RENAMED_T64 else name for name in packages
+    )
 
 
 def uses_xcb(environ: os._Environ[str] | dict[str, str]) -> bool:
