@@ -170,7 +170,16 @@ def test_bundled_import_and_export_of_a_vault(package: Package, tmp_path: Path) 
         ["budget", "work"],
     )
     assert "aliases:" in note["body"]
-    exported = run(package, "tidemark", "export", str(tmp_path / "out"), tmp=tmp_path)
+    exported = run(
+        package,
+        "tidemark",
+        "export",
+        "--format",
+        "markdown",
+        "-o",
+        str(tmp_path / "out"),
+        tmp=tmp_path,
+    )
     assert exported.returncode == 0, exported.stderr
     assert list((tmp_path / "out").rglob("Quarterly plan.md"))
 

@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "export",
         help="export everything as JSON or Markdown",
         description="json: a lossless export that `import` reads back. markdown: a folder "
-        "of .md files (one per note, a folder per list, tasks.md checklists) when --output "
+        "of .md files (a folder per list, one file per note and per task, with front matter "
+        "that Obsidian and Joplin read) when --output "
         "is a folder, or one Markdown document on stdout or to an --output ending in .md.",
     )
     p.add_argument("--format", choices=("json", "markdown"), default="json")
