@@ -388,3 +388,32 @@ def test_the_slower_of_two_rounds_on_one_profile_is_refused_and_a_retry_converge
     assert {t.title for t in a.app.state.tasks.values()} == everything
     a.close()
     b.close()
+
+
+def test_checkpoints_of_schema_4_survive_the_move_to_a_rowid_table(db_path: Path) -> None:
+    LocalStore(db_path).close()
+    conn = raw(db_path)  # back to schema 4: checkpoints WITHOUT ROWID, with both rows
+    conn.executescript(
+        """
+        DROP TABLE checkpoints;
+        CREATE TABLE checkpoints(
+            name TEXT PRIMARY KEY CHECK (name IN ('view', 'base')),
+            mark INTEGER NOT NULL,
+            body BLOB NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO checkpoints VALUES ('base', 7, x'0102'), ('view', 9, x'030405');
+        PRAGMA user_version=4;
+        """
+    )
+    conn.close()
+    store = LocalStore(db_path)
+    try:
+        rows = store.db.execute("SELECT name, mark, body FROM checkpoints ORDER BY name")
+        assert rows.fetchall() == [("base", 7, b"\x01\x02"), ("view", 9, b"\x03\x04\x05")]
+        (sql,) = store.db.execute(
+            "SELECT sql FROM sqlite_master WHERE name='checkpoints'"
+        ).fetchone()
+        assert "WITHOUT ROWID" not in sql.upper()
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()

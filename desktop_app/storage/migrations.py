@@ -78,6 +78,19 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT OR REPLACE INTO meta(key, value)
         SELECT 'base_position', CAST(mark AS TEXT) FROM checkpoints WHERE name = 'base';
     """,
+    # 5: checkpoints become a rowid table. In a WITHOUT ROWID table a row's whole
+    # payload is its key: rewriting the few-byte 'view' row beside a 34 MB 'base'
+    # row cost 60 ms, as the page balance copied the base's overflow chain.
+    """
+    CREATE TABLE checkpoints_by_rowid(
+        name TEXT PRIMARY KEY CHECK (name IN ('view', 'base')),
+        mark INTEGER NOT NULL,
+        body BLOB NOT NULL
+    );
+    INSERT INTO checkpoints_by_rowid(name, mark, body) SELECT name, mark, body FROM checkpoints;
+    DROP TABLE checkpoints;
+    ALTER TABLE checkpoints_by_rowid RENAME TO checkpoints;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
