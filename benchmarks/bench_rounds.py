@@ -26,6 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # type: ignore[import-not-found]
 
 from desktop_app.app import App
 from desktop_app.app.syncing import run_round, set_remote, sync_now
@@ -71,18 +74,14 @@ def _round(app: App) -> tuple[float, int, float]:
     return elapsed, rows, getattr(local, "longest_write_s", float("nan"))
 
 
-def _report(name: str, samples: list[tuple[float, int, float]]) -> None:
+def _summary(samples: list[tuple[float, int, float]]) -> tuple[float, int, float]:
+    """(median ms, most rows written, longest write transaction ms) of ``samples``."""
     seconds = statistics.median(s[0] for s in samples) * 1000
-    rows = max(s[1] for s in samples)
-    lock = max(s[2] for s in samples) * 1000
-    print(f"{name:<10} {seconds:8.1f} ms   rows written <= {rows:<6}  longest write {lock:6.1f} ms")
+    return seconds, max(s[1] for s in samples), max(s[2] for s in samples) * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--notes", type=int, default=2_000)
-    args = parser.parse_args()
+def figures(tasks: int, notes: int) -> dict[str, tuple[float, int, float]]:
+    """Idle, push-10 and pull-10 rounds on the second of two devices holding the vault."""
     with tempfile.TemporaryDirectory() as tmp:
         share = Path(tmp) / "share"
         share.mkdir()
@@ -91,31 +90,57 @@ def main() -> None:
         try:
             for app in (laptop, desktop):
                 set_remote(app, remote)
-            start = time.perf_counter()
-            _vault(laptop, args.tasks, args.notes)
+            _vault(laptop, tasks, notes)
             sync_now(laptop)
             sync_now(desktop)
             sync_now(laptop)
-            print(
-                f"{args.tasks} tasks + {args.notes} notes, folder remote "
-                f"(set up in {time.perf_counter() - start:.1f} s)"
-            )
-            _report("idle", [_round(desktop) for _ in range(20)])
+            out = {"idle": _summary([_round(desktop) for _ in range(20)])}
             pushes = []
             for rep in range(7):
                 _edit(desktop, 10, f"desk{rep}")
                 pushes.append(_round(desktop))
-            _report("push 10", pushes)
+            out["push 10"] = _summary(pushes)
             pulls = []
             for rep in range(7):
                 sync_now(laptop)
                 _edit(laptop, 10, f"lap{rep}")
                 sync_now(laptop)
                 pulls.append(_round(desktop))
-            _report("pull 10", pulls)
+            out["pull 10"] = _summary(pulls)
+            return out
         finally:
             laptop.close()
             desktop.close()
+
+
+def measure(quick: bool) -> list[dict]:
+    """Each round at a vault of the given size against the same round at 100 tasks."""
+    tasks, notes = (2_000, 400) if quick else (10_000, 2_000)
+    small, big = figures(100, 20), figures(tasks, notes)
+    return [
+        harness.record(
+            f"{name} round, {tasks:,} tasks + {notes:,} notes",
+            big[name][0],
+            "ms",
+            floor_name="the same round at 100 tasks + 20 notes",
+            floor_value=small[name][0],
+            note=f"rows written <= {big[name][1]}, longest write {big[name][2]:.1f} ms",
+        )
+        for name in ("idle", "push 10", "pull 10")
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--notes", type=int, default=2_000)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    result = figures(args.tasks, args.notes)
+    took = time.perf_counter() - start
+    print(f"{args.tasks} tasks + {args.notes} notes, folder remote ({took:.1f} s)")
+    for name, (ms, rows, lock) in result.items():
+        print(f"{name:<10} {ms:8.1f} ms   rows written <= {rows:<6}  longest write {lock:6.1f} ms")
 
 
 if __name__ == "__main__":
