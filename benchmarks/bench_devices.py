@@ -108,7 +108,8 @@ def converge(root: Path, endpoint: str, per_device: int) -> dict[str, float]:
                             raise
                         busy[d] += 1
                     app.reload_view(only_if_changed=True)
-                    if len(app.state.tasks) == total:
+                    # Done: it holds every device's tasks and has sent all of its own.
+                    if len(app.state.tasks) == total and app.local.pending_count() == 0:
                         done_at[d] = time.perf_counter()
                         return
                     time.sleep(0.01)
