@@ -99,3 +99,15 @@ def test_note_titled_picks_the_oldest_of_equal_titles() -> None:
     state = State().with_note(older).with_note(newer)
     assert views.note_titled(state, " IDEAS ") is older
     assert views.note_titled(state, "nothing") is None
+
+
+def test_kept_properties_render_as_a_table_not_a_rule_and_a_heading() -> None:
+    # An imported note keeps its other properties as front matter at the top.
+    body = "---\naliases:\n  - Q-plan\n  - <b>plan</b>\npermalink: plan\n---\n- [ ] first step\n"
+    rendered = markdown.render(body)
+    assert '<table class="properties"' in rendered
+    assert "<td><i>aliases</i></td><td>Q-plan, &lt;b&gt;plan&lt;/b&gt;</td>" in rendered
+    assert "<h2>" not in rendered and "<hr" not in rendered
+    assert 'href="tidemark-task:6"' in rendered  # boxes still name their source line
+    broken = markdown.render("---\nkey: [unclosed\n---\ntext\n")
+    assert "<pre><code>key: [unclosed</code></pre>" in broken and "<p>text</p>" in broken

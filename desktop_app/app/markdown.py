@@ -90,6 +90,31 @@ def _render_table_open(self, tokens: list[Token], idx: int, options, env: dict) 
     return '<table border="1" cellspacing="0" cellpadding="4">\n'
 
 
+def _render_front_matter(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    """Properties kept from an imported note (YAML between ``---`` lines at the top)
+    shown as a small table, as Obsidian shows them, not as a rule and a heading."""
+    import yaml
+
+    source = tokens[idx].content
+    try:
+        properties = yaml.safe_load(source)
+    except yaml.YAMLError:
+        properties = None
+    if not isinstance(properties, dict) or not properties:
+        return f"<pre><code>{html.escape(source)}</code></pre>\n"
+    rows = "".join(
+        f"<tr><td><i>{html.escape(str(key))}</i></td><td>{html.escape(_property(value))}</td></tr>"
+        for key, value in properties.items()
+    )
+    return f'<table class="properties" cellspacing="0" cellpadding="2">{rows}</table>\n'
+
+
+def _property(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_property(v) for v in value)
+    return "" if value is None else str(value)
+
+
 @cache
 def parser() -> MarkdownIt:
     """The parser the window renders with."""
@@ -109,6 +134,7 @@ def _scan_parser() -> MarkdownIt:
 def _configured() -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
 
     md = (
@@ -116,11 +142,13 @@ def _configured() -> MarkdownIt:
         .enable(["table", "strikethrough"])
         .use(tasklists_plugin)
         .use(footnote_plugin)
+        .use(front_matter_plugin)
     )
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.core.ruler.after("github-tasklists", "tidemark-boxes", _clickable_boxes)
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("front_matter", _render_front_matter)
     return md
 
 
