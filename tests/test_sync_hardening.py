@@ -7,6 +7,7 @@ Each ends converged with nothing lost, or in a clear refusal that loses nothing.
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -183,9 +184,8 @@ def test_an_emptied_remote_is_refused_until_set_again(tmp_path: Path) -> None:
     assert titles(fresh) == {"kept"}
 
 
-def test_a_restored_older_copy_gets_back_what_it_lacks(tmp_path: Path) -> None:
-    import shutil
-
+def backed_up_pair(tmp_path: Path) -> tuple[FolderRemoteStore, Device, Device]:
+    """Two devices on a "nas" folder holding one task, copied to "backup"."""
     store = folder(tmp_path, "nas")
     a = Device("a", tmp_path / "a", store)
     b = Device("b", tmp_path / "b", store)
@@ -193,11 +193,20 @@ def test_a_restored_older_copy_gets_back_what_it_lacks(tmp_path: Path) -> None:
     a.sync()
     b.sync()
     shutil.copytree(tmp_path / "nas", tmp_path / "backup")
+    return store, a, b
+
+
+def restore_backup(tmp_path: Path) -> None:
+    shutil.rmtree(tmp_path / "nas")
+    shutil.copytree(tmp_path / "backup", tmp_path / "nas")
+
+
+def test_a_restored_older_copy_gets_back_what_it_lacks(tmp_path: Path) -> None:
+    _, a, b = backed_up_pair(tmp_path)
     b.app.add_task("after the backup")
     b.sync()
     a.sync()
-    shutil.rmtree(tmp_path / "nas")
-    shutil.copytree(tmp_path / "backup", tmp_path / "nas")
+    restore_backup(tmp_path)
     b.sync()
     a.sync()
     converged(a, b)
@@ -207,19 +216,10 @@ def test_a_restored_older_copy_gets_back_what_it_lacks(tmp_path: Path) -> None:
 def test_a_restored_copy_whose_position_another_device_reused(tmp_path: Path) -> None:
     """The restore drops a's update; b's next one lands at its position. a must not
     take b's update for its own (they diverged, and a's edit left the log)."""
-    import shutil
-
-    store = folder(tmp_path, "nas")
-    a = Device("a", tmp_path / "a", store)
-    b = Device("b", tmp_path / "b", store)
-    a.app.add_task("in the backup")
-    a.sync()
-    b.sync()
-    shutil.copytree(tmp_path / "nas", tmp_path / "backup")
+    store, a, b = backed_up_pair(tmp_path)
     a.app.add_task("lost with the restore")
     a.sync()
-    shutil.rmtree(tmp_path / "nas")
-    shutil.copytree(tmp_path / "backup", tmp_path / "nas")
+    restore_backup(tmp_path)
     b.app.add_task("b after the restore")
     b.sync()  # lands where a's update was
     a.sync()
