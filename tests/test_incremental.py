@@ -114,7 +114,7 @@ def test_a_ten_edit_round_writes_the_same_rows_whatever_the_vault_size(tmp_path:
     assert (push_rows, pull_rows) == (small[0], small[2])
     # The bytes differ only by what the edits carry (ids, titles), never the vault.
     assert push_bytes < 1.2 * small[1] and pull_bytes < 1.2 * small[3], (small, large)
-    assert push_bytes < 20_000 and pull_bytes < 20_000, large
+    assert push_bytes < 22_000 and pull_bytes < 22_000, large  # the push anchor: ~150 bytes
 
 
 def test_a_big_pull_commits_in_short_chunks(tmp_path: Path) -> None:

@@ -230,6 +230,48 @@ def test_a_restored_copy_whose_position_another_device_reused(tmp_path: Path) ->
     assert titles(newcomer) == titles(b)
 
 
+class HookBeforePut(FolderRemoteStore):
+    """Runs ``before`` once, just before this device's next update upload."""
+
+    def __init__(self, root: Path, before=None) -> None:
+        super().__init__(root)
+        self.before = before
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        if key.startswith(protocol.UPDATES) and self.before is not None:
+            hook, self.before = self.before, None
+            hook()
+        return super().put_if_absent(key, data)
+
+
+def test_a_restore_between_a_devices_pull_and_its_push_loses_nothing(tmp_path: Path) -> None:
+    """b folds a's update, the store is restored from a backup without it, and b's
+    next update lands right after the hole, linked to the lost one (seed 9112 of
+    the simulator). a's edit must come back, and every device must end in one
+    order: b folded a's title before its own, the log now holds them the other
+    way round."""
+    _, a, b = backed_up_pair(tmp_path)
+    b.remote = HookBeforePut(tmp_path / "nas")
+    task = next(t.id for t in a.app.state.tasks.values() if t.title == "in the backup")
+    a.app.edit(task, title="a's title, lost with the restore")
+    a.app.add_task("a's task, lost with the restore")
+    a.sync()
+    b.remote.before = lambda: restore_backup(tmp_path)
+    b.app.edit(task, title="b's title")
+    b.app.add_task("b's task, written past the hole")
+    b.sync()  # pulls a's update, then the restore, then b's update lands after the hole
+    newcomer = Device("c", tmp_path / "c", folder(tmp_path, "unused"))
+    newcomer.remote = b.remote
+    converged(a, b, newcomer)
+    assert titles(a) - {"a's title, lost with the restore", "b's title"} == {
+        "a's task, lost with the restore",
+        "b's task, written past the hole",
+    }
+    late = Device("d", tmp_path / "d", FolderRemoteStore(tmp_path / "nas"))
+    late.sync()
+    assert codec.encode_state(late.app.state) == codec.encode_state(a.app.state)
+
+
 # -- 3. a commit into a position that roll-up already retired --------------------------
 
 

@@ -11,8 +11,10 @@ The round, in order (docs/sync-protocol.md explains why each step is safe):
    idle). Check the base's update is still the one we folded (else the log was
    replaced: rebind, or refuse an empty mount point). Fold the gapless run,
    checking each update's link to the one before; a hole or a broken link means
-   a snapshot covers it (load it, re-push what it lacks of ours). All of it is
-   one SQLite transaction.
+   a snapshot covers it (load it, re-push what it lacks of ours). A hole no
+   snapshot covers was lost from the store: fill it, start over (``holes``).
+   The round after a push lists from the base that push built on, to see it
+   still there. Commits are chunks of a few hundred actions.
 3. **Push**: group pending actions into one update and create it at
    ``base + 1`` naming the base's update as ``prev``. If the position is taken,
    pull again and build on what landed. A created update is folded at once.
@@ -31,7 +33,7 @@ from desktop_app.core import Action, State, StateDoc, new_id
 from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
 from desktop_app.storage import LocalStore, StorageError
-from desktop_app.sync import protocol
+from desktop_app.sync import holes, protocol
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.log import (
     CHUNK_ACTIONS,
@@ -342,16 +344,35 @@ class SyncEngine:
 
     # -- pull -----------------------------------------------------------------------
 
-    def _pull(self, report: SyncReport) -> None:
+    def _pull(self, report: SyncReport, *, mended: bool = False) -> None:
         # No state is read until the listing shows something to fold: an idle round
         # is this position, the base's link, one LIST and the pending check.
         position = self.local.base_position()
         last, etag = self.local.base_link()
-        entries = self.remote.list(
-            protocol.UPDATES, protocol.update_key(position - 1) if position else ""
-        )
+        anchor = holes.decode_anchor(self.local.meta(holes.ANCHOR_META))
+        if anchor is not None and anchor.position >= position:
+            anchor = None  # our push never moved the base past it: the base check covers it
+        low = anchor.position if anchor is not None else position
+        entries = self.remote.list(protocol.UPDATES, protocol.update_key(low - 1) if low else "")
         listed = {p: e for e in entries if (p := protocol.position_of(e.key)) is not None}
         report.position = position
+        runs = holes.gaps(listed, low)
+        if runs:
+            newest = max(self._snapshot_positions(), default=0)
+            hole = holes.unexplained_hole(runs, newest)
+            if hole is not None and not mended:
+                self._mend_hole(hole, position, report)
+                return
+        if anchor is not None:
+            if not self._anchor_holds(anchor, listed):
+                # The update our push built on was replaced: another log under the
+                # same name (rebind), or ours is linked to one the log no longer
+                # holds. Start over from the log; push again what it lacks.
+                if not self._relog(report, position_gone=False):
+                    self._start_over_from_log(report, position)
+                return
+            with self.local.transaction() as db:
+                self.local.set_meta(holes.ANCHOR_META, None, db)
         if position:
             here = listed.get(position)
             if here is not None:
@@ -366,9 +387,7 @@ class SyncEngine:
                         # position roll-up retired, or an older copy restored and the
                         # position reused. Ours may be gone from the log: start over
                         # from it, and push again what it lacks of ours.
-                        snapshot = self._newest_snapshot(after=0, report=report)
-                        entries = self.remote.list(protocol.UPDATES)
-                        self._start_over(snapshot, entries, report, expected_position=position)
+                        self._start_over_from_log(report, position)
                         return
                     self.local.set_base_etag(position, here.etag)
             elif not any(p > position for p in listed):
@@ -429,6 +448,38 @@ class SyncEngine:
             )
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
+
+    def _mend_hole(self, hole: int, position: int, report: SyncReport) -> None:
+        """Position ``hole`` is missing below a listed update and no snapshot covers
+        it: the store lost it (restored from an older copy) after a device built on
+        it. Fill it with a marker every reader quarantines, so every device links
+        past it alike (the create-only write decides the position, as for any
+        commit); then, if this device may have folded the lost update, start over
+        from the log, which pushes again what the log lacks."""
+        if self._relog(report, position_gone=False):
+            return  # another log under the same name: rebound to it
+        key = protocol.update_key(hole)
+        log.warning(
+            "%s is missing from %s below later updates: marking it lost", key, self.remote_name
+        )
+        self.remote.put_if_absent(key, protocol.hole_filler(hole))
+        if hole > position:
+            self._pull(report, mended=True)  # nothing folded here came from it
+        else:
+            self._start_over_from_log(report, position)
+
+    def _anchor_holds(self, anchor: holes.PushAnchor, listed: dict[int, RemoteEntry]) -> bool:
+        """Is the update our last push built on still the one we folded? (Missing
+        means retired under a snapshot: the hole check has already ruled out a loss.)"""
+        entry = listed.get(anchor.position)
+        if entry is None or (anchor.etag and entry.etag == anchor.etag):
+            return True
+        return self._same_update_at(anchor.position, anchor.last)
+
+    def _start_over_from_log(self, report: SyncReport, position: int) -> None:
+        snapshot = self._newest_snapshot(after=0, report=report)
+        entries = self.remote.list(protocol.UPDATES)
+        self._start_over(snapshot, entries, report, expected_position=position)
 
     def _break_decision(self, start: int, log_id: str) -> OnBreak:
         """A link broke at position p of a walk that started at ``start``. A newer
@@ -535,7 +586,7 @@ class SyncEngine:
             repush=repush,
             forget_positions=forget_positions,
             expected_position=expected_position,
-            meta=meta,
+            meta={**(meta or {}), holes.ANCHOR_META: None},
         )
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
@@ -607,6 +658,7 @@ class SyncEngine:
             )
             body = protocol.encode(update)
             if self.remote.put_if_absent(protocol.update_key(position + 1), body):
+                self._keep_anchor(position)
                 self.local.mark_sent(update_id, position + 1, at, body)
                 report.pushed_actions += len(actions)
                 report.pushed_position = position + 1
@@ -617,6 +669,18 @@ class SyncEngine:
                 self._pull(report)
                 failures += 1
         raise RemoteError(f"{self.remote_name} is too busy right now; sync will try again")
+
+    def _keep_anchor(self, position: int) -> None:
+        """Remember the base the first push since the last check built on: the
+        store may have lost it between our listing and our write (restored from
+        an older copy), and the next round lists from it to see. A crash before
+        this leaves the base there, which the next round's base check covers."""
+        if self.local.meta(holes.ANCHOR_META) is not None:
+            return
+        last, etag = self.local.base_link()
+        anchor = holes.encode_anchor(holes.PushAnchor(position, last, etag))
+        with self.local.transaction() as db:
+            self.local.set_meta(holes.ANCHOR_META, anchor, db)
 
     def _fold_own(self, update: Update, body: bytes, base: State) -> None:
         """Our update landed right after the base: fold it in without downloading it,

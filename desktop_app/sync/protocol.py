@@ -141,6 +141,14 @@ def position_of(key: str) -> int | None:
 QUARANTINED = "quarantined-"
 
 
+def hole_filler(position: int) -> bytes:
+    """What fills a position lost from the log (a restore from an older copy
+    removed it after a device had built the next update on it). Not an update
+    by its shape, so every reader quarantines it and links past it the same way,
+    and the store's create-only write decides it like any commit (invariant 4)."""
+    return msgspec.json.encode({"format": FORMAT_VERSION, "hole": position})
+
+
 def quarantined_id(position: int) -> str:
     """The effective id of an unusable object: a function of its position only,
     so every device links past it the same way."""
@@ -216,6 +224,8 @@ def _classify_failure(data: bytes, what: str) -> None:
                 f"the sync store holds an action this version does not know ({name!r}); "
                 "update Tidemark to sync this vault"
             )
+        if what == "update" and "hole" in loose:
+            raise Unreadable("it marks an update lost from the store (restored from an older copy)")
     raise Unreadable(f"the {what} does not have Tidemark's shape")
 
 
