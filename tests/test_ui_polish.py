@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QDateEdit
 from desktop_app.app import App
 from desktop_app.ui import profile
 from desktop_app.ui.delegates import DueDateDelegate
-from desktop_app.ui.main import run
+from desktop_app.ui.main import CLOSING_SIGNALS, run
 from desktop_app.ui.main_window import NOTES_TAB, TASKS_TAB, MainWindow
 from desktop_app.ui.models import TaskColumn
 from desktop_app.ui.scope import TODAY, list_scope
@@ -124,6 +126,39 @@ def test_each_profile_keeps_its_own_window_state_and_names_itself(qtbot, tmp_pat
         assert ini.value("window/geometry") is not None
         assert ini.value("notes/mode") == "split"
     assert profile.profile_name(profile.default_data_dir()) is None
+
+
+@pytest.mark.parametrize(
+    "sig", [s for s in CLOSING_SIGNALS if s != signal.SIGINT], ids=lambda s: s.name
+)
+def test_a_kill_or_a_closed_terminal_saves_the_note_being_typed(qtbot, tmp_path, sig) -> None:
+    """`kill`, a logout or a closed terminal while typing: the words typed since the
+    last pause (not yet an action) are saved, as closing the window saves them."""
+    data = tmp_path / "profile"
+    with App(data) as seed:
+        note = seed.add_note("Draft")
+    unhandled: list[int] = []
+    previous = signal.signal(sig, lambda signum, frame: unhandled.append(signum))
+
+    def type_then_get_killed() -> None:
+        (win,) = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        ]
+        QTimer.singleShot(5_000, win.close)  # were the signal not handled
+        win.note_editor.idle_ms = 60_000  # only the close may save it
+        win.tabs.setCurrentIndex(NOTES_TAB)
+        win.select_note(note)
+        win.note_editor.body.insertPlainText("typed just before the end")
+        os.kill(os.getpid(), sig)
+
+    QTimer.singleShot(50, type_then_get_killed)
+    try:
+        assert run(data) == 0
+    finally:
+        signal.signal(sig, previous)
+    assert unhandled == []
+    with App(data) as after:
+        assert after.state.notes[note].body == "typed just before the end"
 
 
 def test_tab_leaves_the_task_table(qtbot, window, engine) -> None:

@@ -39,6 +39,12 @@ log = logging.getLogger(__name__)
 STARTUP_SYNC_DELAY_MS = 500  # after the window is up: start-up never waits on the network
 
 
+# Signals that ask a program to end (SIGHUP: its terminal closed; absent on Windows).
+CLOSING_SIGNALS = tuple(
+    sig for name in ("SIGINT", "SIGTERM", "SIGHUP") if (sig := getattr(signal, name, None))
+)
+
+
 def application() -> QApplication:
     """The process's QApplication (created once), named so QSettings has a home."""
     qt_app = QApplication.instance()
@@ -108,7 +114,8 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
     except AppError as exc:
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
-    old_hook, old_sigint = sys.excepthook, signal.getsignal(signal.SIGINT)
+    old_hook = sys.excepthook
+    old_handlers = {sig: signal.getsignal(sig) for sig in CLOSING_SIGNALS}
     started = Started(smoke=smoke)
     try:
         prefs = window_settings(data_dir)
@@ -122,9 +129,12 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
             _report_unexpected(kind, exc, tb)
 
         sys.excepthook = report
-        # Ctrl+C in the terminal closes the window the normal way (checkpoint and
-        # all); the idle timer lets Python run its signal handler during exec().
-        signal.signal(signal.SIGINT, lambda *_: window.close())
+        # Ctrl+C in the terminal, `kill`, a logout or a closed terminal close the
+        # window the normal way: the note typed in the last moment is saved, then
+        # the checkpoint and the window state. The idle timer lets Python run its
+        # signal handler during exec().
+        for sig in CLOSING_SIGNALS:
+            signal.signal(sig, lambda *_: window.close())
         wake = QTimer()
         wake.timeout.connect(lambda: None)
         wake.start(250)
@@ -144,6 +154,7 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
         return code
     finally:
         sys.excepthook = old_hook
-        signal.signal(signal.SIGINT, old_sigint)
+        for sig, handler in old_handlers.items():
+            signal.signal(sig, handler)
         started.shutdown()
         engine.close()
