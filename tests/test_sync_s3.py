@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from desktop_app.app import App, AppError
@@ -316,3 +317,61 @@ def test_request_time_too_skewed_is_explained_in_plain_words(
     (line,) = result.stderr.strip().splitlines()
     assert "clock" in line.lower() and "15 minutes" in line
     assert json.loads(_run(data, "status", "--json"))["pending"] == 1
+
+
+class _RestoreBeforePut(S3RemoteStore):
+    """Runs ``before`` once, just before this device's next update upload."""
+
+    before: object = None
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        if key.startswith(protocol.UPDATES) and callable(hook := self.before):
+            self.before = None
+            hook()
+        return super().put_if_absent(key, data)
+
+
+def test_an_update_lost_in_a_restore_after_another_was_built_on_it(
+    s3_bucket: RemoteConfig, tmp_path: Path
+) -> None:
+    """The bucket is restored from an older copy (here: what was written after the
+    copy is deleted) between b's pull of a's update and b's upload on top of it.
+    The hole is filled, a's edit comes back, and all end in one order."""
+    config = msgspec.structs.replace(s3_bucket, prefix="restored")
+    a = Device("a", tmp_path / "a", _store(config))
+    b = Device("b", tmp_path / "b", _RestoreBeforePut(
+        config.bucket, config.prefix, endpoint_url=config.endpoint_url, region="us-east-1"
+    ))  # fmt: skip
+    task = a.app.add_task("in the backup")
+    a.sync()
+    b.sync()
+    backup = {e.key for e in a.remote.list("")}
+    a.app.edit(task, title="a's title, lost with the restore")
+    a.sync()
+
+    def restore() -> None:
+        for entry in a.remote.list(""):
+            if entry.key not in backup:
+                a.remote.delete(entry.key)
+
+    b.remote.before = restore
+    b.app.edit(task, title="b's title")
+    b.app.add_task("b's task, written past the hole")
+    b.sync()
+    newcomer = Device("c", tmp_path / "c", _store(config))
+    try:
+        for _ in range(2):
+            for device in (a, b, newcomer):
+                device.sync()
+        states = {json.dumps(views.document(d.app.state), sort_keys=True) for d in (a, b, newcomer)}
+        assert len(states) == 1
+        assert all(d.app.local.pending_count() == 0 for d in (a, b, newcomer))
+        holes = [e.key for e in a.remote.list(protocol.UPDATES)]
+        assert protocol.update_key(2) in holes  # filled with the marker
+        titles = {t.title for t in newcomer.app.state.tasks.values()}
+        assert "b's task, written past the hole" in titles
+        assert titles & {"a's title, lost with the restore", "b's title"}
+    finally:
+        for device in (a, b, newcomer):
+            device.close()
+            device.remote.close()
