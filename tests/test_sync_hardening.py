@@ -230,20 +230,6 @@ def test_a_restored_copy_whose_position_another_device_reused(tmp_path: Path) ->
     assert titles(newcomer) == titles(b)
 
 
-class HookBeforePut(FolderRemoteStore):
-    """Runs ``before`` once, just before this device's next update upload."""
-
-    def __init__(self, root: Path, before=None) -> None:
-        super().__init__(root)
-        self.before = before
-
-    def put_if_absent(self, key: str, data: bytes) -> bool:
-        if key.startswith(protocol.UPDATES) and self.before is not None:
-            hook, self.before = self.before, None
-            hook()
-        return super().put_if_absent(key, data)
-
-
 def test_a_restore_between_a_devices_pull_and_its_push_loses_nothing(tmp_path: Path) -> None:
     """b folds a's update, the store is restored from a backup without it, and b's
     next update lands right after the hole, linked to the lost one (seed 9112 of
@@ -251,7 +237,7 @@ def test_a_restore_between_a_devices_pull_and_its_push_loses_nothing(tmp_path: P
     order: b folded a's title before its own, the log now holds them the other
     way round."""
     _, a, b = backed_up_pair(tmp_path)
-    b.remote = HookBeforePut(tmp_path / "nas")
+    b.remote = RetireBeforePut(tmp_path / "nas", None)  # defined below: a hook before a put
     task = next(t.id for t in a.app.state.tasks.values() if t.title == "in the backup")
     a.app.edit(task, title="a's title, lost with the restore")
     a.app.add_task("a's task, lost with the restore")
