@@ -16,7 +16,7 @@ from desktop_app.ui.delegates import DueDateDelegate
 from desktop_app.ui.main import CLOSING_SIGNALS, run
 from desktop_app.ui.main_window import NOTES_TAB, TASKS_TAB, MainWindow
 from desktop_app.ui.models import TaskColumn
-from desktop_app.ui.scope import TODAY, list_scope
+from desktop_app.ui.scope import ALL, TODAY, Scope, list_scope
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -159,6 +159,47 @@ def test_a_kill_or_a_closed_terminal_saves_the_note_being_typed(qtbot, tmp_path,
     assert unhandled == []
     with App(data) as after:
         assert after.state.notes[note].body == "typed just before the end"
+
+
+def _the_window() -> MainWindow:
+    (win,) = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+    ]
+    return win
+
+
+def test_the_last_list_tab_and_note_are_back_at_the_next_start(qtbot, tmp_path) -> None:
+    data = tmp_path / "profile"
+    with App(data) as seed:
+        work = seed.add_list("Work")
+        seed.add_note("Elsewhere")
+        plan = seed.add_note("Plan", list_name="Work")
+        seed.add_note("Agenda", list_name="Work")
+    seen: list[tuple[Scope, int, str | None]] = []
+
+    def leave_it_there() -> None:
+        win = _the_window()
+        win.sidebar.select_scope(list_scope(work))
+        win.tabs.setCurrentIndex(NOTES_TAB)
+        win.select_note(plan)
+        win.close()
+
+    def look_then_close() -> None:
+        win = _the_window()
+        seen.append((win.scope, win.tabs.currentIndex(), win.note_editor.note_id))
+        win.close()
+
+    QTimer.singleShot(50, leave_it_there)
+    assert run(data) == 0
+    QTimer.singleShot(50, look_then_close)
+    assert run(data) == 0
+    assert seen == [(list_scope(work), NOTES_TAB, plan)]
+
+    with App(data) as engine:  # the list goes away on another device, say
+        engine.delete(work)
+    QTimer.singleShot(50, look_then_close)
+    assert run(data) == 0
+    assert seen[-1][0] == ALL
 
 
 def test_tab_leaves_the_task_table(qtbot, window, engine) -> None:

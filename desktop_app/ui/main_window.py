@@ -889,6 +889,21 @@ class MainWindow(QMainWindow):
         mode = self._settings.value("notes/mode")
         if mode in {m.value for m in NoteMode}:
             self.note_editor.set_mode(NoteMode(mode))
+        self._restore_place()
+
+    def _restore_place(self) -> None:
+        """Back where the last session left off: its list, its tab, its note. A list
+        or note deleted since (here or on another device) falls back quietly."""
+        assert self._settings is not None
+        kind = str(self._settings.value("place/scope", "all"))
+        scope = Scope(kind, str(self._settings.value("place/scope_id", "")) or None)
+        if scope != ALL:
+            self.sidebar.select_scope(scope)
+        if str(self._settings.value("place/tab", "")) == "notes":
+            self.tabs.setCurrentIndex(NOTES_TAB)
+        note = str(self._settings.value("place/note", ""))
+        if note and note in self.session.state.notes:
+            self.select_note(note)
 
     def _save_settings(self) -> None:
         if self._settings is None:
@@ -897,6 +912,13 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.setValue("window/notes_splitter", self.notes_splitter.saveState())
         self._settings.setValue("notes/mode", self.note_editor.mode.value)
+        scope = self.scope
+        self._settings.setValue("place/scope", scope.kind)
+        self._settings.setValue("place/scope_id", scope.list_id or "")
+        self._settings.setValue(
+            "place/tab", "notes" if self.tabs.currentIndex() == NOTES_TAB else "tasks"
+        )
+        self._settings.setValue("place/note", self.note_editor.note_id or "")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the open note and checkpoint, so the next start replays nothing."""
