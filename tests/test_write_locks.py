@@ -8,6 +8,7 @@ bounds, and a kill between two commits is an exception raised from that hook.
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,12 @@ import pytest
 from msgspec.structs import replace
 
 from desktop_app.app import App
-from desktop_app.app.syncing import set_remote, sync_now
+from desktop_app.app.syncing import (
+    ROUND_SWITCH_INTERVAL_S,
+    run_window_round,
+    set_remote,
+    sync_now,
+)
 from desktop_app.core import Action, State, new_id
 from desktop_app.core import actions as act
 from desktop_app.storage import LocalStore, local_store
@@ -286,3 +292,49 @@ def test_a_start_over_compares_outside_the_lock_and_writes_the_difference(
 
 def _ids(local: LocalStore) -> list[tuple[str]]:
     return local.db.execute("SELECT id FROM local_actions").fetchall()
+
+
+# -- a dispatch that finds the lock taken ---------------------------------------------
+
+
+def test_a_writer_that_finds_the_lock_taken_polls_for_it_instead_of_sleeping_in_sqlite(
+    tmp_path: Path,
+) -> None:
+    """SQLite's busy handler sleeps 1, 2, 5, 10, 15... ms between tries, so a 5 ms
+    commit could keep a dispatch waiting 18 ms; the store's own poll every
+    millisecond is what runs (``lock_waits`` counts the polls begun)."""
+    local = LocalStore(tmp_path / "db.sqlite3")
+    other = LocalStore(tmp_path / "db.sqlite3")
+    try:
+        local.set_meta("x", "0")
+        assert local.lock_waits == 0
+        with other.transaction():
+            waiter = threading.Thread(target=local.set_history_limit, args=(7,))
+            waiter.start()
+            waiter.join(0.05)  # it found the lock taken and is polling
+        waiter.join()
+        assert local.history_limit() == 7
+        assert local.lock_waits == 1
+    finally:
+        local.close()
+        other.close()
+
+
+def test_a_window_round_hands_the_interpreter_over_every_millisecond(
+    tmp_path: Path,
+) -> None:
+    """While the window's round runs, a dispatch on the GUI thread waits at most a
+    millisecond for the interpreter after each SQLite call, not 5 (Python's default)."""
+    laptop, desktop = _bound_pair(tmp_path)
+    try:
+        _journal(laptop, 50)
+        sync_now(laptop)
+        before = sys.getswitchinterval()
+        during: list[float] = []
+        desktop.local.on_write = lambda stats: during.append(sys.getswitchinterval())
+        run_window_round(desktop.local, desktop.clock)
+        assert during and set(during) == {ROUND_SWITCH_INTERVAL_S}
+        assert sys.getswitchinterval() == before
+    finally:
+        laptop.close()
+        desktop.close()

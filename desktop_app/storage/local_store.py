@@ -89,6 +89,9 @@ class LocalStore:
         self.longest_write_s = 0.0
         self.longest_write_work_s = 0.0  # the same without the COMMIT's fsync
         self.largest_write_rows = 0
+        # How often a write of this object found the lock taken, and its longest wait.
+        self.lock_waits = 0
+        self.longest_lock_wait_s = 0.0
         # Called after every write transaction of this object commits (tests and
         # benchmarks: per-transaction rows and hold; raising there stops the caller
         # between two commits, as a kill would).
@@ -266,20 +269,23 @@ class LocalStore:
                 db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             self._local.unchecked_rows = 0
 
-    @staticmethod
-    def _begin_immediate(db: sqlite3.Connection) -> None:
+    def _begin_immediate(self, db: sqlite3.Connection) -> None:
         """Take the write lock as soon as it is free. SQLite's busy handler sleeps
         in growing steps (up to 100 ms) while another connection writes, so a
         dispatch could sleep on long after a sync's 5 ms commit ended; polling
-        every millisecond takes the lock within one of its release."""
+        every millisecond takes the lock within one of its release. Counts the
+        times the lock was taken (``lock_waits``) and the longest wait for it."""
+        db.execute("PRAGMA busy_timeout=0")  # SQLite's handler would sleep instead
         try:
-            db.execute("BEGIN IMMEDIATE")  # free: the common case, one statement
+            db.execute("BEGIN IMMEDIATE")  # free: the common case
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
+                db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
                 raise
+        started = time.perf_counter()
         deadline = time.monotonic() + BUSY_TIMEOUT_S
-        db.execute("PRAGMA busy_timeout=0")
         try:
             while True:
                 try:
@@ -290,6 +296,9 @@ class LocalStore:
                         raise
                 time.sleep(0.001)
         finally:
+            self.lock_waits += 1
+            waited = time.perf_counter() - started
+            self.longest_lock_wait_s = max(self.longest_lock_wait_s, waited)
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
 
     @contextmanager
