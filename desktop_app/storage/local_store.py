@@ -3,7 +3,8 @@
 Durability choice: WAL with ``synchronous=FULL``. NORMAL would survive a process
 crash but can lose the last commits on a power cut, and invariant 1 promises an
 acknowledged edit survives both. FULL costs ~150 us per commit here: invisible at
-human typing speed, and batches (imports, sync) are one transaction each.
+human typing speed, and an import is one transaction. A sync round's thread
+commits at NORMAL (``background_writes`` says why that loses nothing acknowledged).
 
 One connection per thread: the GUI thread dispatches while the sync worker
 pulls; SQLite's WAL lets them read and write without blocking each other for long.
