@@ -90,7 +90,10 @@ class LocalStore:
         self.longest_write_s = 0.0
         self.longest_write_work_s = 0.0  # the same without the COMMIT's fsync
         self.largest_write_rows = 0
-        # How often a write of this object found the lock taken, and its longest wait.
+        # Rounds running in ``background_writes`` on this object's threads.
+        self._rounds = 0
+        # How often a write of this object found the lock taken while a round ran,
+        # and its longest wait.
         self.lock_waits = 0
         self.longest_lock_wait_s = 0.0
         # Called after every write transaction of this object commits (tests and
@@ -186,9 +189,10 @@ class LocalStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
         db = self.db
+        polled = False
         try:
             self._relax(db)
-            self._begin_immediate(db)
+            polled = self._begin_immediate(db)
             locked, rows = time.perf_counter(), db.total_changes
             try:
                 yield db
@@ -211,6 +215,9 @@ class LocalStore:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise StorageError(f"could not save to {self.path} ({exc})") from None
+        finally:
+            if polled:  # the lock is ours or given back: nothing inside waits on it
+                db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         self._local.last_write = stats
         if self._background:
             self._local.unchecked_rows += stats.rows
@@ -243,9 +250,13 @@ class LocalStore:
             return
         # The pragmas are set by the first write (an idle round runs none of them).
         self._local.background, self._local.relaxed, self._local.unchecked_rows = True, False, 0
+        with self._lock:
+            self._rounds += 1
         try:
             yield
         finally:
+            with self._lock:
+                self._rounds -= 1
             self._local.background = False
             db = self.db
             if self._local.relaxed:
@@ -270,17 +281,25 @@ class LocalStore:
                 db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             self._local.unchecked_rows = 0
 
-    def _begin_immediate(self, db: sqlite3.Connection) -> None:
-        """Take the write lock as soon as it is free. SQLite's busy handler sleeps
-        in growing steps (1, 2, 5, 10... ms) while another connection writes, so a
-        dispatch could sleep on long after a sync's 3 ms commit ended; with it off
-        for this statement, polling every millisecond takes the lock within one of
-        its release. Counts the times the lock was taken (``lock_waits``) and the
-        longest wait for it."""
+    def _begin_immediate(self, db: sqlite3.Connection) -> bool:
+        """Take the write lock; while a round of this store runs on another thread,
+        as soon as it is free.
+
+        SQLite's busy handler sleeps in growing steps (1, 2, 5, 10... ms) while
+        another connection writes, so a dispatch from the window could sleep on
+        long after a round's 3 ms commit ended. While a round runs here
+        (``background_writes``), the busy timeout is off (the caller turns it back
+        on after its transaction: nothing inside one waits on the lock) and a poll
+        every millisecond takes the lock within one of its release: two pragmas
+        (~16 us) that a dispatch pays only then; returns whether it did. Counts
+        the times the lock was found taken (``lock_waits``) and the longest wait."""
+        if not self._rounds or self._background:
+            db.execute("BEGIN IMMEDIATE")  # the busy timeout covers other processes
+            return False
         db.execute("PRAGMA busy_timeout=0")
         try:
             if self._try_begin(db):  # free: the common case
-                return
+                return True
             started = time.perf_counter()
             deadline = time.monotonic() + BUSY_TIMEOUT_S
             try:
@@ -292,8 +311,10 @@ class LocalStore:
                 self.lock_waits += 1
                 waited = time.perf_counter() - started
                 self.longest_lock_wait_s = max(self.longest_lock_wait_s, waited)
-        finally:
+        except BaseException:
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            raise
+        return True
 
     @staticmethod
     def _try_begin(db: sqlite3.Connection) -> bool:
