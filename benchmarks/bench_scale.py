@@ -17,7 +17,8 @@ window runs: ``run_round`` on the database, then ``App.reload_view``.
 * **profile size**: the profile's files on disk against the items alone as compact
   JSON (``msgspec.json.encode`` of every task, note and list).
 * **write locks** (goal <= 10 ms): the longest a round holds SQLite's write lock
-  at a time (``LocalStore.longest_write_s``: BEGIN IMMEDIATE to the end of COMMIT),
+  at a time (``WriteStats.held_s`` of its transactions: BEGIN IMMEDIATE to the end
+  of COMMIT),
   in a round that pulls 5,000 actions and in a round with 10 edits each way; and
   the longest a dispatch made meanwhile from another connection (another thread
   of the round's ``LocalStore``, as the window's, committing one row every 2 ms)
@@ -46,6 +47,7 @@ from desktop_app.app import App
 from desktop_app.app.syncing import run_round, run_window_round, short_interpreter_slices
 from desktop_app.core import Action, new_id
 from desktop_app.storage import LocalStore
+from desktop_app.storage.local_store import WriteStats
 
 EDITS = 10
 PULLED = 5_000
@@ -143,14 +145,24 @@ def locked_round(app: App, taken: list[int]) -> tuple[float, float]:
     """(longest write-lock hold of ``app``'s round, longest wait of a dispatch from
     another connection meanwhile), in seconds; ``taken`` gets how many of the
     dispatches found the lock taken, and of how many."""
-    app.local.longest_write_s = 0.0
-    waits = getattr(app.local, "lock_waits", 0)
-    with Dispatcher(app.local.path.parent, app.local) as window:
-        time.sleep(0.01)  # dispatching before the round starts
-        run_window_round(app.local, app.clock)  # as the window's sync thread runs it
-    taken[0] += getattr(app.local, "lock_waits", 0) - waits
+    holds: list[float] = []
+    round_thread = threading.current_thread()
+
+    def held(stats: WriteStats) -> None:  # the round's transactions, not the dispatcher's
+        if threading.current_thread() is round_thread:
+            holds.append(stats.held_s)
+
+    waits = app.local.lock_waits
+    app.local.on_write = held
+    try:
+        with Dispatcher(app.local.path.parent, app.local) as window:
+            time.sleep(0.01)  # dispatching before the round starts
+            run_window_round(app.local, app.clock)  # as the window's sync thread runs it
+    finally:
+        app.local.on_write = None
+    taken[0] += app.local.lock_waits - waits
     taken[1] += len(window.waits)
-    return app.local.longest_write_s, max(window.waits)
+    return max(holds), max(window.waits)
 
 
 def pull_locks(a: Path, b: Path, repeat: int, taken: list[int]) -> tuple[float, float]:
