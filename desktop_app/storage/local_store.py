@@ -236,8 +236,11 @@ class LocalStore:
         their own rows: the sync round's (docs/architecture.md, "Short write locks").
 
         ``synchronous=NORMAL``: a COMMIT appends to the WAL without an fsync; the
-        fsync comes with the checkpoint this thread runs after every
-        ``BACKGROUND_CHECKPOINT_ROWS`` rows and at the end, outside any transaction.
+        fsync comes with the next FULL commit of any connection (a dispatch), or
+        the checkpoint this thread runs, outside any transaction, after every
+        ``BACKGROUND_CHECKPOINT_ROWS`` rows it wrote (counted across rounds: a
+        10-edit round does not pay a checkpoint, and the WAL stays well under the
+        1,000 pages at which another connection's COMMIT would checkpoint it).
         A power cut may drop a suffix of these commits, never a part of one, and
         never a commit acknowledged to the user (dispatches stay FULL, and a FULL
         commit syncs every frame before it). Everything written here is derived
@@ -249,7 +252,8 @@ class LocalStore:
             yield
             return
         # The pragmas are set by the first write (an idle round runs none of them).
-        self._local.background, self._local.relaxed, self._local.unchecked_rows = True, False, 0
+        self._local.background, self._local.relaxed = True, False
+        self._local.unchecked_rows = getattr(self._local, "unchecked_rows", 0)
         with self._lock:
             self._rounds += 1
         try:
@@ -263,8 +267,6 @@ class LocalStore:
                 db.execute("PRAGMA synchronous=FULL")
                 db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
                 self._local.relaxed = False
-            if self._local.unchecked_rows:
-                self._checkpoint_wal(db)
 
     def _relax(self, db: sqlite3.Connection) -> None:
         """In ``background_writes``: commit without an fsync or a checkpoint."""
