@@ -12,10 +12,10 @@ measured 31-192 ms while the idle window alone measured up to 110 ms, so wall
 time here measures the machine as much as the app.
 
 What it does not measure: an edit typed meanwhile waits for the round's write
-transactions (200 actions each, tests/test_incremental.py bounds their rows)
-and for its own fsync. On this machine under load one durable commit alone took
-up to 236 ms (p50 4 ms), so that wait is a figure of the disk, reported in
-docs/architecture.md, not asserted here.
+transactions (sized to hold the lock ~3 ms each, tests/test_write_locks.py checks
+how) and for its own fsync. On this machine under load one durable commit alone
+took up to 236 ms (p50 4 ms), so that wait is a figure of the disk;
+benchmarks/bench_scale.py measures both, docs/performance.md reports them.
 
 The desktop is bound to the log before the burst, as a device in use is: a new
 device's first pull starts the base over in one transaction instead (see

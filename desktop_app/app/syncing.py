@@ -7,7 +7,9 @@ in-memory state, so the GUI can run it on its worker thread and then call
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from desktop_app.app import encryption
@@ -38,6 +40,11 @@ from desktop_app.sync.sealed_store import PassphraseChanged
 from desktop_app.sync.sealing import SealingError, WrongPassphrase
 
 REMOTE_KEY = REMOTE_META
+# While a round runs beside the window, the interpreter hands its lock between
+# threads every millisecond instead of every 5: a dispatch on the GUI thread
+# otherwise waits up to 5 ms for it after each SQLite call, while the round decodes
+# and folds in Python (docs/architecture.md, "Short write locks").
+ROUND_SWITCH_INTERVAL_S = 0.001
 
 # Everything a sync round can fail with; each carries one plain sentence.
 SYNC_ERRORS = (
@@ -165,7 +172,8 @@ def run_window_round(
     config = get_remote(local)
     prompt = SessionPrompt(config) if config is not None and config.encrypted else None
     try:
-        return run_round(local, clock, on_progress, prompt)
+        with short_interpreter_slices():
+            return run_round(local, clock, on_progress, prompt)
     except (WrongPassphrase, PassphraseChanged) as exc:
         if config is None or prompt is None or not prompt.answered:
             raise
@@ -173,6 +181,17 @@ def run_window_round(
         raise PassphraseNeeded(
             f"{str(exc).capitalize()}. Passphrase for {config.describe()}", False
         ) from None
+
+
+@contextmanager
+def short_interpreter_slices() -> Iterator[None]:
+    """``ROUND_SWITCH_INTERVAL_S`` meanwhile (process-wide: one sync thread runs)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, ROUND_SWITCH_INTERVAL_S))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def change_vault_passphrase(local: LocalStore, new: str, repeat: str, current: str = "") -> int:

@@ -3,7 +3,8 @@
 Durability choice: WAL with ``synchronous=FULL``. NORMAL would survive a process
 crash but can lose the last commits on a power cut, and invariant 1 promises an
 acknowledged edit survives both. FULL costs ~150 us per commit here: invisible at
-human typing speed, and batches (imports, sync) are one transaction each.
+human typing speed, and an import is one transaction. A sync round's thread
+commits at NORMAL (``background_writes`` says why that loses nothing acknowledged).
 
 One connection per thread: the GUI thread dispatches while the sync worker
 pulls; SQLite's WAL lets them read and write without blocking each other for long.
@@ -16,9 +17,10 @@ import sqlite3
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 
@@ -42,12 +44,27 @@ MIN_HISTORY_LIMIT, MAX_HISTORY_LIMIT = 1, 100_000
 # The body of a view checkpoint that is the base itself (after the journal was folded).
 SAME_AS_BASE = b""
 BUSY_TIMEOUT_S = 10  # how long a statement waits for another connection's lock
+# SQLite's default: a connection that commits past this many WAL pages copies them
+# into the database inside its COMMIT (docs/architecture.md, "Short write locks").
+WAL_AUTOCHECKPOINT_PAGES = 1000
+# A background writer (``background_writes``) checkpoints itself after this many rows
+# written, outside its transactions, so the WAL stays short for the other connections.
+BACKGROUND_CHECKPOINT_ROWS = 2000
 PRIVATE_FOLDER = 0o700  # like ~/.ssh: notes are nobody else's business
 PRIVATE_FILE = 0o600  # SQLite gives the -wal and -shm files the database's mode
 
 
 class StorageError(Exception):
     """The local database cannot be used; the message says why in plain words."""
+
+
+class WriteStats(NamedTuple):
+    """One committed write transaction, as ``LocalStore.on_write`` sees it."""
+
+    rows: int  # rows inserted, updated or deleted
+    held_s: float  # BEGIN IMMEDIATE to the end of COMMIT: the write lock's hold
+    work_s: float  # the same without the COMMIT
+    durable: bool  # committed with synchronous=FULL (fsynced before COMMIT returned)
 
 
 class LocalStore:
@@ -73,6 +90,16 @@ class LocalStore:
         self.longest_write_s = 0.0
         self.longest_write_work_s = 0.0  # the same without the COMMIT's fsync
         self.largest_write_rows = 0
+        # Rounds running in ``background_writes`` on this object's threads.
+        self._rounds = 0
+        # How often a write of this object found the lock taken while a round ran,
+        # and its longest wait.
+        self.lock_waits = 0
+        self.longest_lock_wait_s = 0.0
+        # Called after every write transaction of this object commits (tests and
+        # benchmarks: per-transaction rows and hold; raising there stops the caller
+        # between two commits, as a kill would).
+        self.on_write: Callable[[WriteStats], None] | None = None
         try:
             if read_only:
                 self._open_read_only()
@@ -162,8 +189,10 @@ class LocalStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
         db = self.db
+        polled = False
         try:
-            self._begin_immediate(db)
+            self._relax(db)
+            polled = self._begin_immediate(db)
             locked, rows = time.perf_counter(), db.total_changes
             try:
                 yield db
@@ -174,41 +203,131 @@ class LocalStore:
             written = time.perf_counter()
             db.execute("COMMIT")
             done = time.perf_counter()
-            self.longest_write_s = max(self.longest_write_s, done - locked)
-            self.longest_write_work_s = max(self.longest_write_work_s, written - locked)
-            self.largest_write_rows = max(self.largest_write_rows, db.total_changes - rows)
+            stats = WriteStats(
+                db.total_changes - rows, done - locked, written - locked, not self._background
+            )
+            self.longest_write_s = max(self.longest_write_s, stats.held_s)
+            self.longest_write_work_s = max(self.longest_write_work_s, stats.work_s)
+            self.largest_write_rows = max(self.largest_write_rows, stats.rows)
         except sqlite3.Error as exc:
             # Disk full, read-only media, a locked or damaged file: one sentence for
             # the user; the rollback kept everything already saved intact.
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise StorageError(f"could not save to {self.path} ({exc})") from None
+        finally:
+            if polled:  # the lock is ours or given back: nothing inside waits on it
+                db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        self._local.last_write = stats
+        if self._background:
+            self._local.unchecked_rows += stats.rows
+            if self._local.unchecked_rows >= BACKGROUND_CHECKPOINT_ROWS:
+                self._checkpoint_wal(db)
+        if self.on_write is not None:
+            self.on_write(stats)
 
-    @staticmethod
-    def _begin_immediate(db: sqlite3.Connection) -> None:
-        """Take the write lock as soon as it is free. SQLite's busy handler sleeps
-        in growing steps (up to 100 ms) while another connection writes, so a
-        dispatch could sleep on long after a sync's 5 ms commit ended; polling
-        every millisecond takes the lock within one of its release."""
-        try:
-            db.execute("BEGIN IMMEDIATE")  # free: the common case, one statement
+    @property
+    def _background(self) -> bool:
+        return getattr(self._local, "background", False)
+
+    @contextmanager
+    def background_writes(self) -> Iterator[None]:
+        """Write transactions of this thread meanwhile hold the write lock only for
+        their own rows: the sync round's (docs/architecture.md, "Short write locks").
+
+        ``synchronous=NORMAL``: a COMMIT appends to the WAL without an fsync; the
+        fsync comes with the next FULL commit of any connection (a dispatch), or
+        the checkpoint this thread runs, outside any transaction, after every
+        ``BACKGROUND_CHECKPOINT_ROWS`` rows it wrote (counted across rounds: a
+        10-edit round does not pay a checkpoint, and the WAL stays well under the
+        1,000 pages at which another connection's COMMIT would checkpoint it).
+        A power cut may drop a suffix of these commits, never a part of one, and
+        never a commit acknowledged to the user (dispatches stay FULL, and a FULL
+        commit syncs every frame before it). Everything written here is derived
+        from the remote log and the journal, so the next round writes it again.
+        No automatic checkpoint inside COMMIT: it copied the WAL into the database
+        and fsynced it there, while the lock was still counted as held.
+        """
+        if self.read_only or self._background:
+            yield
             return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        # The pragmas are set by the first write (an idle round runs none of them).
+        self._local.background, self._local.relaxed = True, False
+        self._local.unchecked_rows = getattr(self._local, "unchecked_rows", 0)
+        with self._lock:
+            self._rounds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._rounds -= 1
+            self._local.background = False
+            db = self.db
+            if self._local.relaxed:
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+                self._local.relaxed = False
+
+    def _relax(self, db: sqlite3.Connection) -> None:
+        """In ``background_writes``: commit without an fsync or a checkpoint."""
+        if self._background and not self._local.relaxed:
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA wal_autocheckpoint=0")
+            self._local.relaxed = True
+
+    def _checkpoint_wal(self, db: sqlite3.Connection) -> None:
+        """Copy the WAL into the database (PASSIVE: never waits for, nor blocks, the
+        other connections' reads and writes); fsyncs the WAL first, the file after."""
+        if not db.in_transaction:
+            with suppress(sqlite3.Error):  # a cache flush: the next one catches up
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self._local.unchecked_rows = 0
+
+    def _begin_immediate(self, db: sqlite3.Connection) -> bool:
+        """Take the write lock; while a round of this store runs on another thread,
+        as soon as it is free.
+
+        SQLite's busy handler sleeps in growing steps (1, 2, 5, 10... ms) while
+        another connection writes, so a dispatch from the window could sleep on
+        long after a round's 3 ms commit ended. While a round runs here
+        (``background_writes``), the busy timeout is off (the caller turns it back
+        on after its transaction: nothing inside one waits on the lock) and a poll
+        every millisecond takes the lock within one of its release: two pragmas
+        (~16 us) that a dispatch pays only then; returns whether it did. Counts
+        the times the lock was found taken (``lock_waits``) and the longest wait."""
+        if not self._rounds or self._background:
+            db.execute("BEGIN IMMEDIATE")  # the busy timeout covers other processes
+            return False
         db.execute("PRAGMA busy_timeout=0")
         try:
-            while True:
-                try:
-                    db.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                time.sleep(0.001)
-        finally:
+            if self._try_begin(db):  # free: the common case
+                return True
+            started = time.perf_counter()
+            deadline = time.monotonic() + BUSY_TIMEOUT_S
+            try:
+                while not self._try_begin(db):
+                    if time.monotonic() > deadline:
+                        raise sqlite3.OperationalError("database is locked")
+                    time.sleep(0.001)
+            finally:
+                self.lock_waits += 1
+                waited = time.perf_counter() - started
+                self.longest_lock_wait_s = max(self.longest_lock_wait_s, waited)
+        except BaseException:
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            raise
+        return True
+
+    @staticmethod
+    def _try_begin(db: sqlite3.Connection) -> bool:
+        """BEGIN IMMEDIATE; False if another connection holds the write lock."""
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return False
+            raise
 
     @contextmanager
     def read_transaction(self) -> Iterator[sqlite3.Connection]:
@@ -737,8 +856,9 @@ class LocalStore:
         etag: str | None = None,
         since: State | None = None,
         changes: Changes | None = None,
-    ) -> None:
-        """Atomically move the base forward and rebase the view on it.
+    ) -> WriteStats:
+        """Atomically move the base forward and rebase the view on it; returns what
+        the commit cost (the caller sizes the next one by it).
 
         Local actions that took effect in the base leave the journal; the view is
         the base plus the rest (see ``_settle``). ``archive`` holds the
@@ -770,6 +890,7 @@ class LocalStore:
                 self.set_meta(key, value, db)
             self._settle(db, position, None if replace_applied else ids)
         self._base_cache = (generation, state)
+        return self._local.last_write
 
     def replace_base(
         self,
@@ -790,13 +911,23 @@ class LocalStore:
         the journal ahead of the pending ones, to be pushed again. With
         ``forget_positions`` (another log) every own update is sent again as new.
         """
+        # Compared and encoded before the write lock is taken, against the base and
+        # applied set as committed now; the lock is held to write the difference
+        # (all of it again if another commit moved the base meanwhile).
+        with self.read_transaction() as db:
+            since, generation = self._current_base(db), self._base_generation(db)
+            known = self.applied_ids()
+        prepared = since, self._encoded(changed_rows(since, state))
         with self.transaction() as db:
             self._check_expected(db, expected_position)
-            generation = self._write_base(db, state, position, None)
-            db.execute("DELETE FROM applied")
-            db.executemany(
-                "INSERT INTO applied(action_id) VALUES (?)", ((i,) for i in sorted(applied))
-            )
+            if self._base_generation(db) == generation:
+                gone, added = sorted(known - applied), sorted(applied - known)
+            else:
+                db.execute("DELETE FROM applied")
+                gone, added = [], sorted(applied)
+            generation = self._write_base(db, state, position, prepared)
+            db.executemany("DELETE FROM applied WHERE action_id=?", ((i,) for i in gone))
+            db.executemany("INSERT INTO applied(action_id) VALUES (?)", ((i,) for i in added))
             if forget_positions:
                 db.execute("UPDATE local_actions SET update_id=NULL WHERE update_id IS NOT NULL")
                 db.execute("DELETE FROM updates")

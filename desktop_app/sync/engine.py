@@ -14,7 +14,8 @@ The round, in order (docs/sync-protocol.md explains why each step is safe):
    a snapshot covers it (load it, re-push what it lacks of ours). A hole no
    snapshot covers was lost from the store: fill it, start over (``holes``).
    The round after a push lists from the base that push built on, to see it
-   still there. Commits are chunks of a few hundred actions.
+   still there. It commits in chunks sized so that each holds SQLite's write
+   lock briefly (``chunking``).
 3. **Push**: group pending actions into one update and create it at
    ``base + 1`` naming the base's update as ``prev``. If the position is taken,
    pull again and build on what landed. A created update is folded at once.
@@ -33,7 +34,8 @@ from desktop_app.core import Action, State, StateDoc, new_id
 from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
 from desktop_app.storage import LocalStore, StorageError
-from desktop_app.sync import holes, protocol
+from desktop_app.sync import chunking, holes, protocol
+from desktop_app.sync.chunking import ChunkSizer
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.log import (
     CHUNK_ACTIONS,
@@ -103,7 +105,8 @@ class SyncReport(msgspec.Struct):
 
 class _Committer:
     """Commits a walk's folded actions chunk by chunk (``walk``'s ``flush``),
-    remembering the base each commit leaves, which the next one builds on."""
+    remembering the base each commit leaves, which the next one builds on, and
+    sizing the next chunk by what this one held the write lock for."""
 
     def __init__(self, engine: SyncEngine, base: State, position: int) -> None:
         self.engine = engine
@@ -114,7 +117,7 @@ class _Committer:
         moved = walked.position != self.position
         if not moved and not walked.seen:
             return
-        self.engine.local.commit_base(
+        cost = self.engine.local.commit_base(
             walked.state,
             walked.position,
             walked.seen,
@@ -127,6 +130,7 @@ class _Committer:
             changes=walked.changes,
         )
         self.engine._wrote = True
+        self.engine.chunk.observe(walked.unflushed, cost.held_s)
         self.state, self.position = walked.state, walked.position
         walked.flushed_now()
 
@@ -158,17 +162,20 @@ class SyncEngine:
         self.remote_name = remote_name or remote.describe()
         self._progress = on_progress or (lambda message: None)
         self._wrote = False  # this round committed something (see _note_round)
+        self.chunk = ChunkSizer(budget_s=chunking.LOCK_BUDGET_S)  # actions per commit
 
     # -- the round ------------------------------------------------------------------
 
     def sync(self) -> SyncReport:
         report = SyncReport()
         self._wrote = False
-        self._bind(report)
-        self._pull(report)
-        self._push(report)
-        report.clock_warning = self.clock.skew_message()
-        self._note_round()
+        self.chunk = ChunkSizer(budget_s=chunking.LOCK_BUDGET_S)
+        with self.local.background_writes():  # short locks (docs/architecture.md)
+            self._bind(report)
+            self._pull(report)
+            self._push(report)
+            report.clock_warning = self.clock.skew_message()
+            self._note_round()
         return report
 
     def _note_round(self) -> None:
@@ -428,6 +435,7 @@ class SyncEngine:
             on_break=self._break_decision(position, self._log_id),
             log_id=self._log_id,
             flush=committed,
+            chunk=self.chunk,
         )
         self._refuse_foreign(result)
         if result.stop == "break":
@@ -632,8 +640,8 @@ class SyncEngine:
     # -- push -----------------------------------------------------------------------
 
     def _push(self, report: SyncReport) -> None:
-        # At most CHUNK_ACTIONS per update: grouping and folding one stays a short
-        # write (a burst of 5,000 edits goes as 25 updates).
+        # At most CHUNK_ACTIONS per update: grouping one stays a short write (a
+        # burst of 5,000 edits goes as 25 updates); folding it is chunked as a pull is.
         while (
             self.local.group_pending(new_id(), self.clock.now_ms(), CHUNK_ACTIONS) == CHUNK_ACTIONS
         ):
@@ -684,7 +692,7 @@ class SyncEngine:
 
     def _fold_own(self, update: Update, body: bytes, base: State) -> None:
         """Our update landed right after the base: fold it in without downloading it,
-        ``CHUNK_ACTIONS`` per commit (the base stays before it until the last)."""
+        ``self.chunk.size`` actions per commit (the base stays before it until the last)."""
         known = self.local.applied_among([a.id for a in update.actions])
         done: set[str] = set()
 
@@ -693,13 +701,16 @@ class SyncEngine:
 
         state, position = base, update.position - 1
         actions = update.actions
-        for lo in range(0, max(len(actions), 1), CHUNK_ACTIONS):
-            part = replace(update, actions=actions[lo : lo + CHUNK_ACTIONS])
+        lo, last = 0, False
+        while not last:
+            size = self.chunk.size
+            part = replace(update, actions=actions[lo : lo + size])
             seen: set[str] = set()
             changes = Changes()
-            folded, _ = fold_new(state, [part], is_applied, seen, changes)
-            last = lo + CHUNK_ACTIONS >= len(actions)
-            self.local.commit_base(
+            folded, count = fold_new(state, [part], is_applied, seen, changes)
+            lo += size
+            last = lo >= len(actions)
+            cost = self.local.commit_base(
                 folded,
                 update.position if last else position,
                 seen,
@@ -712,5 +723,6 @@ class SyncEngine:
                 changes=changes,
             )
             self._wrote = True
+            self.chunk.observe(count, cost.held_s)
             state = folded
             done.update(seen)

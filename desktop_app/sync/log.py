@@ -24,6 +24,7 @@ from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
 from desktop_app.core.text import clean_arg
 from desktop_app.sync import protocol
+from desktop_app.sync.chunking import ChunkSizer
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
 from desktop_app.sync.remote import RemoteNotFound, RemoteObjectUnusable, RemoteStore
 
@@ -35,9 +36,8 @@ BreakDecision = Literal["quarantine", "stop", "recheck"]
 # Called with the position whose link broke and the effective id folded before it.
 OnBreak = Callable[[int, str], BreakDecision]
 
-# Actions folded per commit of a long run (even inside one update): each commit
-# holds SQLite's write lock for a few milliseconds, so a dispatch from the window
-# never waits long, and a crash keeps what was committed (docs/architecture.md).
+# Actions per update a device groups and pushes (a burst of 5,000 edits goes as 25
+# updates). How many a commit folds is sized by what commits cost (``ChunkSizer``).
 CHUNK_ACTIONS = 200
 
 
@@ -137,7 +137,7 @@ def walk(
     on_break: OnBreak = lambda p, last: "stop",
     log_id: str = "",
     flush: Callable[[Walk], None] | None = None,
-    chunk: int = CHUNK_ACTIONS,
+    chunk: ChunkSizer | None = None,
 ) -> Walk:
     """Fold the updates at ``run`` (gapless, starting at ``position + 1``).
 
@@ -147,13 +147,15 @@ def walk(
     ``applied_among(ids)`` says which of the run's action ids the state already
     holds (asked once, for the whole run).
 
-    ``flush(result)``: called after every ``chunk`` actions folded (between two
-    actions, even inside one update) to commit them; it calls ``flushed_now``.
+    ``flush(result)``: called after every ``chunk.size`` actions folded (between
+    two actions, even inside one update) to commit them; it calls ``flushed_now``
+    and may resize ``chunk`` from what the commit cost.
     Until an update is folded whole, ``position`` and ``last`` stay at the one
     before it: a base may hold the first actions of the next update, which the
     applied check skips when that update is folded again.
     """
     result = Walk(state=state, position=position, last=last)
+    sizer = chunk or ChunkSizer()
     etags = etags or {}
     copies = local_copies or {}
     own_ids = own_ids or set()
@@ -239,19 +241,19 @@ def walk(
             result.quarantined.append(key)
             result.last = protocol.quarantined_id(p)
         else:
-            actions = update.actions
-            for lo in range(0, len(actions), chunk):
-                part = (
-                    update
-                    if len(actions) <= chunk
-                    else replace(update, actions=actions[lo : lo + chunk])
-                )
+            actions, lo = update.actions, 0
+            while lo < len(actions):
+                # What fits in this commit beside the actions folded before it.
+                room = len(actions) if flush is None else max(sizer.size - result.unflushed, 1)
+                part = update if lo == 0 and room >= len(actions) else None
+                part = part or replace(update, actions=actions[lo : lo + room])
                 result.state, count = fold_new(
                     result.state, (part,), is_applied, result.seen, result.changes
                 )
                 result.actions += count
                 result.unflushed += count
-                if flush is not None and result.unflushed >= chunk and lo + chunk < len(actions):
+                lo += room
+                if flush is not None and result.unflushed >= sizer.size and lo < len(actions):
                     flush(result)
             result.last = update.id
             result.archive.append((update.id, data))
@@ -260,7 +262,7 @@ def walk(
         result.position = p
         result.etag = etags.get(p, "")
         result.updates += 1
-        if flush is not None and result.unflushed >= chunk:
+        if flush is not None and result.unflushed >= sizer.size:
             flush(result)
     return result
 
