@@ -33,6 +33,15 @@ DEFERRED = (
     "desktop_app.ui.settings_dialog",
     "desktop_app.ui.passphrase_dialog",
     "desktop_app.ui.command_palette",
+    # Not on the first screen: Markdown rendering and HTML escaping (the first note
+    # shown), text merging, the clock's statistics, OpenSSL's hashes, the subprocess
+    # that checks Qt's system libraries (only with an X display).
+    "desktop_app.app.markdown",
+    "html",
+    "difflib",
+    "statistics",
+    "hashlib",
+    "subprocess",
 )
 
 SCRIPT = """
