@@ -48,6 +48,7 @@ SCRIPT = """
 import json, sys
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
 from desktop_app.ui import main
 
 names = json.loads(sys.argv[2])
@@ -66,6 +67,11 @@ class FirstPaint(QObject):
             if "at_paint" not in seen:
                 seen["at_paint"] = loaded()
                 seen["tasks"] = watched.task_model.rowCount()
+                seen["styled"] = [  # the first style sheet costs ~15 ms: after the paint
+                    w.objectName() or type(w).__name__
+                    for w in [watched, *watched.findChildren(QWidget)]
+                    if w.styleSheet()
+                ]
                 watched.first_painted.connect(lambda: QTimer.singleShot(0, lambda: finish(watched)))
         return False
 
@@ -101,6 +107,37 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path) -
     assert seen["code"] == 0
     assert seen["tasks"] == 1  # the checkpoint was on screen at the first paint
     assert seen["at_paint"] == [], f"imported before the first paint: {seen['at_paint']}"
+    assert seen["styled"] == [], f"style sheets before the first paint: {seen['styled']}"
     # ...and they do arrive right after it: sync starts, the conflict panel attaches.
     for name in ("desktop_app.ui.sync_worker", "desktop_app.ui.conflict_panel", "keyring"):
         assert name in seen["after"], seen["after"]
+
+
+def test_sidebar_rows_keep_their_padding_without_a_style_sheet(qtbot, tmp_path: Path) -> None:
+    """The room around each sidebar entry (once a style sheet's) comes from its delegate:
+    rows 6 px taller than plain ones, and a rename field over the whole row."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate
+
+    from desktop_app.app import App
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.scope import list_scope
+
+    with App(tmp_path / "data") as app:
+        list_id = app.add_list("Errands")
+        window = MainWindow(app)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        view = window.sidebar.view
+        padded = view.sizeHintForRow(0)
+        view.setItemDelegate(QStyledItemDelegate(view))
+        assert padded == view.sizeHintForRow(0) + 6
+        window.sidebar.view.setItemDelegate(window.sidebar.delegate)
+        window.sidebar.select_scope(list_scope(list_id))
+        window.sidebar.rename_current()
+        editor = view.findChild(QLineEdit)
+        assert editor is not None and editor.hasFrame()
+        assert editor.geometry() == view.visualRect(view.currentIndex())
+        qtbot.keyClick(editor, Qt.Key.Key_Escape)
+        window.close()
