@@ -51,6 +51,8 @@ def duplicate_list_names(state: State) -> list[Problem]:
     by_name: dict[str, list[str]] = defaultdict(list)
     for lst in state.lists.values():
         by_name[lst.name.casefold()].append(lst.id)
+    if all(len(ids) == 1 for ids in by_name.values()):
+        return []  # the usual case: no need to count every item's list
     counts = _member_counts(state)
     return [
         Problem(
