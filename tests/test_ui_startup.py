@@ -44,10 +44,21 @@ DEFERRED = (
     "subprocess",
 )
 
-# PySide makes each Qt class (and its enums) when first used, ~0.2-1 ms apiece. QWizard
-# stands for all the widget classes PySide makes at once the first time a Qt call hands
-# back a plain QWidget it has not seen (a view's viewport()).
-LATE_QT_CLASSES = ("QWizard",)
+# PySide makes each Qt class (and its enums) when first used, ~0.2-1 ms apiece: dialogs
+# and editors come when first opened. QWizard stands for all the widget classes PySide
+# makes at once the first time a Qt call hands back a plain QWidget it has not seen (a
+# view's viewport()).
+LATE_QT_CLASSES = (
+    "QWizard",
+    "QDialog",
+    "QMessageBox",
+    "QFileDialog",
+    "QProgressDialog",
+    "QDialogButtonBox",
+    "QListWidget",
+    "QComboBox",
+    "QDateEdit",
+)
 
 SCRIPT = """
 import json, sys

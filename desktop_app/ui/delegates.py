@@ -18,8 +18,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPainter, QPalette, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
-    QDateEdit,
     QLineEdit,
     QStyle,
     QStyledItemDelegate,
@@ -40,17 +38,23 @@ class PriorityDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
     ) -> QWidget:
+        from PySide6.QtWidgets import QComboBox  # a dialog's class: made when first used
+
         combo = QComboBox(parent)
         for priority in Priority:
             combo.addItem(priority.name.capitalize(), priority.value)
         return combo
 
     def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QComboBox
+
         assert isinstance(editor, QComboBox)
         found = editor.findData(index.data(Qt.ItemDataRole.EditRole))
         editor.setCurrentIndex(max(found, 0))
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QComboBox
+
         assert isinstance(editor, QComboBox)
         model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
 
@@ -67,6 +71,8 @@ class DueDateDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
     ) -> QWidget:
+        from PySide6.QtWidgets import QDateEdit  # a dialog's class: made when first used
+
         editor = QDateEdit(parent)
         editor.setObjectName("dueEditor")
         editor.setCalendarPopup(True)
@@ -77,6 +83,8 @@ class DueDateDelegate(QStyledItemDelegate):
         return editor
 
     def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QDateEdit
+
         assert isinstance(editor, QDateEdit)
         text = index.data(Qt.ItemDataRole.EditRole) or ""
         if text:
@@ -86,6 +94,8 @@ class DueDateDelegate(QStyledItemDelegate):
             editor.setDate(QDate(today.year, today.month, today.day))
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QDateEdit
+
         assert isinstance(editor, QDateEdit)
         picked = editor.date()
         value = "" if picked == self.NO_DATE else picked.toString("yyyy-MM-dd")
