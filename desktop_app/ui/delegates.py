@@ -38,7 +38,7 @@ class PriorityDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
     ) -> QWidget:
-        from PySide6.QtWidgets import QComboBox  # a dialog's class: made when first used
+        from PySide6.QtWidgets import QComboBox  # an editor: its class is made when first used
 
         combo = QComboBox(parent)
         for priority in Priority:
@@ -71,7 +71,7 @@ class DueDateDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
     ) -> QWidget:
-        from PySide6.QtWidgets import QDateEdit  # a dialog's class: made when first used
+        from PySide6.QtWidgets import QDateEdit  # an editor: its class is made when first used
 
         editor = QDateEdit(parent)
         editor.setObjectName("dueEditor")
