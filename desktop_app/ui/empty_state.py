@@ -33,8 +33,11 @@ class EmptyState(QLabel):
             signal.connect(self.refresh)
         self.refresh()
 
-    def _place(self) -> None:
-        """Onto the viewport, in its colours, following its size and palette from now on."""
+    def place(self) -> None:
+        """Onto the viewport, in its colours, following its size and palette from now on
+        (once; the window also calls it before a search's first key can empty the list)."""
+        if self._placed:
+            return
         self._placed = True
         viewport = self._view.viewport()
         self.setParent(viewport)
@@ -51,8 +54,8 @@ class EmptyState(QLabel):
 
     def refresh(self) -> None:
         empty = self._view.model().rowCount() == 0
-        if empty and not self._placed:
-            self._place()
+        if empty:
+            self.place()
         if empty:
             self.setText(self._text())
             self.setGeometry(self._view.viewport().rect().adjusted(24, 24, -24, -24))

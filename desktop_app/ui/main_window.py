@@ -836,6 +836,8 @@ class MainWindow(QMainWindow):
             self.task_model.warm_search()  # ~30 ms on 12,000 items, before the first key
             self.note_model.warm_search()
             self.task_matches.warm(self.task_view)
+            self.task_empty.place()  # a filter that matches nothing shows them at once
+            self.note_empty.place()
         return super().eventFilter(watched, event)
 
     def _empty_text(self, kind: str) -> str:
