@@ -33,15 +33,43 @@ DEFERRED = (
     "desktop_app.ui.settings_dialog",
     "desktop_app.ui.passphrase_dialog",
     "desktop_app.ui.command_palette",
+    # Not on the first screen: Markdown rendering and HTML escaping (the first note
+    # shown), text merging, the clock's statistics, OpenSSL's hashes, the subprocess
+    # that checks Qt's system libraries (only with an X display).
+    "desktop_app.app.markdown",
+    "html",
+    "difflib",
+    "statistics",
+    "hashlib",
+    "subprocess",
+)
+
+# PySide makes each Qt class (and its enums) when first used, ~0.2-1 ms apiece: dialogs
+# and editors come when first opened. QWizard stands for all the widget classes PySide
+# makes at once the first time a Qt call hands back a plain QWidget it has not seen (a
+# view's viewport()).
+LATE_QT_CLASSES = (
+    "QWizard",
+    "QDialog",
+    "QMessageBox",
+    "QFileDialog",
+    "QProgressDialog",
+    "QDialogButtonBox",
+    "QListWidget",
+    "QComboBox",
+    "QDateEdit",
 )
 
 SCRIPT = """
 import json, sys
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
 from desktop_app.ui import main
+from desktop_app.ui.main_window import MainWindow
 
 names = json.loads(sys.argv[2])
+LATE_QT = json.loads(sys.argv[3])
 seen = {}
 
 def loaded():
@@ -53,15 +81,28 @@ def finish(window):
 
 class FirstPaint(QObject):
     def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint and type(watched).__name__ == "MainWindow":
+        if event.type() == QEvent.Type.Paint:
             if "at_paint" not in seen:
                 seen["at_paint"] = loaded()
                 seen["tasks"] = watched.task_model.rowCount()
+                import PySide6.QtWidgets as widgets  # the classes PySide has made so far
+                seen["qt_classes"] = sorted(n for n in LATE_QT if n in vars(widgets))
+                seen["styled"] = [  # the first style sheet costs ~15 ms: after the paint
+                    w.objectName() or type(w).__name__
+                    for w in [watched, *watched.findChildren(QWidget)]
+                    if w.styleSheet()
+                ]
                 watched.first_painted.connect(lambda: QTimer.singleShot(0, lambda: finish(watched)))
         return False
 
+# The spy watches the main window alone: one on the whole application would make
+# PySide wrap every object that gets an event (and so make every widget class).
 spy = FirstPaint()
-main.application().installEventFilter(spy)
+shown = MainWindow.showEvent
+def show_event(window, event):
+    window.installEventFilter(spy)
+    shown(window, event)
+MainWindow.showEvent = show_event
 code = main.run(Path(sys.argv[1]))
 print(json.dumps({**seen, "code": code}))
 """
@@ -72,6 +113,7 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path) -
 
     with App(tmp_path / "data") as app:  # something to show, from the checkpoint
         app.add_task("on screen at once")
+        app.add_note("and a note: neither list is empty")
         app.checkpoint()
     env = {
         **os.environ,
@@ -79,7 +121,14 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path) -
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
     out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "data"), json.dumps(DEFERRED)],
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            str(tmp_path / "data"),
+            json.dumps(DEFERRED),
+            json.dumps(LATE_QT_CLASSES),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -92,6 +141,60 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path) -
     assert seen["code"] == 0
     assert seen["tasks"] == 1  # the checkpoint was on screen at the first paint
     assert seen["at_paint"] == [], f"imported before the first paint: {seen['at_paint']}"
+    assert seen["qt_classes"] == [], f"made before the first paint: {seen['qt_classes']}"
+    assert seen["styled"] == [], f"style sheets before the first paint: {seen['styled']}"
     # ...and they do arrive right after it: sync starts, the conflict panel attaches.
     for name in ("desktop_app.ui.sync_worker", "desktop_app.ui.conflict_panel", "keyring"):
         assert name in seen["after"], seen["after"]
+
+
+def test_sidebar_rows_keep_their_padding_without_a_style_sheet(qtbot, tmp_path: Path) -> None:
+    """The room around each sidebar entry (once a style sheet's) comes from its delegate:
+    rows 6 px taller than plain ones, and a rename field over the whole row."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate
+
+    from desktop_app.app import App
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.scope import list_scope
+
+    with App(tmp_path / "data") as app:
+        list_id = app.add_list("Errands")
+        window = MainWindow(app)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        view = window.sidebar.view
+        padded = view.sizeHintForRow(0)
+        view.setItemDelegate(QStyledItemDelegate(view))
+        assert padded == view.sizeHintForRow(0) + 6
+        window.sidebar.view.setItemDelegate(window.sidebar.delegate)
+        window.sidebar.select_scope(list_scope(list_id))
+        window.sidebar.rename_current()
+        editor = view.findChild(QLineEdit)
+        assert editor is not None and editor.hasFrame()
+        assert editor.geometry() == view.visualRect(view.currentIndex())
+        qtbot.keyClick(editor, Qt.Key.Key_Escape)
+        window.close()
+
+
+def test_an_empty_state_placed_late_still_shows_over_its_list(qtbot, tmp_path: Path) -> None:
+    """A list with rows at start leaves its empty state off the viewport until it empties."""
+    from desktop_app.app import App
+    from desktop_app.ui.main_window import MainWindow
+
+    with App(tmp_path / "data") as app:
+        app.add_task("Buy milk")
+        window = MainWindow(app)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        assert not window.task_empty.isVisible()
+        window.filter_edit.setText("zebra")
+        assert window.task_empty.isVisible()
+        assert window.task_empty.parent() is window.task_view.viewport()
+        assert window.task_empty.geometry().width() == window.task_view.viewport().width() - 48
+        assert window.task_empty.text() == "No tasks match “zebra”. Escape clears the filter."
+        window.filter_edit.clear()
+        assert not window.task_empty.isVisible()
+        window.close()

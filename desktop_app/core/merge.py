@@ -18,7 +18,6 @@ and the caller keeps both versions: a merge never drops a word.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 
 Lines = list[str]
 
@@ -46,6 +45,8 @@ def merge3(base: str, ours: str, theirs: str) -> str | None:
 
 
 def _matches(base: Lines, other: Lines) -> list[tuple[int, int, int]]:
+    from difflib import SequenceMatcher  # only when a merge is made: not at start-up
+
     matcher = SequenceMatcher(None, base, other, autojunk=False)
     return [tuple(m) for m in matcher.get_matching_blocks()]  # type: ignore[misc]
 
@@ -89,6 +90,8 @@ def word_changes(text: str, other: str) -> list[tuple[str, bool]]:
     (words and the spaces between them), for a side-by-side view of two versions."""
     mine, theirs = _words(text), _words(other)
     runs: list[tuple[str, bool]] = []
+    from difflib import SequenceMatcher
+
     matcher = SequenceMatcher(None, mine, theirs, autojunk=False)
     for tag, i1, i2, _, _ in matcher.get_opcodes():
         if i1 < i2:

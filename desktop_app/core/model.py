@@ -13,7 +13,6 @@ stays O(log n) even with tens of thousands of items.
 from __future__ import annotations
 
 import enum
-import hashlib
 from datetime import date, datetime
 
 import immutables
@@ -188,4 +187,6 @@ def fingerprint(item: Item) -> str:
         fields = ("list", item.name)
     if not isinstance(item, TaskList):
         fields += tuple(sorted(item.tags))
+    import hashlib  # loads OpenSSL: not before the window's first paint
+
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]

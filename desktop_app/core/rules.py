@@ -12,7 +12,6 @@ resolved on any of them. Its ``options`` list the recommended one first.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -40,6 +39,8 @@ class Problem(msgspec.Struct, frozen=True):
     @property
     def id(self) -> str:
         key = "\x1f".join((self.kind, *self.ids)).encode()
+        import hashlib  # loads OpenSSL: not before the window's first paint
+
         return hashlib.sha256(key).hexdigest()[:10]
 
 
@@ -50,6 +51,8 @@ def duplicate_list_names(state: State) -> list[Problem]:
     by_name: dict[str, list[str]] = defaultdict(list)
     for lst in state.lists.values():
         by_name[lst.name.casefold()].append(lst.id)
+    if all(len(ids) == 1 for ids in by_name.values()):
+        return []  # the usual case: no need to count every item's list
     counts = _member_counts(state)
     return [
         Problem(

@@ -8,8 +8,6 @@ suffix are found chunk by chunk, so the cost is one linear pass of ``memcmp``.
 
 from __future__ import annotations
 
-import hashlib
-
 import msgspec
 
 _CHUNK = 1 << 16
@@ -72,4 +70,6 @@ def text_delta(source: str, target: str) -> TextDelta:
 
 def text_digest(text: str) -> str:
     """Identifies a text without keeping it (to know a note still holds it)."""
+    import hashlib  # loads OpenSSL: not before the window's first paint
+
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from desktop_app.core.model import Note, Priority, State, Task, TaskList
@@ -88,12 +89,15 @@ def is_upcoming(task: Task, today: date, days: int = UPCOMING_DAYS) -> bool:
     return not task.done and task.due is not None and today < task.due <= today + timedelta(days)
 
 
+_BY_CREATED = attrgetter("created", "id")  # in C: 10,000 tasks sort before the first paint
+
+
 def sort_tasks(state: State, tasks: list[Task], key: str, descending: bool = False) -> list[Task]:
     """Tasks ordered by one column; items without a value (no due, no list) always come last.
 
     Ties keep creation order, so a sort never shuffles equal rows.
     """
-    by_created = sorted(tasks, key=lambda t: (t.created, t.id))
+    by_created = sorted(tasks, key=_BY_CREATED)
     if key == "created":
         return by_created[::-1] if descending else by_created
     if key == "due":

@@ -10,7 +10,6 @@ and strictly increasing for this device, whatever the wall clock does.
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from collections import deque
@@ -57,7 +56,7 @@ class Clock:
         sample = server_time.timestamp() + 0.5 - midpoint
         with self._lock:
             self._samples.append(sample)
-            self._offset_s = statistics.median(self._samples)
+            self._offset_s = _median(self._samples)
 
     def now_ms(self) -> int:
         """Server-adjusted epoch milliseconds, strictly increasing per Clock."""
@@ -76,3 +75,11 @@ class Clock:
         """Never hand out a time at or before ``ms`` (e.g. the newest one on disk)."""
         with self._lock:
             self._last_ms = max(self._last_ms, ms)
+
+
+def _median(samples: deque[float]) -> float:
+    """``statistics.median``, without importing ``statistics`` (and ``fractions``,
+    ``decimal``...) into every start of the window."""
+    ordered = sorted(samples)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

@@ -8,16 +8,17 @@ from datetime import date
 from PySide6.QtCore import (
     QAbstractItemModel,
     QDate,
+    QMargins,
     QModelIndex,
     QPersistentModelIndex,
     QPointF,
+    QSize,
     Qt,
 )
 from PySide6.QtGui import QPainter, QPalette, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
-    QDateEdit,
+    QLineEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -37,17 +38,23 @@ class PriorityDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
     ) -> QWidget:
+        from PySide6.QtWidgets import QComboBox  # an editor: its class is made when first used
+
         combo = QComboBox(parent)
         for priority in Priority:
             combo.addItem(priority.name.capitalize(), priority.value)
         return combo
 
     def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QComboBox
+
         assert isinstance(editor, QComboBox)
         found = editor.findData(index.data(Qt.ItemDataRole.EditRole))
         editor.setCurrentIndex(max(found, 0))
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QComboBox
+
         assert isinstance(editor, QComboBox)
         model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
 
@@ -64,6 +71,8 @@ class DueDateDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
     ) -> QWidget:
+        from PySide6.QtWidgets import QDateEdit  # an editor: its class is made when first used
+
         editor = QDateEdit(parent)
         editor.setObjectName("dueEditor")
         editor.setCalendarPopup(True)
@@ -74,6 +83,8 @@ class DueDateDelegate(QStyledItemDelegate):
         return editor
 
     def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QDateEdit
+
         assert isinstance(editor, QDateEdit)
         text = index.data(Qt.ItemDataRole.EditRole) or ""
         if text:
@@ -83,6 +94,8 @@ class DueDateDelegate(QStyledItemDelegate):
             editor.setDate(QDate(today.year, today.month, today.day))
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        from PySide6.QtWidgets import QDateEdit
+
         assert isinstance(editor, QDateEdit)
         picked = editor.date()
         value = "" if picked == self.NO_DATE else picked.toString("yyyy-MM-dd")
@@ -93,15 +106,31 @@ class CountDelegate(QStyledItemDelegate):
     """Paints a number from ``role`` right-aligned and muted (zero is left out).
 
     A row whose ``group_role`` is true gets a thin rule above it (sidebar sections).
+    ``padding`` is space inside each row around its text, the selection filling it
+    (what a style sheet's ``::item { padding }`` gives, without the style sheet: the
+    first one a window sets costs ~15 ms, before its first paint).
     """
 
-    def __init__(self, role: int, parent: QWidget | None = None, group_role: int = -1) -> None:
+    def __init__(
+        self,
+        role: int,
+        parent: QWidget | None = None,
+        group_role: int = -1,
+        padding: QMargins | None = None,
+    ) -> None:
         super().__init__(parent)
         self._role = role
         self._group_role = group_role
+        self._padding = padding or QMargins()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        return super().sizeHint(option, index).grownBy(self._padding)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        super().paint(painter, option, index)
+        if self._padding.isNull():
+            super().paint(painter, option, index)
+        else:
+            self._paint_padded(painter, option, index)
         if self._group_role >= 0 and index.data(self._group_role):
             painter.save()
             painter.setPen(option.palette.color(QPalette.ColorRole.Mid))  # type: ignore[attr-defined]
@@ -124,6 +153,26 @@ class CountDelegate(QStyledItemDelegate):
             rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(count)
         )
         painter.restore()
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit) and not self._padding.isNull():
+            editor.setFrame(True)  # a framed field over the whole row, as with the style sheet
+        return editor
+
+    def _paint_padded(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> None:
+        """The row's background over all of it, its text inside the padding."""
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        opt.rect = opt.rect.marginsRemoved(self._padding)  # type: ignore[attr-defined]
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
 
 class MatchDelegate(QStyledItemDelegate):

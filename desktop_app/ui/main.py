@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App, AppError
 from desktop_app.ui import system_libraries
@@ -112,6 +112,8 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
     try:
         engine = App(data_dir)
     except AppError as exc:
+        from PySide6.QtWidgets import QMessageBox  # a dialog's class: made when first used
+
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
     old_hook = sys.excepthook

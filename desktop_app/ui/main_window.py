@@ -28,13 +28,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -61,6 +59,8 @@ from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.transfer import Transfers
 
 if TYPE_CHECKING:  # imported when first used: never before the first paint
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
     from desktop_app.ui.command_palette import Entry
     from desktop_app.ui.conflict_panel import ConflictPanel
     from desktop_app.ui.settings_dialog import SettingsDialog
@@ -447,6 +447,8 @@ class MainWindow(QMainWindow):
         return "\n".join(lines)
 
     def show_sync_details(self) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox  # a dialog's class: made when first used
+
         box = QMessageBox(QMessageBox.Icon.Information, "Sync", self.sync_details(), parent=self)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.open()
@@ -834,6 +836,8 @@ class MainWindow(QMainWindow):
             self.task_model.warm_search()  # ~30 ms on 12,000 items, before the first key
             self.note_model.warm_search()
             self.task_matches.warm(self.task_view)
+            self.task_empty.place()  # a filter that matches nothing shows them at once
+            self.note_empty.place()
         return super().eventFilter(watched, event)
 
     def _empty_text(self, kind: str) -> str:

@@ -16,7 +16,6 @@ action of its own, made after any unsaved typing was saved.
 from __future__ import annotations
 
 import enum
-import html
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -39,7 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.app import markdown
 from desktop_app.core import Action, Note, State, rules, views
 from desktop_app.core import actions as act
 from desktop_app.ui import colours
@@ -260,6 +258,8 @@ class NoteEditor(QWidget):
             return False
         self.flush()
         note = self._session.state.notes.get(self._note_id)
+        from desktop_app.app import markdown
+
         new_body = markdown.toggle_task(note.body, line) if note else None
         if note is None or new_body is None:
             return False
@@ -388,11 +388,17 @@ class NoteEditor(QWidget):
         if key == self._backlinks_for:
             return
         self._backlinks_for = key
-        linked = markdown.backlinks(state.notes.values(), note) if note else []
+        linked = []
+        if note is not None:  # Markdown is imported with the first note shown
+            from desktop_app.app import markdown
+
+            linked = markdown.backlinks(state.notes.values(), note)
         if not linked:
             self.backlinks_label.setText("")
             self.backlinks_label.hide()
             return
+        import html
+
         links = ", ".join(
             f'<a href="{html.escape(n.id)}">{html.escape(n.title)}</a>' for n in linked
         )
@@ -447,6 +453,8 @@ class NoteEditor(QWidget):
         self._show_backlinks(note)
         found = [p for p in rules.problems(self._session.state) if note and note.id in p.ids]
         if note is not None and found:
+            import html
+
             words = html.escape(found[0].message[:1].upper() + found[0].message[1:])
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             self.conflict_banner.setText(

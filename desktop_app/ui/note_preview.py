@@ -8,12 +8,16 @@ anything else with a scheme opens in the browser. The HTML comes from
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from desktop_app.app import markdown
 from desktop_app.ui import colours
+
+if TYPE_CHECKING:  # rendering is imported with the first note shown, not at start-up
+    from desktop_app.app import markdown
 
 
 def _css(palette: QPalette) -> str:
@@ -66,6 +70,8 @@ class NotePreview(QTextBrowser):
         self._source = (body, context)
         bar = self.verticalScrollBar()
         position = bar.value()
+        from desktop_app.app import markdown
+
         self.setHtml(markdown.render(body, resolve))
         bar.setValue(position)
         return True
@@ -79,6 +85,8 @@ class NotePreview(QTextBrowser):
         if text.startswith("#"):
             self.scrollToAnchor(text[1:])
             return
+        from desktop_app.app import markdown
+
         scheme, value = markdown.link_target(text)
         if scheme == markdown.TASK_SCHEME:
             self.task_clicked.emit(int(value))

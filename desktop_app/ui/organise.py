@@ -8,16 +8,19 @@ entry (All, Today, each list...), in ``QSettings`` when the window has them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QHeaderView, QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop_app.app.organise import move_items
 from desktop_app.core.views import sorted_lists
-from desktop_app.ui.list_picker import ListPicker
 from desktop_app.ui.scope import Scope
 from desktop_app.ui.session import AppSession
+
+if TYPE_CHECKING:  # dialogs: made when first opened, not before the first paint
+    from PySide6.QtWidgets import QHeaderView
 
 MAX_MENU_LISTS = 30  # beyond that, the menu offers the picker (Ctrl+M)
 
@@ -53,6 +56,10 @@ def pick_and_move(session: AppSession, ids: Sequence[str], parent: QWidget) -> s
     state = session.state
     first = state.tasks.get(ids[0]) or state.notes.get(ids[0])
     current = first.list_id if first is not None else None
+    from PySide6.QtWidgets import QDialog
+
+    from desktop_app.ui.list_picker import ListPicker  # with Ctrl+M, not at start-up
+
     picker = ListPicker(state, describe(session, ids), current, parent)
     picker.filter_edit.setFocus()
     if picker.exec() != QDialog.DialogCode.Accepted or not picker.chosen[0]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QMargins, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,6 +19,7 @@ from desktop_app.ui.scope import ALL, NO_LIST, Scope
 from desktop_app.ui.view_state import KeepCurrent
 
 Trigger = QAbstractItemView.EditTrigger
+ROW_PADDING = QMargins(4, 3, 4, 3)  # left, top, right, bottom: room around each entry
 
 
 class Sidebar(QWidget):
@@ -39,9 +40,9 @@ class Sidebar(QWidget):
         model.rowsAboutToBeRemoved.connect(self._before_remove)
         self.view.setModel(model)
         self.view.setUniformItemSizes(True)
-        self.view.setStyleSheet("QListView#sidebar::item { padding: 3px 4px; }")
         self.view.setEditTriggers(Trigger.DoubleClicked | Trigger.EditKeyPressed)
-        self.view.setItemDelegate(CountDelegate(COUNT_ROLE, self.view, GROUP_START_ROLE))
+        self.delegate = CountDelegate(COUNT_ROLE, self.view, GROUP_START_ROLE, padding=ROW_PADDING)
+        self.view.setItemDelegate(self.delegate)
         self.view.setAcceptDrops(True)  # tasks and notes dropped on a list move there
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.view.setDropIndicatorShown(True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +50,15 @@ DEBIAN_PACKAGES: dict[str, str] = {
 # What the bundle's Python modules link to (ssl, sqlite3, ctypes, lzma...): the
 # PyInstaller bundle leaves system libraries out, so the .deb depends on these too.
 RUNTIME_PACKAGES = (
-    "libstdc++6", "libgcc-s1", "zlib1g", "libbz2-1.0", "liblzma5", "libffi8", "libssl3",
-    "libsqlite3-0", "libuuid1",
+    "libstdc++6",
+    "libgcc-s1",
+    "zlib1g",
+    "libbz2-1.0",
+    "liblzma5",
+    "libffi8",
+    "libssl3",
+    "libsqlite3-0",
+    "libuuid1",
 )
 # Debian 13 and Ubuntu 24.04 renamed these in the 64-bit time_t transition.
 RENAMED_T64 = {"libglib2.0-0": "libglib2.0-0t64", "libssl3": "libssl3t64"}
@@ -132,6 +138,8 @@ def check(environ: os._Environ[str] | dict[str, str] = os.environ) -> MissingLib
     plugin = xcb_plugin()
     if plugin is None:
         return None
+    import subprocess  # only here: most starts never need it
+
     try:
         result = subprocess.run(
             ["ldd", str(plugin)], capture_output=True, text=True, timeout=10, check=False

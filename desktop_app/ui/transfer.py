@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.background import run_in_background
 from desktop_app.ui.session import AppSession
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QProgressDialog  # made with the first import or export
+
     from desktop_app.app.transfer import ImportPlan
 
 PROGRESS_DELAY_MS = 400  # quick transfers never flash a dialog
@@ -46,6 +48,8 @@ class Transfers(QObject):
     # -- the menu's dialogs ------------------------------------------------------------------
 
     def choose_import_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # a dialog's class: made when first used
+
         path, _ = QFileDialog.getOpenFileName(
             self._parent,
             "Import a JSON export or a Markdown file",
@@ -56,6 +60,8 @@ class Transfers(QObject):
             self.import_from(Path(path))
 
     def choose_import_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # a dialog's class: made when first used
+
         path = QFileDialog.getExistingDirectory(
             self._parent, "Import a folder of Markdown notes (Obsidian, Joplin…)", str(Path.home())
         )
@@ -63,6 +69,8 @@ class Transfers(QObject):
             self.import_from(Path(path))
 
     def choose_export_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # a dialog's class: made when first used
+
         path, chosen = QFileDialog.getSaveFileName(
             self._parent,
             "Export everything",
@@ -76,6 +84,8 @@ class Transfers(QObject):
             self.export_to(Path(path), kind)
 
     def choose_export_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # a dialog's class: made when first used
+
         path = QFileDialog.getExistingDirectory(
             self._parent, "Export as Markdown files into an empty folder", str(Path.home())
         )
@@ -106,6 +116,8 @@ class Transfers(QObject):
         )
 
     def _start(self, text: str) -> None:
+        from PySide6.QtWidgets import QProgressDialog  # a dialog's class: made when first used
+
         progress = QProgressDialog(text, "", 0, 0, self._parent)
         progress.setObjectName("transferProgress")
         progress.setWindowTitle("Tidemark")

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -170,6 +169,8 @@ class TrashView(QWidget):
         return f"“{entry.title}”" if entry else "the item"
 
     def _ask(self, question: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox  # a dialog's class: made when first used
+
         answer = QMessageBox.question(
             self,
             "Tidemark",
