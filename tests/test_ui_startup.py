@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Slow to import, and needed only for sync, settings, conflicts or Markdown.
@@ -108,13 +110,24 @@ print(json.dumps({**seen, "code": code}))
 """
 
 
-def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("place", ["tasks", "a note"])
+def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, place) -> None:
+    """Also when the last session left a note open (it comes back at start)."""
+    from PySide6.QtCore import QSettings
+
     from desktop_app.app import App
+    from desktop_app.ui import profile
 
     with App(tmp_path / "data") as app:  # something to show, from the checkpoint
         app.add_task("on screen at once")
-        app.add_note("and a note: neither list is empty")
+        note = app.add_note("and a note: neither list is empty", body="# Heading\n\n- [ ] a box")
         app.checkpoint()
+    if place == "a note":
+        ini = tmp_path / "data" / profile.SETTINGS_FILE
+        settings = QSettings(str(ini), QSettings.Format.IniFormat)
+        settings.setValue("place/tab", "notes")
+        settings.setValue("place/note", note)
+        settings.sync()
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",

@@ -907,7 +907,9 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(NOTES_TAB)
         note = str(self._settings.value("place/note", ""))
         if note and note in self.session.state.notes:
-            self.select_note(note)
+            # After the first paint: showing a note renders Markdown, which the
+            # window's first frame does not wait for.
+            self.first_painted.connect(lambda: self.select_note(note))
 
     def _save_settings(self) -> None:
         if self._settings is None:
