@@ -51,6 +51,21 @@ def test_importing_a_folder_is_one_action_and_says_what_came(
     assert not engine.state.notes and not engine.state.tasks
 
 
+def test_a_long_import_shows_how_far_it_got(qtbot, window, engine, tmp_path) -> None:
+    root = tmp_path / "big vault"
+    root.mkdir()
+    for i in range(300):
+        (root / f"Note {i}.md").write_text(f"# Note {i}\n\nwords #tag{i % 5}\n")
+    said: list[str] = []
+    window.transfers.progressed.connect(said.append)
+    with qtbot.waitSignal(window.transfers.finished, timeout=30_000) as done:
+        window.transfers.import_from(root)
+    assert done.args[0].startswith("Imported 300 notes")
+    assert said, "no progress was shown"
+    assert said[-1] == "Reading big vault: 300 of 300 files…"
+    assert all(s.startswith(("Looking through big vault", "Reading big vault")) for s in said)
+
+
 def test_a_json_export_round_trips_through_the_window(qtbot, window, engine, tmp_path) -> None:
     engine.add_task("Call mum", due="2026-03-01", tags=["family"], list_name="Home")
     engine.add_note("Plan", body="- [ ] x")

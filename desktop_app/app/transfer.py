@@ -16,6 +16,7 @@ from desktop_app.app.engine import App
 from desktop_app.app.errors import AppError
 from desktop_app.app.exchange import (
     ImportResult,
+    Progress,
     export_json,
     export_markdown_folder,
     markdown_document,
@@ -46,10 +47,13 @@ class ImportPlan:
         return text + ". Ctrl+Z takes it all back." if self.steps else text + "."
 
 
-def plan(app: App, path: Path) -> ImportPlan:
-    """Read ``path`` into the steps of one import (any thread; nothing is written)."""
+def plan(app: App, path: Path, progress: Progress | None = None) -> ImportPlan:
+    """Read ``path`` into the steps of one import (any thread; nothing is written).
+
+    ``progress(done, total)`` is called from this thread as files are found
+    (total 0) and read."""
     try:
-        steps, result = plan_import(app, Path(path))
+        steps, result = plan_import(app, Path(path), progress)
     except OSError as exc:
         raise AppError(f"cannot read {path}: {exc.strerror or exc}") from None
     return ImportPlan(Path(path), steps, result)

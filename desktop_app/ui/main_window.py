@@ -89,7 +89,7 @@ FOCUS_RING = (
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class MainWindow(QMainWindow):
@@ -870,7 +870,7 @@ class MainWindow(QMainWindow):
         tasks = self.task_model.counted(state, scope, needle, self.session.today())
         done = sum(t.done for t in tasks)
         notes = len(self.note_model.counted(state, scope, needle))
-        parts = [f"{len(tasks) - done} open", f"{done} done", _plural(notes, "note")]
+        parts = [f"{len(tasks) - done:,} open", f"{done:,} done", _plural(notes, "note")]
         if problems := rules.problems(state):
             parts.append(f"⚠ {_plural(len(problems), 'conflict')}")
         prefix = "Filtered: " if needle.strip() else ""

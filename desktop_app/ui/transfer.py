@@ -8,10 +8,11 @@ at a time: the menu items are disabled while one runs.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.background import run_in_background
@@ -30,8 +31,26 @@ EXPORT_FILTERS = {
 }
 
 
+class _ImportProgress(QObject):
+    """Carries the worker's (done, total) to the GUI thread, a few times a second."""
+
+    moved = Signal(int, int)
+    INTERVAL_S = 0.05
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:  # on the worker's thread
+        now = time.monotonic()
+        if now - self._last >= self.INTERVAL_S or (total and done == total):
+            self._last = now
+            self.moved.emit(done, total)  # queued: the dialog updates on the GUI thread
+
+
 class Transfers(QObject):
     finished = Signal(str)  # what happened, in words
+    progressed = Signal(str)  # how far a long import got, in words
     failed = Signal(str)
     busy_changed = Signal(bool)
 
@@ -40,6 +59,8 @@ class Transfers(QObject):
         self._session = session
         self._parent = parent
         self._progress: QProgressDialog | None = None
+        self._import_progress: _ImportProgress | None = None
+        self._importing = ""
 
     @property
     def busy(self) -> bool:
@@ -102,7 +123,27 @@ class Transfers(QObject):
 
         app = self._session.app
         self._start(f"Reading {path.name}…")
-        run_in_background(lambda: transfer.plan(app, path), self._planned, self._failed, self)
+        progress = self._import_progress = _ImportProgress(self)
+        self._importing = path.name
+        progress.moved.connect(self._show_progress)  # a slot of this GUI-thread object: queued
+        run_in_background(
+            lambda: transfer.plan(app, path, progress), self._planned, self._failed, self
+        )
+
+    @Slot(int, int)
+    def _show_progress(self, done: int, total: int) -> None:
+        """Files found so far while the folder is walked; then n of N read."""
+        dialog, name = self._progress, self._importing
+        if dialog is None:
+            return
+        if total:
+            dialog.setMaximum(total)
+            dialog.setValue(min(done, total - 1))  # the dialog closes itself at its maximum
+            text = f"Reading {name}: {done:,} of {total:,} files…"
+        else:
+            text = f"Looking through {name}: {done:,} files found…"
+        dialog.setLabelText(text)
+        self.progressed.emit(text)
 
     def export_to(self, path: Path, kind: str) -> None:
         if self.busy:
@@ -129,6 +170,9 @@ class Transfers(QObject):
         self.busy_changed.emit(True)
 
     def _stop(self) -> None:
+        if self._import_progress is not None:
+            self._import_progress.deleteLater()  # what it queued still arrives first
+            self._import_progress = None
         if self._progress is not None:
             self._progress.reset()
             self._progress.deleteLater()
