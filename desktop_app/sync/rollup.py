@@ -108,6 +108,7 @@ def rollup(
             fetch_workers=FETCH_WORKERS,
             log_id=meta.log_id,
             on_break=decide,
+            keep=False,  # nothing to store but the snapshot: no bytes or changes kept
         )
         if result.stop == "foreign":
             raise ProtocolError(
