@@ -1,7 +1,8 @@
-"""sync.log.walk in batches: the same result whatever the batch size, bytes dropped."""
+"""sync.log.walk in batches (the same result whatever the batch size) and the roll-up on it."""
 
 from __future__ import annotations
 
+import gc
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,8 @@ from desktop_app.core import actions as act
 from desktop_app.sync import protocol
 from desktop_app.sync.folder_store import FolderRemoteStore
 from desktop_app.sync.log import Walk, walk
-from desktop_app.sync.protocol import Genesis, Update
+from desktop_app.sync.protocol import Genesis, Update, VaultMeta
+from desktop_app.sync.rollup import rollup
 
 POSITIONS = 9
 
@@ -104,3 +106,20 @@ def test_a_walk_that_keeps_nothing_folds_the_same(tmp_path: Path) -> None:
     assert (bare.state, bare.seen, bare.last) == (kept.state, kept.seen, kept.last)
     assert kept.archive and kept.changes.ids
     assert not bare.archive and not bare.changes.ids
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_rollup_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    """A roll-up pauses the collector while it folds (a sixth of a long run)."""
+    remote, log_id = _log(tmp_path)
+    meta = VaultMeta(format=protocol.FORMAT_VERSION, vault_id=new_id(), log_id=log_id)
+    remote.put_if_absent(protocol.META_KEY, protocol.encode(meta))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        report = rollup(remote)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert report.created and report.snapshot_position == POSITIONS
+    snapshot = protocol.decode_snapshot(remote.get(protocol.snapshot_key(POSITIONS)))
+    assert snapshot.state.to_state() == _walk(remote, log_id, batch=3).state
