@@ -123,3 +123,32 @@ def test_a_rollup_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path, enab
     assert report.created and report.snapshot_position == POSITIONS
     snapshot = protocol.decode_snapshot(remote.get(protocol.snapshot_key(POSITIONS)))
     assert snapshot.state.to_state() == _walk(remote, log_id, batch=3).state
+
+
+@pytest.mark.parametrize("batch", [1, 3, 512])
+def test_every_flush_hands_on_the_items_its_actions_changed(tmp_path: Path, batch: int) -> None:
+    """What the sync engine stores at each flush: the changed items noted since the
+    last one, in the ``Changes`` the walk holds then (a flush starts a new one)."""
+    remote, log_id = _log(tmp_path)
+    noted: list[set[str]] = []
+
+    def flush(w: Walk) -> None:
+        noted.append(set(w.changes.ids))
+        w.flushed_now()
+
+    result = walk(
+        remote,
+        list(range(1, POSITIONS + 1)),
+        state=State(),
+        position=0,
+        last="",
+        applied_among=lambda ids: set(),
+        log_id=log_id,
+        batch=batch,
+        flush=flush,
+        chunk=1,
+    )
+    noted.append(set(result.changes.ids))
+    assert len(noted) > POSITIONS
+    assert set().union(*noted) == set(result.state.tasks)
+    assert all(len(ids) <= 1 for ids in noted)  # one action per flush, one task each

@@ -198,7 +198,6 @@ def walk(
         def is_applied(action_id: str) -> bool:
             return action_id in known or action_id in flushed
 
-        changes = result.changes if keep else None
         for p, update, data, problem in readable:
             if update is not None and strict:
                 genesis = update.genesis
@@ -239,6 +238,8 @@ def walk(
                         if len(actions) <= chunk
                         else replace(update, actions=actions[start : start + chunk])
                     )
+                    # result.changes, not a copy of it: a flush starts a new one.
+                    changes = result.changes if keep else None
                     result.state, count = fold_new(
                         result.state, (piece,), is_applied, result.seen, changes
                     )
