@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from desktop_app.core import Batch, Note
 from desktop_app.core import actions as act
-from desktop_app.core.text import UNTITLED, clean_arg, one_line
+from desktop_app.core.text import (
+    UNTITLED,
+    _title,
+    clean_arg,
+    clean_arg_fully,
+    hyphen_tag,
+    is_clean_tag,
+    is_clean_title,
+    one_line,
+)
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -50,3 +59,52 @@ def test_one_line_leaves_no_control_character_or_line_break(text: str) -> None:
         ord(c) < 32 or 0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF for c in line
     )
     assert one_line(line) == line
+
+
+# Text with what cleaning looks for drawn often: spaces at the ends and doubled,
+# other whitespace, control characters, lone surrogates, a leading "#".
+EDGE = st.sampled_from([*" #-\t\n\x1c\x7f\x85\x9b\xa0\u2028\u3000\ud800\u00ad", "  "])
+TEXT = st.lists(st.one_of(EDGE, st.text(max_size=3)), max_size=6).map("".join) | st.text()
+
+
+@settings(max_examples=400)
+@given(TEXT)
+@example("a  b")
+@example(" a")
+@example("a ")
+@example("")
+@example("a\xa0b")
+@example("#a")
+def test_the_quick_checks_never_call_dirty_text_clean(text: str) -> None:
+    """The quick path of ``clean_arg`` trusts these two: each may say False of clean
+    text (the full cleaning then finds nothing to change), never True of dirty text."""
+    if is_clean_title(text):
+        assert _title(text) == text
+    if is_clean_tag(text):
+        assert hyphen_tag(text) == text != ""
+
+
+def test_no_printable_character_is_whitespace_or_unwanted() -> None:
+    """What ``is_clean_title`` rests on, over every code point."""
+    for code in range(0x110000):
+        c = chr(code)
+        if c.isprintable() and c != " ":
+            assert one_line("a" + c + "b") == "a" + c + "b", hex(code)
+
+
+@settings(max_examples=300)
+@given(TEXT, TEXT, st.frozensets(TEXT, max_size=3), st.sampled_from(range(6)))
+def test_clean_arg_with_its_quick_check_equals_the_full_cleaning(
+    title: str, tag: str, tags: frozenset[str], kind: int
+) -> None:
+    arg = (
+        act.NewTask(id="t", title=title, tags=tags, created=NOW),
+        act.NewNote(id="n", title=title, tags=tags, created=NOW),
+        act.TaskTitle(id="t", title=title),
+        act.NewList(id="l", name=title, created=NOW),
+        act.AddTag(id="t", tag=tag),
+        act.Batch(steps=(act.RemoveTag(id="t", tag=tag), act.NoteTitle(id="n", title=title))),
+    )[kind]
+    quick, full = clean_arg(arg), clean_arg_fully(arg)
+    assert quick == full
+    assert (quick is arg) == (full is arg)

@@ -79,29 +79,40 @@ def _moment(at_ms: int) -> datetime:
     cached = _last_moment
     if cached[0] == at_ms:
         return cached[1]
-    when = datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+    when = datetime.fromtimestamp(at_ms / 1000, UTC)  # positional: a keyword costs 2x
     _last_moment = (at_ms, when)
     return when
 
 
 def _stamp(old: State, new: State, ids: tuple[str, ...], at_ms: int) -> State:
+    """``updated`` (or a new tombstone's ``deleted_at``) at the action's moment, on the
+    items of ``ids`` the handler changed. A collection the handler left as it was
+    holds no changed item, so it is not searched."""
     tasks, notes, deleted = new.tasks, new.notes, new.deleted
+    tasks_changed, notes_changed = tasks is not old.tasks, notes is not old.notes
     when = _moment(at_ms)
     changed = False
     for item_id in ids:
-        tomb = deleted.get(item_id)
-        deleted_now = old.find(item_id) is not None and new.find(item_id) is None
-        if tomb is not None and tomb is not old.deleted.get(item_id) and deleted_now:
-            # This action deleted the item: the tombstone carries the moment.
-            deleted = deleted.set(item_id, replace(tomb, deleted_at=when))
-            changed = True
-            continue
-        task = tasks.get(item_id)
-        if task is not None and task is not old.tasks.get(item_id) and task.updated != when:
-            tasks = tasks.set(item_id, replace(task, updated=when))
-            changed = True
-        note = notes.get(item_id)
-        if note is not None and note is not old.notes.get(item_id) and note.updated != when:
-            notes = notes.set(item_id, replace(note, updated=when))
-            changed = True
+        if deleted is not old.deleted:
+            tomb = deleted.get(item_id)
+            if (
+                tomb is not None
+                and tomb is not old.deleted.get(item_id)
+                and old.find(item_id) is not None
+                and new.find(item_id) is None
+            ):
+                # This action deleted the item: the tombstone carries the moment.
+                deleted = deleted.set(item_id, replace(tomb, deleted_at=when))
+                changed = True
+                continue
+        if tasks_changed:
+            task = tasks.get(item_id)
+            if task is not None and task is not old.tasks.get(item_id) and task.updated != when:
+                tasks = tasks.set(item_id, replace(task, updated=when))
+                changed = True
+        if notes_changed:
+            note = notes.get(item_id)
+            if note is not None and note is not old.notes.get(item_id) and note.updated != when:
+                notes = notes.set(item_id, replace(note, updated=when))
+                changed = True
     return State(new.lists, tasks, notes, deleted) if changed else new

@@ -40,6 +40,9 @@ OnBreak = Callable[[int, str], BreakDecision]
 # updates). How many a commit folds is sized by what commits cost (``ChunkSizer``).
 CHUNK_ACTIONS = 200
 
+# Positions a walk reads, decodes and folds at a time (see ``walk``).
+WALK_BATCH = 512
+
 
 def fold_new(
     state: State,
@@ -138,6 +141,8 @@ def walk(
     log_id: str = "",
     flush: Callable[[Walk], None] | None = None,
     chunk: ChunkSizer | None = None,
+    batch: int = WALK_BATCH,
+    keep: bool = True,
 ) -> Walk:
     """Fold the updates at ``run`` (gapless, starting at ``position + 1``).
 
@@ -145,7 +150,7 @@ def walk(
     swapped under a running round) stops the walk as ``foreign``.
 
     ``applied_among(ids)`` says which of the run's action ids the state already
-    holds (asked once, for the whole run).
+    holds (asked once per batch).
 
     ``flush(result)``: called after every ``chunk.size`` actions folded (between
     two actions, even inside one update) to commit them; it calls ``flushed_now``
@@ -153,6 +158,13 @@ def walk(
     Until an update is folded whole, ``position`` and ``last`` stay at the one
     before it: a base may hold the first actions of the next update, which the
     applied check skips when that update is folded again.
+
+    ``batch``: positions fetched, decoded and folded at a time; the bytes and decoded
+    updates of one batch are dropped before the next is read, so a long run (a
+    roll-up of a million actions) never holds the whole log in memory.
+
+    ``keep``: collect the changed items (``changes``) and the update bytes
+    (``archive``) the caller stores; a roll-up stores neither.
     """
     result = Walk(state=state, position=position, last=last)
     sizer = chunk or ChunkSizer()
@@ -170,16 +182,111 @@ def walk(
         except RemoteObjectUnusable as exc:
             return exc
 
-    if len(run) <= 1 or fetch_workers <= 1:
-        fetched = [fetch(p) for p in run]
-    else:
-        with ThreadPoolExecutor(max_workers=min(fetch_workers, len(run))) as pool:
-            fetched = list(pool.map(fetch, run))
+    workers = min(fetch_workers, len(run), batch)
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    # Format-2 logs (a log id) link every update, genesis included; format-1 ones
+    # carry no links, so only updates that name a link are checked there.
+    strict = bool(log_id)
+    from_start = position == 0
 
-    fetched_at = {p: d for p, d in zip(run, fetched, strict=True) if isinstance(d, bytes)}
-    # Decode everything first: the applied lookup is one query for the whole run.
+    def fold_batch(
+        readable: list[tuple[int, Update | None, bytes, str]], fetched_at: dict[int, bytes]
+    ) -> None:
+        """Check the links of one batch of decoded updates and fold them, in order."""
+        nonlocal from_start
+        known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
+        flushed = result.flushed
+
+        def is_applied(action_id: str) -> bool:
+            return action_id in known or action_id in flushed
+
+        for p, update, data, problem in readable:
+            if update is not None and strict:
+                genesis = update.genesis
+                if (genesis is not None and genesis.log_id != log_id) or (
+                    genesis is None and from_start and not result.quarantined  # a torn genesis
+                ):
+                    # Another log's genesis, or a log read from its start that does not
+                    # begin with ours: the store was swapped under this walk.
+                    result.stop, result.stop_position = "foreign", p
+                    return
+                from_start = False
+            # Right after a quarantined object its real id is unknowable (damaged after
+            # others built on it), so that one link is not checked.
+            after_quarantine = result.last == protocol.quarantined_id(p - 1)
+            if (
+                update is not None
+                and (strict or update.prev)
+                and update.prev != result.last
+                and not after_quarantine
+            ):
+                decision = on_break(p, result.last)
+                if decision == "recheck":
+                    decision = "quarantine" if _unchanged(remote, p, fetched_at) else "stop"
+                if decision == "stop":
+                    result.stop, result.stop_position, result.newer = "break", p, None
+                    return
+                update, problem = None, "it does not follow the update before it"
+            if update is None:
+                key = protocol.update_key(p)
+                log.warning("quarantined %s: %s", key, problem)
+                result.quarantined.append(key)
+                result.last = protocol.quarantined_id(p)
+            else:
+                actions, start = update.actions, 0
+                while start < len(actions):
+                    # What fits in this commit beside the actions folded before it.
+                    room = len(actions) if flush is None else max(sizer.size - result.unflushed, 1)
+                    piece = update if start == 0 and room >= len(actions) else None
+                    piece = piece or replace(update, actions=actions[start : start + room])
+                    # result.changes, not a copy of it: a flush starts a new one.
+                    changes = result.changes if keep else None
+                    result.state, count = fold_new(
+                        result.state, (piece,), is_applied, result.seen, changes
+                    )
+                    result.actions += count
+                    result.unflushed += count
+                    start += room
+                    full = result.unflushed >= sizer.size
+                    if flush is not None and full and start < len(actions):
+                        flush(result)
+                result.last = update.id
+                if keep:
+                    result.archive.append((update.id, data))
+                if update.id in own_ids:
+                    result.own.append(update.id)
+            result.position = p
+            result.etag = etags.get(p, "")
+            result.updates += 1
+            if flush is not None and result.unflushed >= sizer.size:
+                flush(result)
+
+    before: dict[int, bytes] = {}  # the bytes read at the position before this batch
+    try:
+        for lo in range(0, len(run), batch):
+            part = run[lo : lo + batch]
+            fetched = list(pool.map(fetch, part)) if pool is not None else list(map(fetch, part))
+            fetched_at = {p: d for p, d in zip(part, fetched, strict=True) if isinstance(d, bytes)}
+            readable = _decoded(part, fetched, result)
+            del fetched
+            fold_batch(readable, fetched_at | before)
+            if result.stop:
+                return result
+            last_p = part[-1]
+            before = {last_p: fetched_at[last_p]} if last_p in fetched_at else {}
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return result
+
+
+def _decoded(
+    part: list[int], fetched: list[bytes | Exception | _Gone], result: Walk
+) -> list[tuple[int, Update | None, bytes, str]]:
+    """The batch's updates decoded, up to an update gone or of a newer format (which
+    stops the walk there: ``result.stop``)."""
     readable: list[tuple[int, Update | None, bytes, str]] = []
-    for p, data in zip(run, fetched, strict=True):
+    for p, data in zip(part, fetched, strict=True):
         if isinstance(data, _Gone):
             result.stop, result.stop_position = "gone", p
             break
@@ -198,73 +305,7 @@ def walk(
             readable.append((p, None, b"", f"it names position {update.position}"))
             continue
         readable.append((p, _cleaned(update), data, ""))
-    known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
-    flushed = result.flushed
-
-    def is_applied(action_id: str) -> bool:
-        return action_id in known or action_id in flushed
-
-    # Format-2 logs (a log id) link every update, genesis included; format-1 ones
-    # carry no links, so only updates that name a link are checked there.
-    strict = bool(log_id)
-    from_start = position == 0
-    for p, update, data, problem in readable:
-        if update is not None and strict:
-            genesis = update.genesis
-            if (genesis is not None and genesis.log_id != log_id) or (
-                genesis is None and from_start and not result.quarantined  # a torn genesis
-            ):
-                # Another log's genesis, or a log read from its start that does not
-                # begin with ours: the store was swapped under this walk.
-                result.stop, result.stop_position = "foreign", p
-                return result
-            from_start = False
-        # Right after a quarantined object its real id is unknowable (damaged after
-        # others built on it), so that one link is not checked.
-        after_quarantine = result.last == protocol.quarantined_id(p - 1)
-        if (
-            update is not None
-            and (strict or update.prev)
-            and update.prev != result.last
-            and not after_quarantine
-        ):
-            decision = on_break(p, result.last)
-            if decision == "recheck":
-                decision = "quarantine" if _unchanged(remote, p, fetched_at) else "stop"
-            if decision == "stop":
-                result.stop, result.stop_position, result.newer = "break", p, None
-                return result
-            update, problem = None, "it does not follow the update before it"
-        if update is None:
-            key = protocol.update_key(p)
-            log.warning("quarantined %s: %s", key, problem)
-            result.quarantined.append(key)
-            result.last = protocol.quarantined_id(p)
-        else:
-            actions, lo = update.actions, 0
-            while lo < len(actions):
-                # What fits in this commit beside the actions folded before it.
-                room = len(actions) if flush is None else max(sizer.size - result.unflushed, 1)
-                part = update if lo == 0 and room >= len(actions) else None
-                part = part or replace(update, actions=actions[lo : lo + room])
-                result.state, count = fold_new(
-                    result.state, (part,), is_applied, result.seen, result.changes
-                )
-                result.actions += count
-                result.unflushed += count
-                lo += room
-                if flush is not None and result.unflushed >= sizer.size and lo < len(actions):
-                    flush(result)
-            result.last = update.id
-            result.archive.append((update.id, data))
-            if update.id in own_ids:
-                result.own.append(update.id)
-        result.position = p
-        result.etag = etags.get(p, "")
-        result.updates += 1
-        if flush is not None and result.unflushed >= sizer.size:
-            flush(result)
-    return result
+    return readable
 
 
 def _unchanged(remote: RemoteStore, p: int, fetched: dict[int, bytes]) -> bool:

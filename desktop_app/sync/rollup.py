@@ -10,7 +10,9 @@ must stay visible (see docs/sync-protocol.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -98,17 +100,19 @@ def rollup(
             newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
             return "recheck" if newest < p - 1 else "stop"
 
-        result = walk(
-            remote,
-            run,
-            state=state,
-            position=position,
-            last=last,
-            applied_among=applied.intersection,
-            fetch_workers=FETCH_WORKERS,
-            log_id=meta.log_id,
-            on_break=decide,
-        )
+        with _no_cycle_collection():
+            result = walk(
+                remote,
+                run,
+                state=state,
+                position=position,
+                last=last,
+                applied_among=applied.intersection,
+                fetch_workers=FETCH_WORKERS,
+                log_id=meta.log_id,
+                on_break=decide,
+                keep=False,  # nothing to store but the snapshot: no bytes or changes kept
+            )
         if result.stop == "foreign":
             raise ProtocolError(
                 f"{remote.describe()} changed while the roll-up read it; nothing was written"
@@ -133,17 +137,18 @@ def rollup(
             )
         if result.updates and result.position > newest:
             stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
-            snapshot = Snapshot.of(
-                result.state,
-                result.position,
-                stamp,
-                applied | result.seen,
-                last=result.last,
-                log=meta.log_id,
-            )
-            report.created = remote.put_if_absent(
-                protocol.snapshot_key(result.position), protocol.encode(snapshot)
-            )
+            with _no_cycle_collection():
+                snapshot = Snapshot.of(
+                    result.state,
+                    result.position,
+                    stamp,
+                    applied | result.seen,
+                    last=result.last,
+                    log=meta.log_id,
+                )
+                data = protocol.encode(snapshot)
+                del snapshot
+            report.created = remote.put_if_absent(protocol.snapshot_key(result.position), data)
             report.snapshot_position = result.position
             report.folded_updates = result.updates
             position = result.position
@@ -151,6 +156,24 @@ def rollup(
             report.snapshot_position = position = max(position, newest)
     _prune(remote, position, started - retention, report)
     return report
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while a roll-up folds, then as it was.
+
+    The fold makes no reference cycles (frozen structs in immutable maps), but it
+    allocates millions of containers, and every collection it triggers walks the
+    young part of the state: at a million actions that was a sixth of the run.
+    Reference counting still frees everything the fold drops.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _positions(remote: RemoteStore, prefix: str) -> dict[int, datetime]:

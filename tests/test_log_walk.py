@@ -1,0 +1,155 @@
+"""sync.log.walk in batches (the same result whatever the batch size) and the roll-up on it."""
+
+from __future__ import annotations
+
+import gc
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core import Action, State, new_id
+from desktop_app.core import actions as act
+from desktop_app.sync import protocol
+from desktop_app.sync.chunking import ChunkSizer
+from desktop_app.sync.folder_store import FolderRemoteStore
+from desktop_app.sync.log import Walk, walk
+from desktop_app.sync.protocol import Genesis, Update, VaultMeta
+from desktop_app.sync.rollup import rollup
+
+POSITIONS = 9
+
+
+def _log(folder: Path, gone: int | None = None) -> tuple[FolderRemoteStore, str]:
+    """Updates of two actions each (a new task, then its title), linked; a garbage
+    object at position 4 (quarantined), and nothing at ``gone``."""
+    remote = FolderRemoteStore(folder)
+    ids = Genesis(vault_id=new_id(), log_id=new_id())
+    at = int(time.time() * 1000)
+    created = datetime.fromtimestamp(at / 1000, tz=UTC)
+    prev = ""
+    for p in range(1, POSITIONS + 1):
+        task = f"task-{p}"
+        args = (
+            act.NewTask(id=task, title=f"t {p}", created=created),
+            act.TaskTitle(id=task, title=f"title\n{p}"),
+        )  # cleaned on the way in
+        update = Update(
+            id=new_id(),
+            device="w",
+            at=at + p,
+            position=p,
+            prev=prev,
+            genesis=ids if p == 1 else None,
+            actions=tuple(Action(id=new_id(), device="w", at=at + p, arg=a) for a in args),
+        )
+        prev = update.id
+        if p == gone:
+            continue
+        key = protocol.update_key(p)
+        remote.put_if_absent(key, b"not an update" if p == 4 else protocol.encode(update))
+        if p == 4:
+            prev = protocol.quarantined_id(4)
+    return remote, ids.log_id
+
+
+def _walk(remote: FolderRemoteStore, log_id: str, batch: int, keep: bool = True) -> Walk:
+    return walk(
+        remote,
+        list(range(1, POSITIONS + 1)),
+        state=State(),
+        position=0,
+        last="",
+        applied_among=lambda ids: set(),
+        log_id=log_id,
+        batch=batch,
+        keep=keep,
+        fetch_workers=4,
+    )
+
+
+def _outcome(w: Walk) -> tuple:
+    return (
+        w.state,
+        w.position,
+        w.last,
+        w.seen,
+        w.quarantined,
+        w.updates,
+        w.actions,
+        w.stop,
+        w.stop_position,
+        [i for i, _ in w.archive],
+        sorted(w.changes.ids),
+    )
+
+
+@pytest.mark.parametrize("gone", [None, 6])
+def test_a_walk_in_batches_folds_what_one_batch_folds(tmp_path: Path, gone: int | None) -> None:
+    remote, log_id = _log(tmp_path, gone)
+    whole = _walk(remote, log_id, batch=512)
+    assert whole.quarantined == [protocol.update_key(4)]
+    assert whole.state.tasks["task-2"].title == "title 2"
+    if gone:
+        assert (whole.stop, whole.stop_position, whole.position) == ("gone", gone, gone - 1)
+        assert "task-7" not in whole.state.tasks  # nothing after the gap
+    else:
+        assert whole.position == POSITIONS and not whole.stop
+    for batch in (1, 2, 3, 5):
+        assert _outcome(_walk(remote, log_id, batch)) == _outcome(whole), batch
+
+
+def test_a_walk_that_keeps_nothing_folds_the_same(tmp_path: Path) -> None:
+    """A roll-up's walk: the same state and ids, no bytes or changed items kept."""
+    remote, log_id = _log(tmp_path)
+    kept, bare = _walk(remote, log_id, batch=2), _walk(remote, log_id, batch=2, keep=False)
+    assert (bare.state, bare.seen, bare.last) == (kept.state, kept.seen, kept.last)
+    assert kept.archive and kept.changes.ids
+    assert not bare.archive and not bare.changes.ids
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_rollup_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    """A roll-up pauses the collector while it folds (a sixth of a long run)."""
+    remote, log_id = _log(tmp_path)
+    meta = VaultMeta(format=protocol.FORMAT_VERSION, vault_id=new_id(), log_id=log_id)
+    remote.put_if_absent(protocol.META_KEY, protocol.encode(meta))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        report = rollup(remote)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert report.created and report.snapshot_position == POSITIONS
+    snapshot = protocol.decode_snapshot(remote.get(protocol.snapshot_key(POSITIONS)))
+    assert snapshot.state.to_state() == _walk(remote, log_id, batch=3).state
+
+
+@pytest.mark.parametrize("batch", [1, 3, 512])
+def test_every_flush_hands_on_the_items_its_actions_changed(tmp_path: Path, batch: int) -> None:
+    """What the sync engine stores at each flush: the changed items noted since the
+    last one, in the ``Changes`` the walk holds then (a flush starts a new one)."""
+    remote, log_id = _log(tmp_path)
+    noted: list[set[str]] = []
+
+    def flush(w: Walk) -> None:
+        noted.append(set(w.changes.ids))
+        w.flushed_now()
+
+    result = walk(
+        remote,
+        list(range(1, POSITIONS + 1)),
+        state=State(),
+        position=0,
+        last="",
+        applied_among=lambda ids: set(),
+        log_id=log_id,
+        batch=batch,
+        flush=flush,
+        chunk=ChunkSizer(size=1),
+    )
+    noted.append(set(result.changes.ids))
+    assert len(noted) > POSITIONS
+    assert set().union(*noted) == set(result.state.tasks)
+    assert all(len(ids) <= 1 for ids in noted)  # one action per flush, one task each
