@@ -48,7 +48,10 @@ FAILING_TODAY: dict[str, list[int]] = {
     # 14: a clean quit after a round saved no clock floor; after the restart the
     # corrected (earlier) wall clock stamps an action before the previous one (scenario 9).
     # 24: 1 h retention and a laptop asleep for hours: update 2 re-created (scenario 3)
-    "skew": [14, 24, 54],
+    # 60101: the slow writer's orphan sits at the newest snapshot's own position, so
+    #        its next walk took the break after it for a stray and quarantined update 3
+    #        (its own update left the log: 1 action lost)
+    "skew": [14, 24, 54, 60101],
     # 14: B, ahead of A, seeds a second snapshot 2 that leaves out A's update 2 (1b)
     # 39: a round in flight across the wipe commits update 2 into the empty remote, then
     #     its device seeds snapshot 2 over it (positions of the old log used on the new)

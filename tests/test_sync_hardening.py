@@ -309,6 +309,45 @@ def test_a_commit_into_a_retired_position_is_never_lost(tmp_path: Path) -> None:
     assert titles(late) == titles(reader)
 
 
+def test_an_orphan_at_the_newest_snapshots_own_position_is_never_lost(tmp_path: Path) -> None:
+    """The roll-up's snapshot lands exactly where the slow writer's update lands: a
+    commit follows the snapshot before the roll-up deletes, so the update there is
+    retired and the slow writer creates it again (simulator seed 60101, skew). Its
+    base then sits at the snapshot's own position, on an update the snapshot
+    does not name."""
+    root = tmp_path / "remote"
+    root.mkdir()
+    a = Device("a", tmp_path / "a", FolderRemoteStore(root))
+    b = Device("b", tmp_path / "b", FolderRemoteStore(root))
+    a.app.add_task("start")
+    a.sync()
+    b.sync()
+
+    class CommitAfterTheSnapshot(FolderRemoteStore):
+        def put_if_absent(self, key: str, data: bytes) -> bool:
+            created = super().put_if_absent(key, data)
+            if key.startswith(protocol.SNAPSHOTS):
+                b.app.add_task("b after the snapshot")
+                b.sync()
+            return created
+
+    def others_commit_and_roll_up() -> None:
+        b.app.add_task("b0")
+        b.sync()
+        rollup(CommitAfterTheSnapshot(root), retention=timedelta(0))
+
+    a.remote = RetireBeforePut(root, others_commit_and_roll_up)
+    start = a.app.local.base()[1]
+    a.app.add_task("slow writer")
+    a.sync()
+    snapshots = sorted(int(p.name) for p in (root / "snapshots").iterdir())
+    assert snapshots == [start + 1]  # a's update is at the snapshot's position, not in it
+    assert (root / "updates" / f"{start + 1:012d}").exists()
+    reader = Device("reader", tmp_path / "reader", FolderRemoteStore(root))
+    converged(a, b, reader)
+    assert titles(reader) == {"start", "b0", "b after the snapshot", "slow writer"}
+
+
 # -- hostile, torn and newer objects --------------------------------------------------------
 
 

@@ -440,7 +440,12 @@ class SyncEngine:
         self._refuse_foreign(result)
         if result.stop == "break":
             snapshot = self._newest_snapshot(after=result.stop_position - 2, report=report)
-            if snapshot is not None and snapshot.position > committed.position:
+            if snapshot is not None and (
+                snapshot.position > committed.position
+                # Our base is at the snapshot's position but is not its update: ours
+                # was committed into a position roll-up had retired (an orphan).
+                or (snapshot.position == committed.position and snapshot.last != result.last)
+            ):
                 self._start_over(snapshot, entries, report, expected_position=committed.position)
                 return
         report.pulled_updates += result.updates
@@ -498,7 +503,7 @@ class SyncEngine:
 
         def decide(p: int, last: str) -> BreakDecision:
             newest = max(self._snapshot_positions(), default=0)
-            if newest >= p - 1 and newest != start:
+            if newest >= p - 1 and (newest != start or self._snapshot_disowns(newest, last)):
                 return "stop"
             meta = self._read_meta()
             if meta is None or meta.log_id != log_id:
@@ -506,6 +511,17 @@ class SyncEngine:
             return "recheck"
 
         return decide
+
+    def _snapshot_disowns(self, position: int, last: str) -> bool:
+        """Does the snapshot at ``position`` (our base's position) name another update
+        there than the one we folded? Then ours was committed after roll-up retired
+        the position (a laptop asleep between its listing and its upload): an orphan
+        the log will never link to, so the snapshot explains the break."""
+        try:
+            snapshot = protocol.decode_snapshot(self.remote.get(protocol.snapshot_key(position)))
+        except (RemoteNotFound, RemoteObjectUnusable, Unreadable):
+            return False
+        return snapshot.log == self._log_id and snapshot.last != last
 
     def _same_update_at(self, position: int, last: str) -> bool:
         try:
