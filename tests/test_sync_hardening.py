@@ -276,7 +276,8 @@ class RetireBeforePut(FolderRemoteStore):
         return super().put_if_absent(key, data)
 
 
-def test_a_commit_into_a_retired_position_is_never_lost(tmp_path: Path) -> None:
+def synced_pair(tmp_path: Path) -> tuple[Path, Device, Device]:
+    """Two devices on one folder remote, both at the founding update ("start")."""
     root = tmp_path / "remote"
     root.mkdir()
     a = Device("a", tmp_path / "a", FolderRemoteStore(root))
@@ -284,6 +285,11 @@ def test_a_commit_into_a_retired_position_is_never_lost(tmp_path: Path) -> None:
     a.app.add_task("start")
     a.sync()
     b.sync()
+    return root, a, b
+
+
+def test_a_commit_into_a_retired_position_is_never_lost(tmp_path: Path) -> None:
+    root, a, b = synced_pair(tmp_path)
 
     def others_commit_and_roll_up() -> None:
         for i in range(3):
@@ -315,13 +321,7 @@ def test_an_orphan_at_the_newest_snapshots_own_position_is_never_lost(tmp_path: 
     retired and the slow writer creates it again (simulator seed 60101, skew). Its
     base then sits at the snapshot's own position, on an update the snapshot
     does not name."""
-    root = tmp_path / "remote"
-    root.mkdir()
-    a = Device("a", tmp_path / "a", FolderRemoteStore(root))
-    b = Device("b", tmp_path / "b", FolderRemoteStore(root))
-    a.app.add_task("start")
-    a.sync()
-    b.sync()
+    root, a, b = synced_pair(tmp_path)
 
     class CommitAfterTheSnapshot(FolderRemoteStore):
         def put_if_absent(self, key: str, data: bytes) -> bool:
