@@ -454,3 +454,21 @@ def test_folder_observes_its_file_time(tmp_path: Path) -> None:
 
 def _fields(config: RemoteConfig) -> dict[str, object]:
     return {name: getattr(config, name) for name in config.__struct_fields__}
+
+
+def test_a_folder_object_that_grew_while_it_was_read_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read asks for the size found plus one byte; more than that means it grew
+    meanwhile, and the rest is read too (never a torn prefix taken for the object)."""
+    store = FolderRemoteStore(tmp_path)
+    key = "updates/000000000001"
+    assert store.put_if_absent(key, b"x" * 5000)
+    real_fstat = os.fstat
+
+    def smaller(fd: int) -> os.stat_result:
+        found = real_fstat(fd)
+        return os.stat_result((*found[:6], 10, *found[7:]))  # as it was a moment before
+
+    monkeypatch.setattr(os, "fstat", smaller)
+    assert store.get(key) == b"x" * 5000
