@@ -194,7 +194,8 @@ def _content(raw: list[RawItem], resources: int) -> JexContent:
         updated = _time(p.get("user_updated_time")) or _time(p.get("updated_time"))
         list_name = path(p.get("parent_id", ""))
         tags_here = import_tags(note_tags.get(jid, ()))
-        if p.get("is_todo") == "1":
+        is_todo = p.get("is_todo") == "1"
+        if is_todo:
             due_ms = _ms(p.get("todo_due"))
             due = datetime.fromtimestamp(due_ms / 1000, UTC).astimezone().date() if due_ms else None
             content.items.append(
@@ -209,22 +210,11 @@ def _content(raw: list[RawItem], resources: int) -> JexContent:
                     updated=updated,
                 )
             )
-            if r.body.strip():  # a to-do's text: kept beside it as a note of the same title
-                content.items.append(
-                    IncomingNote(
-                        id=source_id("joplin-todo-body", jid),
-                        title=title,
-                        body=r.body,
-                        list_name=list_name,
-                        tags=tags_here,
-                        created=created,
-                        updated=updated,
-                    )
-                )
-        else:
+        # A note; a to-do's text is kept beside it as a note of the same title.
+        if not is_todo or r.body.strip():
             content.items.append(
                 IncomingNote(
-                    id=source_id("joplin", jid),
+                    id=source_id("joplin-todo-body" if is_todo else "joplin", jid),
                     title=title,
                     body=r.body,
                     list_name=list_name,
