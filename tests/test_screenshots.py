@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.app import App
+from desktop_app.ui import indicator_style
 from desktop_app.ui.main_window import NOTES_TAB, MainWindow
 from desktop_app.ui.scope import TODAY
 
@@ -112,6 +113,17 @@ def save(widget: QWidget, folder: Path, name: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def app_style() -> Iterator[None]:
+    """The style ``desktop-app`` runs with (Fusion, check box frames that stand out)."""
+    qt_app = QApplication.instance()
+    before = qt_app.style().name()
+    qt_app.setStyle("Fusion")
+    indicator_style.install(qt_app)
+    yield
+    qt_app.setStyle(before)
+
+
 def make_window(qtbot, tmp_path: Path) -> tuple[App, MainWindow]:
     app = App(tmp_path / "data")
     seed(app)
@@ -150,8 +162,7 @@ def test_screenshots_of_the_main_window(qtbot, tmp_path, shots) -> None:
 
 def test_screenshot_in_a_dark_palette(qtbot, tmp_path, shots) -> None:
     qt_app = QApplication.instance()
-    before, before_style = qt_app.palette(), qt_app.style().name()
-    qt_app.setStyle("Fusion")
+    before = qt_app.palette()
     qt_app.setPalette(dark_palette())
     try:
         app, win = make_window(qtbot, tmp_path)
@@ -171,4 +182,3 @@ def test_screenshot_in_a_dark_palette(qtbot, tmp_path, shots) -> None:
         app.close()
     finally:
         qt_app.setPalette(before)
-        qt_app.setStyle(before_style)

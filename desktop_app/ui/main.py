@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App, AppError
-from desktop_app.ui import system_libraries
+from desktop_app.ui import indicator_style, system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.profile import window_settings
 from desktop_app.ui.resources import app_icon
@@ -56,6 +56,7 @@ def application() -> QApplication:
     qt_app.setOrganizationDomain(ORGANIZATION_DOMAIN)
     qt_app.setDesktopFileName(DESKTOP_ID)
     qt_app.setWindowIcon(app_icon())
+    indicator_style.install(qt_app)
     return qt_app
 
 
