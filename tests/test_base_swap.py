@@ -159,13 +159,23 @@ def test_a_kill_between_any_two_commits_of_a_staged_pull_loses_nothing(
         desktop.close()
 
 
+def _moment(tmp_path: Path, when: str) -> int:
+    """The commit after which another process writes: between two chunks, or after
+    the last chunk (the swap's own check is then the one that sees it)."""
+    if when == "while staging":
+        return 3
+    return _swap_commit(_first_pull_commits(tmp_path / "count"))
+
+
+@pytest.mark.parametrize("when", ["while staging", "before the swap"])
 def test_a_commit_that_moves_the_base_while_staging_makes_the_staging_give_up(
-    tmp_path: Path,
+    tmp_path: Path, when: str
 ) -> None:
     """Another process writes the base whole in the middle of the staging (here one
     holding a task the log never had): the staged rows were made over the old
     checkpoint, so they are dropped, and the start-over writes against the new one
     as before (in one transaction). The result is the log's state, without it."""
+    at = _moment(tmp_path, when)
     laptop, desktop = _joined(tmp_path)
     other = LocalStore.in_dir(tmp_path / "desktop")
     try:
@@ -176,7 +186,7 @@ def test_a_commit_that_moves_the_base_while_staging_makes_the_staging_give_up(
             nonlocal commits
             commits += 1
             writes.append(stats)
-            if commits == 3:  # between two chunks
+            if commits == at:
                 now = datetime.now(UTC)
                 ghost = Task(id=new_id(), title="never in the log", created=now, updated=now)
                 other.save_checkpoint("base", State().with_task(ghost), 0)
@@ -194,11 +204,13 @@ def test_a_commit_that_moves_the_base_while_staging_makes_the_staging_give_up(
         desktop.close()
 
 
+@pytest.mark.parametrize("when", ["while staging", "before the swap"])
 def test_a_start_over_that_fails_at_the_swap_leaves_no_staging_behind(
-    tmp_path: Path,
+    tmp_path: Path, when: str
 ) -> None:
     """Another round moved the base's position meanwhile: the start-over refuses
     ("try again"), the old base stays whole, and its staged tables are dropped."""
+    at = _moment(tmp_path, when)
     laptop, desktop = _joined(tmp_path)
     other = LocalStore.in_dir(tmp_path / "desktop")
     try:
@@ -207,7 +219,7 @@ def test_a_start_over_that_fails_at_the_swap_leaves_no_staging_behind(
         def meanwhile(stats: WriteStats) -> None:
             nonlocal commits
             commits += 1
-            if commits == 3:
+            if commits == at:
                 other.commit_base(State(), 7, [])
 
         desktop.local.on_write = meanwhile

@@ -945,7 +945,10 @@ class LocalStore:
         try:
             with self.transaction() as db:
                 self._check_expected(db, expected_position)
-                if swap is not None and self._base_generation(db) == generation and swap.swap(db):
+                swapped = (
+                    swap is not None and self._base_generation(db) == generation and swap.swap(db)
+                )
+                if swapped:
                     self.set_meta("base_position", str(position), db)
                     generation = self._next_base_generation(db)
                 else:
@@ -976,8 +979,10 @@ class LocalStore:
                 swap.give_up()  # its tables, staged for nothing
             raise
         self._base_cache = (generation, state)
-        if swap is not None:
+        if swap is not None and swapped:
             self.sweep_staging(chunk)  # the tables swapped out
+        elif swap is not None:
+            swap.give_up()  # the base moved on before the swap: staged for nothing
 
     def _staged_base(
         self,
