@@ -19,7 +19,8 @@ window runs: ``run_round`` on the database, then ``App.reload_view``.
 * **write locks** (goal <= 10 ms): the longest a round holds SQLite's write lock
   at a time (``WriteStats.held_s`` of its transactions: BEGIN IMMEDIATE to the end
   of COMMIT),
-  in a round that pulls 5,000 actions and in a round with 10 edits each way; and
+  in a round that pulls 5,000 actions, in a round with 10 edits each way and in a
+  new device's first round (it pulls the whole vault: ``storage/base_swap``); and
   the longest a dispatch made meanwhile from another connection (another thread
   of the round's ``LocalStore``, as the window's, committing one row every 2 ms)
   waits for the lock. Floor: one durable single-row commit on the same database, no round
@@ -206,13 +207,23 @@ def edit_locks(a: Path, b: Path, repeat: int, taken: list[int]) -> tuple[float, 
     return max(holds), max(waits)
 
 
+def first_pull_locks(remote: Path, into: Path, taken: list[int]) -> tuple[float, float]:
+    """A new device's first round (it pulls the whole vault): worst hold and wait."""
+    profiles.point_at(into, remote)
+    with App(into) as app:
+        gc.collect()
+        return locked_round(app, taken)
+
+
 def lock_records(root: Path, tasks: int, notes: int, quick: bool) -> list[dict]:
-    """The write-lock figures of a 5,000-action pull and a 10-edit round."""
+    """The write-lock figures of a 5,000-action pull, a 10-edit round and a new
+    device's first pull."""
     label = f"{tasks:,} tasks + {notes:,} notes"
-    a, b, _ = profiles.synced_pair(tasks, notes, root / "locks")
+    a, b, remote = profiles.synced_pair(tasks, notes, root / "locks")
     floor_name = "one durable single-row commit, same database"
     floor = durable_commit(a) * 1000
-    pull_taken, edit_taken = [0, 0], [0, 0]
+    pull_taken, edit_taken, first_taken = [0, 0], [0, 0], [0, 0]
+    first_hold, first_wait = first_pull_locks(remote, root / "locks" / "new", first_taken)
     pull_hold, pull_wait = pull_locks(a, b, 2 if quick else 3, pull_taken)
     edit_hold, edit_wait = edit_locks(a, b, 3 if quick else 5, edit_taken)
     computing = compute_wait(a) * 1000
@@ -229,6 +240,8 @@ def lock_records(root: Path, tasks: int, notes: int, quick: bool) -> list[dict]:
         (f"longest dispatch wait, {pulling}, {label}", pull_wait, note(pull_taken)),
         (f"longest write-lock hold, {editing}, {label}", edit_hold, None),
         (f"longest dispatch wait, {editing}, {label}", edit_wait, note(edit_taken)),
+        (f"longest write-lock hold, a new device's first pull, {label}", first_hold, None),
+        (f"longest dispatch wait, a new device's first pull, {label}", first_wait, None),
     ]
     return [
         harness.record(

@@ -28,6 +28,8 @@ from desktop_app.core import Action, Arg, CodecError, History, State, codec, new
 from desktop_app.core.actions import AnyArg
 from desktop_app.core.changes import Changes, Row, changed_rows
 from desktop_app.core.model import Note, Task, TaskList, Tombstone
+from desktop_app.storage import base_swap
+from desktop_app.storage.base_swap import BaseSwap, Sizer
 from desktop_app.storage.compact_bodies import (
     NoteBodyOf,
     resolve_inverse,
@@ -50,6 +52,8 @@ WAL_AUTOCHECKPOINT_PAGES = 1000
 # A background writer (``background_writes``) checkpoints itself after this many rows
 # written, outside its transactions, so the WAL stays short for the other connections.
 BACKGROUND_CHECKPOINT_ROWS = 2000
+# A start-over writing more rows than this stages them in short commits (base_swap).
+STAGE_ABOVE_ROWS = 1_000
 PRIVATE_FOLDER = 0o700  # like ~/.ssh: notes are nobody else's business
 PRIVATE_FILE = 0o600  # SQLite gives the -wal and -shm files the database's mode
 
@@ -225,6 +229,10 @@ class LocalStore:
                 self._checkpoint_wal(db)
         if self.on_write is not None:
             self.on_write(stats)
+
+    def last_write(self) -> WriteStats:
+        """What this thread's last write transaction cost."""
+        return self._local.last_write
 
     @property
     def _background(self) -> bool:
@@ -646,14 +654,18 @@ class LocalStore:
         self.set_meta("base_generation", str(generation), db)
         return generation
 
+    def _checkpoint_base(self, db: sqlite3.Connection) -> State:
+        """The base checkpoint alone, without the item rows over it."""
+        row = db.execute("SELECT body FROM checkpoints WHERE name='base'").fetchone()
+        return self._decode_state(row[0]) if row else State()
+
     def _current_base(self, db: sqlite3.Connection) -> State:
         """The base as committed, from the cache when its generation is current."""
         generation = self._base_generation(db)
         cached = self._base_cache
         if cached is not None and cached[0] == generation:
             return cached[1]
-        row = db.execute("SELECT body FROM checkpoints WHERE name='base'").fetchone()
-        state = self._decode_state(row[0]) if row else State()
+        state = self._checkpoint_base(db)
         rows = db.execute("SELECT kind, id, body FROM base_items").fetchall()
         if rows:
             state = self._with_rows(state, rows)
@@ -904,41 +916,96 @@ class LocalStore:
         forget_positions: bool,
         expected_position: int | None,
         meta: dict[str, str | None] | None = None,
+        chunk: Sizer | None = None,
     ) -> None:
         """Start the base over from a snapshot or another log.
 
         ``repush``: actions this device knows that the log lacks; they go back into
         the journal ahead of the pending ones, to be pushed again. With
         ``forget_positions`` (another log) every own update is sent again as new.
+        ``chunk`` sizes the commits of a staged replacement (rows per commit).
         """
         # Compared and encoded before the write lock is taken, against the base and
         # applied set as committed now; the lock is held to write the difference
-        # (all of it again if another commit moved the base meanwhile).
+        # (all of it again if another commit moved the base meanwhile). A large
+        # difference (a new device's first pull) is staged beside the live tables a
+        # chunk per commit and swapped in by renaming them (``base_swap``).
         with self.read_transaction() as db:
             since, generation = self._current_base(db), self._base_generation(db)
             known = self.applied_ids()
-        prepared = since, self._encoded(changed_rows(since, state))
-        with self.transaction() as db:
-            self._check_expected(db, expected_position)
-            if self._base_generation(db) == generation:
-                gone, added = sorted(known - applied), sorted(applied - known)
-            else:
-                db.execute("DELETE FROM applied")
-                gone, added = [], sorted(applied)
-            generation = self._write_base(db, state, position, prepared)
-            db.executemany("DELETE FROM applied WHERE action_id=?", ((i,) for i in gone))
-            db.executemany("INSERT INTO applied(action_id) VALUES (?)", ((i,) for i in added))
-            if forget_positions:
-                db.execute("UPDATE local_actions SET update_id=NULL WHERE update_id IS NOT NULL")
-                db.execute("DELETE FROM updates")
-            if repush:
-                self._insert_ahead(db, repush)
-            self.set_meta("base_last", last, db)
-            self.set_meta("base_etag", etag, db)
-            for key, value in (meta or {}).items():
-                self.set_meta(key, value, db)
-            self._settle(db, position, None)
+        changed = changed_rows(since, state)
+        swap = None
+        if len(changed) + len(known ^ applied) > STAGE_ABOVE_ROWS:
+            with self.read_transaction() as db:
+                same = self._base_generation(db) == generation
+                checkpoint = self._checkpoint_base(db) if same else None
+            if checkpoint is not None:
+                swap = self._staged_base(checkpoint, state, applied, generation, chunk)
+        prepared = (since, self._encoded(changed)) if swap is None else None
+        try:
+            with self.transaction() as db:
+                self._check_expected(db, expected_position)
+                swapped = (
+                    swap is not None and self._base_generation(db) == generation and swap.swap(db)
+                )
+                if swapped:
+                    self.set_meta("base_position", str(position), db)
+                    generation = self._next_base_generation(db)
+                else:
+                    if self._base_generation(db) == generation:
+                        gone, added = sorted(known - applied), sorted(applied - known)
+                    else:
+                        db.execute("DELETE FROM applied")
+                        gone, added = [], sorted(applied)
+                    generation = self._write_base(db, state, position, prepared)
+                    db.executemany("DELETE FROM applied WHERE action_id=?", ((i,) for i in gone))
+                    db.executemany(
+                        "INSERT INTO applied(action_id) VALUES (?)", ((i,) for i in added)
+                    )
+                if forget_positions:
+                    db.execute(
+                        "UPDATE local_actions SET update_id=NULL WHERE update_id IS NOT NULL"
+                    )
+                    db.execute("DELETE FROM updates")
+                if repush:
+                    self._insert_ahead(db, repush)
+                self.set_meta("base_last", last, db)
+                self.set_meta("base_etag", etag, db)
+                for key, value in (meta or {}).items():
+                    self.set_meta(key, value, db)
+                self._settle(db, position, None)
+        except Exception:
+            if swap is not None:
+                swap.give_up()  # its tables, staged for nothing
+            raise
         self._base_cache = (generation, state)
+        if swap is not None and swapped:
+            self.sweep_staging(chunk)  # the tables swapped out
+        elif swap is not None:
+            swap.give_up()  # the base moved on before the swap: staged for nothing
+
+    def _staged_base(
+        self,
+        checkpoint: State,
+        state: State,
+        applied: set[str],
+        generation: int,
+        chunk: Sizer | None,
+    ) -> BaseSwap | None:
+        """``state``'s rows over the base ``checkpoint`` and ``applied``, staged for
+        a swap (``base_swap``), made against base ``generation``; None if a commit
+        moved the base on meanwhile."""
+        rows = self._encoded(changed_rows(checkpoint, state))
+        rows.sort(key=lambda row: (row[0], row[1]))  # in key order: pages fill in turn
+        swap = BaseSwap(self, chunk)
+        if swap.stage(rows, applied, lambda w: self._base_generation(w) == generation):
+            return swap
+        swap.give_up()
+        return None
+
+    def sweep_staging(self, chunk: Sizer | None = None) -> int:
+        """Drop the tables a start-over killed mid-way left (``base_swap.sweep``)."""
+        return base_swap.sweep(self, chunk)
 
     def _insert_ahead(self, db: sqlite3.Connection, actions: list[Action]) -> None:
         """Journal ``actions`` before every pending one (renumbering the pending)."""

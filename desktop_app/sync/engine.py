@@ -194,6 +194,8 @@ class SyncEngine:
             with self.local.transaction() as db:
                 self.local.set_meta("clock_offset_s", offset, db)
                 self.local.set_meta("last_sync", now.isoformat(timespec="seconds"), db)
+            # What a start-over killed mid-way left (base_swap): one schema read.
+            self.local.sweep_staging(ChunkSizer(budget_s=chunking.LOCK_BUDGET_S))
 
     # -- binding --------------------------------------------------------------------
 
@@ -611,6 +613,7 @@ class SyncEngine:
             forget_positions=forget_positions,
             expected_position=expected_position,
             meta={**(meta or {}), holes.ANCHOR_META: None},
+            chunk=ChunkSizer(budget_s=chunking.LOCK_BUDGET_S),  # rows per staged commit
         )
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
