@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from desktop_app.app import App
 from desktop_app.app.errors import AppError
@@ -23,11 +25,19 @@ from desktop_app.core.model import Task
 from desktop_app.storage import LocalStore, base_swap, local_store
 from desktop_app.storage.base_swap import BaseSwap, FixedChunk
 from desktop_app.storage.local_store import WriteStats
+from desktop_app.sync import chunking
 from desktop_app.sync.chunking import MAX_CHUNK
 from desktop_app.sync.remote_config import RemoteConfig
 
 FEW = 20  # bookkeeping rows of a commit beside its items and applied ids
 TASKS = 2_500  # past STAGE_ABOVE_ROWS: a first pull of it is staged
+
+
+@pytest.fixture(autouse=True)
+def steady_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks that grow by the same steps whatever the machine's speed, so a kill
+    counted in commits lands at the same point in every run."""
+    monkeypatch.setattr(chunking, "LOCK_BUDGET_S", 10.0)
 
 
 class Killed(BaseException):
@@ -285,3 +295,8 @@ def test_small_start_overs_still_write_in_one_transaction(
     finally:
         laptop.close()
         desktop.close()
+
+
+@given(st.lists(st.tuples(st.sampled_from("lnt"), st.text(max_size=4))), st.integers(1, 9))
+def test_sorting_in_slices_is_sorting(items: list[tuple[str, str]], size: int) -> None:
+    assert base_swap.sorted_in_slices(items, size) == sorted(items)

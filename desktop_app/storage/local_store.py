@@ -995,8 +995,7 @@ class LocalStore:
         """``state``'s rows over the base ``checkpoint`` and ``applied``, staged for
         a swap (``base_swap``), made against base ``generation``; None if a commit
         moved the base on meanwhile."""
-        rows = self._encoded(changed_rows(checkpoint, state))
-        rows.sort(key=lambda row: (row[0], row[1]))  # in key order: pages fill in turn
+        rows = self._encoded(changed_rows(checkpoint, state))  # sorted as staged
         swap = BaseSwap(self, chunk)
         if swap.stage(rows, applied, lambda w: self._base_generation(w) == generation):
             return swap
