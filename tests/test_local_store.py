@@ -417,3 +417,27 @@ def test_checkpoints_of_schema_4_survive_the_move_to_a_rowid_table(db_path: Path
         assert store.integrity_check() == "ok"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("view", "flagged"), [((0, b""), True), ((9, b""), False), ((0, b"{}"), False)]
+)
+def test_schema_5_views_a_round_made_the_base_are_flagged_so_in_schema_6(
+    db_path: Path, view: tuple[int, bytes], flagged: bool
+) -> None:
+    """Migration 6: the view row a round wrote (mark 0, no body) becomes the flag
+    ``view_is_base``; a folded journal's (a mark) or a saved view stays a row."""
+    LocalStore(db_path).close()
+    conn = raw(db_path)
+    conn.execute("DELETE FROM meta WHERE key='view_is_base'")
+    conn.execute("INSERT OR REPLACE INTO checkpoints VALUES ('view', ?, ?)", view)
+    conn.execute("PRAGMA user_version=5")
+    conn.commit()
+    conn.close()
+    store = LocalStore(db_path)
+    try:
+        assert (store.meta("view_is_base") == "1") is flagged
+        loaded = store.load_checkpoint("view")
+        assert loaded is not None and loaded[1] == view[0]
+    finally:
+        store.close()

@@ -318,6 +318,8 @@ class App:
         try:
             if not self.local.read_only and self._worth_checkpoint():
                 self.checkpoint()
+            elif not self.local.read_only:
+                self.local.drop_stale_view()  # a round left the view saved whole stale
         except (StorageError, AppError) as exc:  # checkpoint() reports AppError
             self.close_warning = (
                 f"everything was saved, but the view checkpoint that speeds up the next "

@@ -45,6 +45,10 @@ HISTORY_LIMIT_KEY = "history_limit"
 MIN_HISTORY_LIMIT, MAX_HISTORY_LIMIT = 1, 100_000
 # The body of a view checkpoint that is the base itself (after the journal was folded).
 SAME_AS_BASE = b""
+# Meta flag set by a sync round: the view is the base plus the whole journal, and the
+# view row is stale (a round no longer rewrites it: freeing a view the App saved whole,
+# 34 MB at 100,000 items, held the write lock 75 ms inside the round's commit).
+VIEW_IS_BASE_META = "view_is_base"
 BUSY_TIMEOUT_S = 10  # how long a statement waits for another connection's lock
 # SQLite's default: a connection that commits past this many WAL pages copies them
 # into the database inside its COMMIT (docs/architecture.md, "Short write locks").
@@ -556,7 +560,7 @@ class LocalStore:
         self, name: str, state: State, mark: int, db: sqlite3.Connection | None = None
     ) -> None:
         body = codec.encode_state(state)
-        write = self._write_whole_base if name == "base" else self._write_checkpoint
+        write = self._write_whole_base if name == "base" else self._write_view
         if db is not None:
             write(db, name, mark, body)
             return
@@ -569,6 +573,11 @@ class LocalStore:
             "INSERT OR REPLACE INTO checkpoints(name, mark, body) VALUES (?, ?, ?)",
             (name, mark, body),
         )
+
+    def _write_view(self, db: sqlite3.Connection, name: str, mark: int, body: bytes) -> None:
+        """The view row, current again (see ``VIEW_IS_BASE_META``)."""
+        self._write_checkpoint(db, name, mark, body)
+        self.set_meta(VIEW_IS_BASE_META, None, db)
 
     def _write_whole_base(self, db: sqlite3.Connection, name: str, mark: int, body: bytes) -> None:
         """The base as one checkpoint again, its item rows folded in (no remote: rare)."""
@@ -603,7 +612,7 @@ class LocalStore:
         floor = int(self.meta("clock_floor_ms") or 0)
         floor = max(floor, *(_at_of(body) for _, body in rows))
         self._write_whole_base(db, "base", self._base_mark(db), codec.encode_state(state))
-        self._write_checkpoint(db, "view", mark, SAME_AS_BASE)  # each long note stored once
+        self._write_view(db, "view", mark, SAME_AS_BASE)  # each long note stored once
         db.executemany(
             "INSERT OR IGNORE INTO applied(action_id) VALUES (?)", ((r[0],) for r in rows)
         )
@@ -623,12 +632,37 @@ class LocalStore:
                 ):
                     return None
                 return self._current_base(db), self._base_mark(db)
+            if self._view_is_base(db):  # after a sync round: the base, plus the journal
+                return self._current_base(db), 0
             row = db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
             if row is None:
                 return None
-            if row[0] == SAME_AS_BASE:  # after a sync round: the base, plus the journal
+            if row[0] == SAME_AS_BASE:  # the journal folded into the base (no remote)
                 return self._current_base(db), row[1]
             return self._decode_state(row[0]), row[1]
+
+    @staticmethod
+    def _view_is_base(db: sqlite3.Connection) -> bool:
+        row = db.execute("SELECT 1 FROM meta WHERE key=?", (VIEW_IS_BASE_META,)).fetchone()
+        return row is not None
+
+    def drop_stale_view(self) -> bool:
+        """Free a view row a sync round left stale (``VIEW_IS_BASE_META``): on close,
+        outside any round, so a saved view is not kept twice. Returns whether one was."""
+        with self.read_transaction() as db:
+            stale = (
+                self._view_is_base(db)
+                and db.execute(
+                    "SELECT 1 FROM checkpoints WHERE name='view' AND length(body) > 0"
+                ).fetchone()
+            )
+        if not stale:
+            return False
+        with self.transaction() as db:
+            if not self._view_is_base(db):
+                return False  # saved again meanwhile: current, not stale
+            self._write_view(db, "view", 0, SAME_AS_BASE)
+        return True
 
     def _decode_state(self, body: bytes) -> State:
         try:
@@ -1024,7 +1058,7 @@ class LocalStore:
     def _settle(self, db: sqlite3.Connection, position: int, dropped: list[str] | None) -> None:
         """Drop journaled actions the base now holds (keeping the clock floor past
         them), send again updates the log lost, and make the view the base plus the
-        journal (mark 0, ``SAME_AS_BASE``): a few bytes, whatever the vault's size.
+        journal (mark 0, ``VIEW_IS_BASE_META``): a few bytes, whatever the vault's size.
 
         ``dropped``: the ids this commit added to ``applied`` (the only journaled
         ones that can have become applied); None after the applied set was replaced.
@@ -1055,7 +1089,9 @@ class LocalStore:
             "WHERE status='sent' AND position <= ?",
             (position,),
         )
-        self._write_checkpoint(db, "view", 0, SAME_AS_BASE)
+        # The view row is left as it is, marked stale: rewriting it would free the
+        # whole view the App may have saved, inside this commit (VIEW_IS_BASE_META).
+        self.set_meta(VIEW_IS_BASE_META, "1", db)
         self.set_meta("view_generation", str(self.view_generation() + 1), db)
 
 
