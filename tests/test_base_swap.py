@@ -8,7 +8,12 @@ after the commit (a ``BaseException``, as a kill, so no cleanup runs on the way 
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -300,3 +305,78 @@ def test_small_start_overs_still_write_in_one_transaction(
 @given(st.lists(st.tuples(st.sampled_from("lnt"), st.text(max_size=4))), st.integers(1, 9))
 def test_sorting_in_slices_is_sorting(items: list[tuple[str, str]], size: int) -> None:
     assert base_swap.sorted_in_slices(items, size) == sorted(items)
+
+
+KILLED_CHILD = r"""
+import sys, time
+from desktop_app.app import App
+from desktop_app.app.syncing import sync_now
+app = App(sys.argv[1])
+print("ready", flush=True)
+started = time.perf_counter()
+sync_now(app)
+print("synced %.3f" % (time.perf_counter() - started), flush=True)
+time.sleep(60)
+"""
+KILLS = 8
+
+
+def _child(data_dir: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    return subprocess.Popen(
+        [sys.executable, "-c", KILLED_CHILD, str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _new_device(tmp_path: Path, name: str, share: Path) -> Path:
+    """A profile pointed at ``share`` with 20 tasks of its own, never synced."""
+    with App(tmp_path / name) as app:
+        set_remote(app, RemoteConfig(kind="folder", path=str(share)))
+        _journal(app, 20, salt=f"{name} ")
+    return tmp_path / name
+
+
+@pytest.mark.slow
+def test_sigkill_at_moments_spread_over_a_first_pull_loses_nothing(tmp_path: Path) -> None:
+    """A real process making a new device's first pull, killed at moments spread
+    over the round (a calibration run times it): after each kill the profile is
+    intact, the next rounds converge with every action of both devices, and the
+    staging tables are gone."""
+    for app in _joined(tmp_path):
+        app.close()
+    laptop_dir = tmp_path / "laptop"
+    share = tmp_path / "share"
+    calibration = _child(_new_device(tmp_path, "calibration", share))
+    assert calibration.stdout is not None
+    lines = [calibration.stdout.readline(), calibration.stdout.readline()]
+    calibration.kill()
+    calibration.wait(timeout=10)
+    assert lines[1].startswith("synced"), lines
+    round_s = float(lines[1].split()[1])
+    landed_in_staging = 0
+    for n in range(KILLS):
+        device = _new_device(tmp_path, f"device{n}", share)
+        child = _child(device)
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(round_s * (n + 0.5) / KILLS)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+        local = LocalStore.in_dir(device)
+        try:
+            assert local.integrity_check() == "ok"
+            landed_in_staging += bool(base_swap.leftovers(local.db))
+        finally:
+            local.close()
+        with App(device) as app, App(laptop_dir) as other:
+            for each in (app, other, app):
+                sync_now(each)
+            assert _fresh_base(app) == _fresh_base(other)
+            assert app.local.pending_count() == 0
+            assert {t.title for t in app.state.tasks.values()} >= {f"device{n} task 0"}
+            assert base_swap.leftovers(app.local.db) == []
+    print(f"{landed_in_staging} of {KILLS} kills left staging tables ({round_s:.2f} s round)")
