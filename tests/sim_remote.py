@@ -55,6 +55,7 @@ class Log:
     genesis: Genesis | None = None
     highest_snapshot: int = -1
     orphans: list[int] = field(default_factory=list)  # positions created again after retiring
+    unlinked: dict[int, bytes] = field(default_factory=dict)  # orphans by their link alone
     foreign_snapshots: list[int] = field(default_factory=list)  # labelled with another log
 
     def copy_as(self, label: str, fresh_etag: Callable[[], str], at: datetime) -> Log:
@@ -174,6 +175,9 @@ class SimRemote:
     # -- invariant 5, checked as each object is created ------------------------------------
 
     def _check_create(self, key: str, data: bytes) -> None:
+        if key == protocol.META_KEY:
+            self._adopt_snapshots(data)
+            return
         position = protocol.position_of(key)
         if position is None:
             return
@@ -185,11 +189,94 @@ class SimRemote:
                 # no snapshot may include it (checked below) and its actions must come
                 # back at the head (the oracle checks). ``history`` keeps the real one.
                 log.orphans.append(position)
+            elif not self._links(position, data):
+                # Its link names an update this log never had before it (its writer
+                # built on the log the store held before it was emptied or swapped):
+                # every reader quarantines it, so it folds as nothing, and its actions
+                # must come back at the head like an orphan's.
+                log.orphans.append(position)
+                log.unlinked[position] = data
+                data = b""
             log.history.setdefault(position, data)
+            self._relink(position + 1)
             if log.genesis is None:
                 log.genesis = Genesis(0, State(), frozenset())
         elif key.startswith(protocol.SNAPSHOTS):
             self._check_snapshot(position, data)
+
+    def _relink(self, position: int) -> None:
+        """An update unlinked when it was written (nothing before it) follows a hole
+        marker written there since: readers fold the update after a filled hole
+        without checking its link (docs/sync-protocol.md, "A log with a hole in
+        it"), so the oracle folds it too."""
+        log = self.log
+        data = log.unlinked.get(position)
+        before = log.history.get(position - 1)
+        if data is None or before is None:
+            return
+        try:
+            protocol.decode_update(before)
+        except Exception:  # a filler (or garbage): the next link is not checked
+            del log.unlinked[position]
+            log.orphans.remove(position)
+            log.history[position] = data
+
+    def _links(self, position: int, data: bytes) -> bool:
+        """Can the update ``data`` at ``position`` follow what this log holds before it?
+        False only when its link names an update the log never had there (garbage,
+        format-1 updates without links and genesis updates are judged elsewhere)."""
+        try:
+            update = protocol.decode_update(data)
+        except Exception:
+            return True  # quarantined by every reader anyway
+        if position == 1 or not update.prev:
+            return True
+        before = self.log.history.get(position - 1)
+        if before is None:  # nothing there yet: only a snapshot there can explain it
+            genesis = self.log.genesis
+            if genesis is not None and genesis.position == position - 1:
+                return True
+            snapshot = self.log.objects.get(protocol.snapshot_key(position - 1))
+            try:
+                return snapshot is not None and (
+                    protocol.decode_snapshot(snapshot.data).last == update.prev
+                )
+            except Exception:
+                return False
+        try:
+            return protocol.decode_update(before).id == update.prev
+        except Exception:
+            return update.prev == protocol.quarantined_id(position - 1)
+
+    def _adopt_snapshots(self, meta_data: bytes) -> None:
+        """``meta.json`` written into a store that held only snapshots labelled with
+        its log (written there by a roll-up in flight when the store was emptied):
+        the log goes on from the lowest of them, as the engine's readers take it."""
+        log = self.log
+        try:
+            log_id = protocol.decode_meta(meta_data).log_id
+        except Exception:
+            return
+        ours = []
+        for position in log.foreign_snapshots:
+            stored = log.objects.get(protocol.snapshot_key(position))
+            try:
+                snapshot = protocol.decode_snapshot(stored.data) if stored else None
+            except Exception:
+                continue
+            if snapshot is not None and snapshot.log == log_id:
+                ours.append((position, snapshot))
+        if not ours:
+            return
+        position, snapshot = min(ours, key=lambda found: found[0])
+        started = log.genesis is not None and (
+            log.genesis.position > 0 or log.genesis.state != State() or log.genesis.applied
+        )
+        if started or any(p <= position for p in log.history):
+            return  # the log had begun otherwise: they stay foreign
+        log.genesis = Genesis(position, snapshot.state.to_state(), frozenset(snapshot.applied))
+        log.foreign_snapshots = [p for p in log.foreign_snapshots if p not in dict(ours)]
+        log.highest_snapshot = max(log.highest_snapshot, *dict(ours))
 
     def _check_snapshot(self, position: int, data: bytes) -> None:
         log = self.log

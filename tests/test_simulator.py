@@ -60,7 +60,10 @@ FAILING_TODAY: dict[str, list[int]] = {
     #     every device stuck on "missing updates 3 to 3"
     # 134: an update sent to the old log but unconfirmed is never pushed to the new one;
     #      its local copy stands in for the new log's update 2: 3 actions lost (1c)
-    "remote_empty": [14, 39, 50, 72, 134, 59, 190],
+    # 5130: a roll-up in flight writes snapshot 2 into the emptied store, a device of
+    #       the old log carries on past it, and another founds a new log at position 1
+    #       under it: that one's walk breaks on the old log's updates for good (stuck)
+    "remote_empty": [14, 39, 50, 72, 134, 59, 190, 5130],
     # 46: d0, at position 5, commits update 6 into a backup restored at head 2: hole 3-5
     # 50: like remote_empty 134 after a restore at head 1: 5 actions lost
     # 314: a device seeds snapshot 3 over a restored log that lacks updates 2 and 3

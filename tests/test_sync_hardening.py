@@ -563,3 +563,56 @@ def test_pulled_titles_and_tags_are_cleaned_the_same_everywhere(tmp_path: Path) 
     assert "\n" not in task.title and "\x1b" not in task.title
     assert all(" " not in tag for tag in task.tags)
     assert codec.encode_state(a.app.state) == codec.encode_state(b.app.state)
+
+
+def test_a_store_emptied_under_a_roll_up_keeps_one_log(tmp_path: Path) -> None:
+    """The store is emptied (or swapped for an empty one) while a roll-up writes, so
+    its snapshot lands in the empty store. A device of that log carries on past the
+    snapshot; another, pointed at the store again, finds no ``meta.json``. Founding
+    a new log under the snapshot put two logs in one store (simulator seed 5130,
+    ``remote_empty``): the devices never synced again. It writes the snapshot's
+    log's ``meta.json`` again instead, and both carry on in that log."""
+    root, a, b = synced_pair(tmp_path)
+    for i in range(2):
+        b.app.add_task(f"b{i}")
+        b.sync()
+    a.sync()
+    rollup(FolderRemoteStore(root), retention=timedelta(0))
+    snapshots = root / "snapshots"
+    kept = {p.name: p.read_bytes() for p in snapshots.iterdir()}
+    shutil.rmtree(root)
+    snapshots.mkdir(parents=True)
+    for name, data in kept.items():  # the roll-up's write, into the emptied store
+        (snapshots / name).write_bytes(data)
+    b.app.add_task("b after the store was emptied")
+    b.sync()  # its update is gone, the snapshot covers it: on from the snapshot
+    a.app.add_task("a after the store was emptied")
+    point_at(a, FolderRemoteStore(root))
+    a.sync()
+    converged(a, b)
+    assert titles(a) == {
+        "start",
+        "b0",
+        "b1",
+        "b after the store was emptied",
+        "a after the store was emptied",
+    }
+    assert (root / protocol.META_KEY).exists()
+    assert sorted(p.name for p in (root / "updates").iterdir())[0] != protocol.update_key(1)[-12:]
+    late = Device("late", tmp_path / "late", FolderRemoteStore(root))
+    late.sync()
+    assert titles(late) == titles(a)
+
+
+def test_a_new_device_refuses_a_store_with_snapshots_but_no_description(tmp_path: Path) -> None:
+    """It cannot tell whose log the snapshots are: it says so, and founds nothing."""
+    root, a, _ = synced_pair(tmp_path)
+    a.sync()
+    rollup(FolderRemoteStore(root), retention=timedelta(0))
+    (root / protocol.META_KEY).unlink()
+    stranger = Device("stranger", tmp_path / "stranger", FolderRemoteStore(root))
+    stranger.app.add_task("kept here")
+    with pytest.raises(ProtocolError, match=r"snapshots of a vault's log but no meta\.json"):
+        stranger.sync()
+    assert not (root / protocol.META_KEY).exists()
+    assert titles(stranger) == {"kept here"}

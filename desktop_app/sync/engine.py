@@ -255,7 +255,11 @@ class SyncEngine:
 
         A device that finds the genesis but no ``meta.json`` (the founder crashed
         in between, or is writing it now) writes the same ``meta.json`` from it.
+        A remote that holds snapshots is not empty: see ``_meta_from_snapshots``.
         """
+        kept = self._meta_from_snapshots(report)
+        if kept is not None:
+            return kept
         base, _ = self.local.base()
         applied = self.local.applied_ids()
         vault_id = self.local.meta("vault_id") or new_id()
@@ -302,6 +306,34 @@ class SyncEngine:
             format=protocol.SEALED_VAULT_FORMAT if self.sealed else protocol.FORMAT_VERSION,
             vault_id=genesis.genesis.vault_id,
             log_id=genesis.genesis.log_id,
+            sealed=protocol.SEALED if self.sealed else "",
+        )
+        if not self.remote.put_if_absent(protocol.META_KEY, protocol.encode(meta)):
+            meta = self._read_meta() or meta
+        return meta
+
+    def _meta_from_snapshots(self, report: SyncReport) -> VaultMeta | None:
+        """No ``meta.json``, but snapshots: the store was emptied (or swapped for an
+        empty one) while a roll-up was writing, or a device kept writing the old log
+        into it. Founding a new log at position 1 under them mixed two logs in one
+        store: devices of the old one carried on past its snapshot, the founder's
+        walk broke on their updates, and it never synced again (simulator seed 5130,
+        ``remote_empty``). A device of the snapshot's log writes that log's
+        ``meta.json`` again and carries on in it; any other device refuses."""
+        if not self._snapshot_positions():
+            return None
+        vault_id = self.local.meta("vault_id")
+        snapshot = self._newest_snapshot(after=0, report=report)  # of our log only
+        if snapshot is None or not self._log_id or vault_id is None:
+            raise ProtocolError(
+                f"{self.remote_name} holds snapshots of a vault's log but no "
+                f"{protocol.META_KEY}; sync first from a device that used this location "
+                "before, or choose a new, empty location"
+            )
+        meta = VaultMeta(
+            format=protocol.SEALED_VAULT_FORMAT if self.sealed else protocol.FORMAT_VERSION,
+            vault_id=vault_id,
+            log_id=snapshot.log,
             sealed=protocol.SEALED if self.sealed else "",
         )
         if not self.remote.put_if_absent(protocol.META_KEY, protocol.encode(meta)):
