@@ -22,7 +22,7 @@ from msgspec.structs import replace
 from desktop_app.core import Action, State, apply
 from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
-from desktop_app.core.text import clean_arg
+from desktop_app.core.text import clean_actions
 from desktop_app.sync import protocol
 from desktop_app.sync.chunking import ChunkSizer
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
@@ -286,25 +286,27 @@ def _decoded(
     """The batch's updates decoded, up to an update gone or of a newer format (which
     stops the walk there: ``result.stop``)."""
     readable: list[tuple[int, Update | None, bytes, str]] = []
+    add, decode = readable.append, protocol.decode_update  # once per batch, not per update
     for p, data in zip(part, fetched, strict=True):
-        if isinstance(data, _Gone):
-            result.stop, result.stop_position = "gone", p
-            break
-        if isinstance(data, Exception):
-            readable.append((p, None, b"", str(data)))
-            continue
+        if type(data) is not bytes:  # the bytes read: nearly always
+            if isinstance(data, _Gone):
+                result.stop, result.stop_position = "gone", p
+                break
+            if isinstance(data, Exception):
+                add((p, None, b"", str(data)))
+                continue
         try:
-            update = protocol.decode_update(data)
+            update = decode(data)
         except NewerFormat as exc:
             result.stop, result.stop_position, result.newer = "newer", p, exc
             break
         except Unreadable as exc:
-            readable.append((p, None, b"", str(exc)))
+            add((p, None, b"", str(exc)))
             continue
         if update.position != p:
-            readable.append((p, None, b"", f"it names position {update.position}"))
+            add((p, None, b"", f"it names position {update.position}"))
             continue
-        readable.append((p, _cleaned(update), data, ""))
+        add((p, _cleaned(update), data, ""))
     return readable
 
 
@@ -324,15 +326,10 @@ def _unchanged(remote: RemoteStore, p: int, fetched: dict[int, bytes]) -> bool:
 def _cleaned(update: Update) -> Update:
     """Titles, names and tags of pulled actions cleaned as typing cleans them (no
     control characters, no line breaks in a title, no spaces in a tag): the same
-    pure function on every device, so replicas stay identical."""
-    actions = update.actions
-    cleaned = tuple(
-        action if (arg := clean_arg(action.arg)) is action.arg else replace(action, arg=arg)
-        for action in actions
-    )
-    if all(a is b for a, b in zip(cleaned, actions, strict=True)):
-        return update
-    return replace(update, actions=cleaned)
+    pure function on every device, so replicas stay identical. A clean update (nearly
+    all) is returned as it is."""
+    actions = clean_actions(update.actions)
+    return update if actions is update.actions else replace(update, actions=actions)
 
 
 def merged_ids(actions: Iterable[Action]) -> set[str]:
