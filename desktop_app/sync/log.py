@@ -19,9 +19,10 @@ from typing import Literal
 
 from msgspec.structs import replace
 
-from desktop_app.core import Action, State, apply
+from desktop_app.core import Action, State
 from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
+from desktop_app.core.reducer import Folding
 from desktop_app.core.text import clean_actions
 from desktop_app.sync import protocol
 from desktop_app.sync.chunking import ChunkSizer
@@ -58,19 +59,25 @@ def fold_new(
     this is the hot path of a large pull.
     """
     count = 0
+    folding = Folding(state)  # a run of item edits made in place (see Folding)
+    edit = folding.edit
     for update in updates:
         for action in update.actions:
             action_id = action.id
             if action_id in seen or applied(action_id):
                 continue
-            if changes is not None:
-                changes.note(state, action.arg)
-            state = apply(state, action)
+            if edit(action):
+                if changes is not None:
+                    changes.note_edit(action.arg)
+            else:
+                if changes is not None:
+                    changes.note(folding.state, action.arg)
+                folding.apply(action)
             seen.add(action_id)
             count += 1
             if type(action.arg) is MergeState:
                 seen.update(action.arg.applied)
-    return state, count
+    return folding.state, count
 
 
 def contiguous(positions: Iterable[int], after: int) -> list[int]:
@@ -267,7 +274,7 @@ def walk(
             part = run[lo : lo + batch]
             fetched = list(pool.map(fetch, part)) if pool is not None else list(map(fetch, part))
             fetched_at = {p: d for p, d in zip(part, fetched, strict=True) if isinstance(d, bytes)}
-            readable = _decoded(part, fetched, result)
+            readable = decode_batch(part, fetched, result)
             del fetched
             fold_batch(readable, fetched_at | before)
             if result.stop:
@@ -280,11 +287,12 @@ def walk(
     return result
 
 
-def _decoded(
+def decode_batch(
     part: list[int], fetched: list[bytes | Exception | _Gone], result: Walk
 ) -> list[tuple[int, Update | None, bytes, str]]:
-    """The batch's updates decoded, up to an update gone or of a newer format (which
-    stops the walk there: ``result.stop``)."""
+    """The batch's updates decoded, checked against their positions and cleaned, up
+    to an update gone or of a newer format (which stops the walk there:
+    ``result.stop``). The benchmark of applying pulled updates runs it too."""
     readable: list[tuple[int, Update | None, bytes, str]] = []
     add, decode = readable.append, protocol.decode_update  # once per batch, not per update
     for p, data in zip(part, fetched, strict=True):
