@@ -55,18 +55,31 @@ def fold_new(
     """Apply, in order, each action of ``updates`` not applied before.
 
     ``seen`` collects the ids applied now (and those a merged state carries);
-    ``changes`` the items they may change (what storage writes). One flat loop:
-    this is the hot path of a large pull.
+    ``changes`` the items they may change (what storage writes).
     """
+    folding = Folding(state)
+    count = fold_into(folding, updates, applied, seen, changes)
+    return folding.state, count
+
+
+def fold_into(
+    folding: Folding,
+    updates: Iterable[Update],
+    applied: Callable[[str], bool],
+    seen: set[str],
+    changes: Changes | None = None,
+) -> int:
+    """``fold_new`` onto a ``Folding`` a walk keeps for a whole batch of updates, so a
+    run of item edits across updates builds the state once. One flat loop: this is
+    the hot path of a large pull."""
     count = 0
-    folding = Folding(state)  # a run of item edits made in place (see Folding)
     edit = folding.edit
     for update in updates:
         for action in update.actions:
             action_id = action.id
             if action_id in seen or applied(action_id):
                 continue
-            if edit(action):
+            if edit(action):  # an item edit, made in place
                 if changes is not None:
                     changes.note_edit(action.arg)
             else:
@@ -77,7 +90,7 @@ def fold_new(
             count += 1
             if type(action.arg) is MergeState:
                 seen.update(action.arg.applied)
-    return folding.state, count
+    return count
 
 
 def contiguous(positions: Iterable[int], after: int) -> list[int]:
@@ -200,12 +213,31 @@ def walk(
         readable: list[tuple[int, Update | None, bytes, str]], fetched_at: dict[int, bytes]
     ) -> None:
         """Check the links of one batch of decoded updates and fold them, in order."""
-        nonlocal from_start
         known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
         flushed = result.flushed
 
         def is_applied(action_id: str) -> bool:
             return action_id in known or action_id in flushed
+
+        # One Folding for the batch: result.state is brought up to date before each
+        # flush (which commits it) and when the batch ends or stops.
+        folding = Folding(result.state)
+        try:
+            fold_updates(readable, fetched_at, folding, is_applied)
+        finally:
+            result.state = folding.state
+
+    def fold_updates(
+        readable: list[tuple[int, Update | None, bytes, str]],
+        fetched_at: dict[int, bytes],
+        folding: Folding,
+        is_applied: Callable[[str], bool],
+    ) -> None:
+        nonlocal from_start
+
+        def flushed_here() -> None:
+            result.state = folding.state
+            flush(result)  # type: ignore[misc]
 
         for p, update, data, problem in readable:
             if update is not None and strict:
@@ -248,15 +280,13 @@ def walk(
                     piece = piece or replace(update, actions=actions[start : start + room])
                     # result.changes, not a copy of it: a flush starts a new one.
                     changes = result.changes if keep else None
-                    result.state, count = fold_new(
-                        result.state, (piece,), is_applied, result.seen, changes
-                    )
+                    count = fold_into(folding, (piece,), is_applied, result.seen, changes)
                     result.actions += count
                     result.unflushed += count
                     start += room
                     full = result.unflushed >= sizer.size
                     if flush is not None and full and start < len(actions):
-                        flush(result)
+                        flushed_here()
                 result.last = update.id
                 if keep:
                     result.archive.append((update.id, data))
@@ -266,7 +296,7 @@ def walk(
             result.etag = etags.get(p, "")
             result.updates += 1
             if flush is not None and result.unflushed >= sizer.size:
-                flush(result)
+                flushed_here()
 
     before: dict[int, bytes] = {}  # the bytes read at the position before this batch
     try:
