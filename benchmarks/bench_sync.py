@@ -9,8 +9,10 @@ Each figure is a ratio to a floor measured in the same run on the same machine:
   dedupe, fold, one SQLite commit), against raw boto3 ``get_object`` calls of
   the same keys with the same concurrency. Target: <= 1.3x.
 * **apply**: decoding and folding 10,000 remote single-action updates into the
-  state, against pycrdt applying 10,000 equivalent Yjs updates (a map set per
-  field edit) to a fresh document. Target: <= 1.0x.
+  state, a batch of ``WALK_BATCH`` at a time as a pull reads the log, against
+  pycrdt applying 10,000 equivalent Yjs updates (a map set per field edit) to a
+  fresh document. Target: <= 1.0x. A second figure adds the rest of the pull's
+  decode step (``sync.log.decode_batch``: position check, cleaning).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from desktop_app.core import Action, State, new_id
 from desktop_app.core import actions as act
 from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS, SyncEngine, fold_new
+from desktop_app.sync.log import WALK_BATCH, Walk, decode_batch
 from desktop_app.sync.protocol import Update, VaultMeta
 from desktop_app.sync.s3_store import S3RemoteStore
 
@@ -131,9 +134,26 @@ def bench_apply(n: int, repeat: int) -> dict[str, float]:
     ]
 
     def ours(blobs: list[bytes] = blobs) -> None:
+        # As a pull reads the log (sync.log.walk): a batch of updates decoded, then
+        # folded; no reader holds every decoded update of a long run at once.
         state, seen = State(), set()
-        updates = [protocol.decode_update(blob) for blob in blobs]
-        state, _ = fold_new(state, updates, seen.__contains__, seen)
+        for lo in range(0, len(blobs), WALK_BATCH):
+            updates = [protocol.decode_update(blob) for blob in blobs[lo : lo + WALK_BATCH]]
+            state, _ = fold_new(state, updates, seen.__contains__, seen)
+
+    positions = list(range(1, n + 1))
+
+    def pulled() -> None:
+        # The pull's own decode step besides: each update's position checked and its
+        # titles and tags cleaned (walk's per-update work before the fold).
+        state, seen = State(), set()
+        walk = Walk(state=state, position=0, last="")
+        for lo in range(0, n, WALK_BATCH):
+            part = slice(lo, lo + WALK_BATCH)
+            readable = decode_batch(positions[part], blobs[part], walk)  # type: ignore[arg-type]
+            updates = [update for _, update, _, _ in readable if update is not None]
+            assert len(updates) == len(readable)
+            state, _ = fold_new(state, updates, seen.__contains__, seen)
 
     decoded = [protocol.decode_update(blob) for blob in blobs]
 
@@ -164,13 +184,14 @@ def bench_apply(n: int, repeat: int) -> dict[str, float]:
             doc.apply_update(update)
 
     assert len(updates) == n
-    floor = mine = grouped = folding = float("inf")
+    floor = mine = grouped = folding = pull = float("inf")
     for _ in range(repeat):  # alternate, so a busy moment cannot favour one side
         floor = min(floor, _best(yjs, 1))
         mine = min(mine, _best(ours, 1))
         grouped = min(grouped, _best(lambda: ours(batched), 1))
         folding = min(folding, _best(fold_only, 1))
-    return {"yjs": floor, "ours": mine, "grouped": grouped, "fold": folding}
+        pull = min(pull, _best(pulled, 1))
+    return {"yjs": floor, "ours": mine, "grouped": grouped, "fold": folding, "pulled": pull}
 
 
 def moto_server() -> Any:
@@ -226,6 +247,13 @@ def measure(quick: bool, updates: int | None = None, apply_n: int | None = None)
         harness.record(
             f"apply {apply_n // 10:,} ten-action updates (decode+fold)",
             a["grouped"],
+            "s",
+            floor_name=floor_name,
+            floor_value=a["yjs"],
+        ),
+        harness.record(
+            f"apply {apply_n:,} one-action updates as a pull decodes them (+checks, cleaning)",
+            a["pulled"],
             "s",
             floor_name=floor_name,
             floor_value=a["yjs"],

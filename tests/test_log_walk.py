@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core import Action, State, new_id
+from desktop_app.core import Action, State, fold, new_id, reducer
 from desktop_app.core import actions as act
 from desktop_app.sync import protocol
 from desktop_app.sync.chunking import ChunkSizer
@@ -153,3 +153,58 @@ def test_every_flush_hands_on_the_items_its_actions_changed(tmp_path: Path, batc
     assert len(noted) > POSITIONS
     assert set().union(*noted) == set(result.state.tasks)
     assert all(len(ids) <= 1 for ids in noted)  # one action per flush, one task each
+
+
+def _edits_log(folder: Path, edits: int) -> tuple[FolderRemoteStore, list[Action]]:
+    """A format-1 log (no links): a new task, then one title edit per update."""
+    remote = FolderRemoteStore(folder)
+    at = int(time.time() * 1000)
+    created = datetime.fromtimestamp(at / 1000, tz=UTC)
+    args: list[act.Arg] = [act.NewTask(id="t", title="t 0", created=created)]
+    args += [act.TaskTitle(id="t", title=f"title {i}") for i in range(1, edits + 1)]
+    actions = [Action(id=new_id(), device="w", at=at + i, arg=a) for i, a in enumerate(args)]
+    for p, action in enumerate(actions, start=1):
+        update = Update(id=new_id(), device="w", at=action.at, position=p, actions=(action,))
+        remote.put_if_absent(protocol.update_key(p), protocol.encode(update))
+    return remote, actions
+
+
+def test_a_walk_folds_a_batch_of_edits_into_one_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mechanism: 30 one-edit updates in one batch build the state once, not once
+    an update; and every flush still commits the state folded up to it."""
+    remote, actions = _edits_log(tmp_path, 30)
+    run = list(range(1, len(actions) + 1))
+    built = 0
+
+    def counted(*fields: object) -> State:
+        nonlocal built
+        built += 1
+        return State(*fields)
+
+    monkeypatch.setattr(reducer, "State", counted)
+    plain = walk(remote, run, state=State(), position=0, last="", applied_among=lambda ids: set())
+    assert plain.state.tasks["t"].title == "title 30" and plain.actions == 31
+    assert built <= 2  # the new task's own, then the batch's
+    monkeypatch.undo()
+
+    committed: list[tuple[int, State]] = []
+
+    def flush(w: Walk) -> None:
+        committed.append((w.actions, w.state))
+        w.flushed_now()
+
+    walk(
+        remote,
+        run,
+        state=State(),
+        position=0,
+        last="",
+        applied_among=lambda ids: set(),
+        flush=flush,
+        chunk=ChunkSizer(size=7),
+    )
+    assert [n for n, _ in committed] == [7, 14, 21, 28]
+    for n, state in committed:
+        assert state == fold(State(), actions[:n]), n

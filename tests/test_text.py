@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
-from desktop_app.core import Batch, Note
+from desktop_app.core import Action, Batch, Note
 from desktop_app.core import actions as act
 from desktop_app.core.text import (
     UNTITLED,
     _title,
+    clean_actions,
     clean_arg,
     clean_arg_fully,
     hyphen_tag,
@@ -19,6 +21,7 @@ from desktop_app.core.text import (
     is_clean_title,
     one_line,
 )
+from tests import strategies
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -108,3 +111,34 @@ def test_clean_arg_with_its_quick_check_equals_the_full_cleaning(
     quick, full = clean_arg(arg), clean_arg_fully(arg)
     assert quick == full
     assert (quick is arg) == (full is arg)
+
+
+def _clean_each(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    """What the sync path did before ``clean_actions``: every action through
+    ``clean_arg``, the same tuple back when none changed."""
+    cleaned = tuple(
+        a if (arg := clean_arg(a.arg)) is a.arg else replace(a, arg=arg) for a in actions
+    )
+    return actions if all(a is b for a, b in zip(cleaned, actions, strict=True)) else cleaned
+
+
+@settings(max_examples=300)
+@given(st.lists(strategies.actions(), max_size=4).map(tuple))
+def test_clean_actions_equals_cleaning_each_action(actions: tuple[Action, ...]) -> None:
+    """The pull's one pass over an update's actions (quick checks first) gives what
+    cleaning every action on its own gives, and returns the very tuple it was given
+    exactly when that did (a clean update is folded as it was decoded)."""
+    quick, each = clean_actions(actions), _clean_each(actions)
+    assert quick == each
+    assert (quick is actions) == (each is actions)
+
+
+def test_clean_actions_cleans_a_dirty_action_after_clean_ones() -> None:
+    clean = Action(id="a", device="d", at=1, arg=act.TaskDone(id="t", done=True))
+    dirty = Action(id="b", device="d", at=2, arg=act.AddTag(id="t", tag="two words"))
+    batch = Action(id="c", device="d", at=3, arg=Batch(steps=(act.TaskDone(id="t", done=True),)))
+    given_ = (clean, batch)
+    assert clean_actions(given_) is given_  # a batch with nothing to clean: no copy
+    cleaned = clean_actions((clean, batch, dirty))
+    assert cleaned[:2] == (clean, batch) and cleaned[0] is clean
+    assert cleaned[2].arg == act.AddTag(id="t", tag="two-words")

@@ -91,6 +91,12 @@ class Changes:
         if not self.everything and not _note(self.ids, state, arg):
             self.everything = True
 
+    def note_edit(self, arg: Arg) -> None:
+        """``note`` of an item edit (it changes only the item it names), which needs
+        no state: ``Folding`` makes it in place, with no state built before it."""
+        if not self.everything:
+            self.ids.add(arg.id)  # type: ignore[attr-defined]
+
     def note_all(self) -> None:
         self.everything = True
 

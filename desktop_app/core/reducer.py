@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+import immutables
 from msgspec.structs import replace
 
 from desktop_app.core import handlers as _handlers  # noqa: F401  (registers every action)
@@ -64,6 +65,72 @@ def fold(state: State, actions: Iterable[Action]) -> State:
     for act in actions:
         state = apply(state, act)
     return state
+
+
+class Folding:
+    """``apply`` one action after another, for a long fold (a pull, a roll-up).
+
+    Most actions edit one task or note (a title, done, a tag). ``apply`` copies a
+    path of the state's persistent map and builds a new state for each; here a run
+    of them is made on a mutation of the map (``immutables.MapMutation``: a node
+    is copied once, then changed in place), and the state is built once, when an
+    action of another kind comes or ``state`` is read. The result is what ``apply``
+    gives action by action (tests/test_reducer.py compares the two).
+    """
+
+    __slots__ = ("_held", "_notes", "_tasks")
+
+    def __init__(self, state: State) -> None:
+        self._held = state  # the state before the edits pending in the mutations
+        self._tasks: immutables.MapMutation | None = None
+        self._notes: immutables.MapMutation | None = None
+
+    @property
+    def state(self) -> State:
+        """The state after every action given so far."""
+        tasks, notes = self._tasks, self._notes
+        if tasks is not None or notes is not None:
+            held = self._held
+            self._held = State(
+                held.lists,
+                held.tasks if tasks is None else tasks.finish(),
+                held.notes if notes is None else notes.finish(),
+                held.deleted,
+            )
+            self._tasks = self._notes = None
+        return self._held
+
+    def apply(self, action: Action) -> None:
+        if not self.edit(action):
+            self._held = apply(self.state, action)
+
+    def edit(self, action: Action) -> bool:
+        """Make ``action`` in place if it is an edit of a task or note the state
+        holds, as ``_edit_and_stamp`` does; False (nothing done) for any other."""
+        arg = action.arg
+        edits = REGISTRY[arg.__struct_config__.tag].edits
+        if edits is None:
+            return False
+        collections, edit = edits
+        item_id = arg.id  # type: ignore[attr-defined]
+        for name in collections:
+            pending = self._tasks if name == "tasks" else self._notes
+            items = pending if pending is not None else getattr(self._held, name)
+            item = items.get(item_id)
+            if item is None:
+                continue
+            changes = edit(item, arg)
+            if changes is not None:
+                changes["updated"] = _moment(action.at)
+                if pending is None:
+                    pending = getattr(self._held, name).mutate()
+                    if name == "tasks":
+                        self._tasks = pending
+                    else:
+                        self._notes = pending
+                pending[item_id] = replace(item, **changes)
+            return True
+        return False  # on a tombstone or nowhere: the handler decides
 
 
 def invert(state: State, arg: Arg) -> Arg | None:

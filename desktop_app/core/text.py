@@ -9,12 +9,13 @@ it on actions it did not make, where refusing is not an option.
 
 from __future__ import annotations
 
+import operator
 import re
 
 import msgspec
 
 from desktop_app.core import actions as act
-from desktop_app.core.actions import Arg
+from desktop_app.core.actions import Action, Arg
 from desktop_app.core.model import Note, Task, TaskList
 
 UNTITLED = "Untitled"
@@ -108,6 +109,24 @@ def _is_clean(arg: Arg) -> bool:
         elif isinstance(value, frozenset) and not all(map(is_clean_tag, value)):
             return False
     return True
+
+
+def clean_actions(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    """``actions`` with every argument cleaned by ``clean_arg``: the very same tuple
+    when nothing needed cleaning (nearly always; this runs on every pulled update)."""
+    for action in actions:
+        if not _is_clean(action.arg):
+            break
+    else:
+        return actions
+    cleaned = tuple(
+        action
+        if (arg := clean_arg(action.arg)) is action.arg
+        else msgspec.structs.replace(action, arg=arg)
+        for action in actions
+    )
+    # A batch or a restored item never passes the quick check: often nothing changed.
+    return actions if all(map(operator.is_, cleaned, actions)) else cleaned
 
 
 def clean_arg(arg: Arg) -> Arg:

@@ -19,10 +19,11 @@ from typing import Literal
 
 from msgspec.structs import replace
 
-from desktop_app.core import Action, State, apply
+from desktop_app.core import Action, State
 from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
-from desktop_app.core.text import clean_arg
+from desktop_app.core.reducer import Folding
+from desktop_app.core.text import clean_actions
 from desktop_app.sync import protocol
 from desktop_app.sync.chunking import ChunkSizer
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
@@ -54,23 +55,42 @@ def fold_new(
     """Apply, in order, each action of ``updates`` not applied before.
 
     ``seen`` collects the ids applied now (and those a merged state carries);
-    ``changes`` the items they may change (what storage writes). One flat loop:
-    this is the hot path of a large pull.
+    ``changes`` the items they may change (what storage writes).
     """
+    folding = Folding(state)
+    count = fold_into(folding, updates, applied, seen, changes)
+    return folding.state, count
+
+
+def fold_into(
+    folding: Folding,
+    updates: Iterable[Update],
+    applied: Callable[[str], bool],
+    seen: set[str],
+    changes: Changes | None = None,
+) -> int:
+    """``fold_new`` onto a ``Folding`` a walk keeps for a whole batch of updates, so a
+    run of item edits across updates builds the state once. One flat loop: this is
+    the hot path of a large pull."""
     count = 0
+    edit = folding.edit
     for update in updates:
         for action in update.actions:
             action_id = action.id
             if action_id in seen or applied(action_id):
                 continue
-            if changes is not None:
-                changes.note(state, action.arg)
-            state = apply(state, action)
+            if edit(action):  # an item edit, made in place
+                if changes is not None:
+                    changes.note_edit(action.arg)
+            else:
+                if changes is not None:
+                    changes.note(folding.state, action.arg)
+                folding.apply(action)
             seen.add(action_id)
             count += 1
             if type(action.arg) is MergeState:
                 seen.update(action.arg.applied)
-    return state, count
+    return count
 
 
 def contiguous(positions: Iterable[int], after: int) -> list[int]:
@@ -193,12 +213,31 @@ def walk(
         readable: list[tuple[int, Update | None, bytes, str]], fetched_at: dict[int, bytes]
     ) -> None:
         """Check the links of one batch of decoded updates and fold them, in order."""
-        nonlocal from_start
         known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
         flushed = result.flushed
 
         def is_applied(action_id: str) -> bool:
             return action_id in known or action_id in flushed
+
+        # One Folding for the batch: result.state is brought up to date before each
+        # flush (which commits it) and when the batch ends or stops.
+        folding = Folding(result.state)
+        try:
+            fold_updates(readable, fetched_at, folding, is_applied)
+        finally:
+            result.state = folding.state
+
+    def fold_updates(
+        readable: list[tuple[int, Update | None, bytes, str]],
+        fetched_at: dict[int, bytes],
+        folding: Folding,
+        is_applied: Callable[[str], bool],
+    ) -> None:
+        nonlocal from_start
+
+        def flushed_here() -> None:
+            result.state = folding.state
+            flush(result)  # type: ignore[misc]
 
         for p, update, data, problem in readable:
             if update is not None and strict:
@@ -241,15 +280,13 @@ def walk(
                     piece = piece or replace(update, actions=actions[start : start + room])
                     # result.changes, not a copy of it: a flush starts a new one.
                     changes = result.changes if keep else None
-                    result.state, count = fold_new(
-                        result.state, (piece,), is_applied, result.seen, changes
-                    )
+                    count = fold_into(folding, (piece,), is_applied, result.seen, changes)
                     result.actions += count
                     result.unflushed += count
                     start += room
                     full = result.unflushed >= sizer.size
                     if flush is not None and full and start < len(actions):
-                        flush(result)
+                        flushed_here()
                 result.last = update.id
                 if keep:
                     result.archive.append((update.id, data))
@@ -259,7 +296,7 @@ def walk(
             result.etag = etags.get(p, "")
             result.updates += 1
             if flush is not None and result.unflushed >= sizer.size:
-                flush(result)
+                flushed_here()
 
     before: dict[int, bytes] = {}  # the bytes read at the position before this batch
     try:
@@ -267,7 +304,7 @@ def walk(
             part = run[lo : lo + batch]
             fetched = list(pool.map(fetch, part)) if pool is not None else list(map(fetch, part))
             fetched_at = {p: d for p, d in zip(part, fetched, strict=True) if isinstance(d, bytes)}
-            readable = _decoded(part, fetched, result)
+            readable = decode_batch(part, fetched, result)
             del fetched
             fold_batch(readable, fetched_at | before)
             if result.stop:
@@ -280,31 +317,34 @@ def walk(
     return result
 
 
-def _decoded(
+def decode_batch(
     part: list[int], fetched: list[bytes | Exception | _Gone], result: Walk
 ) -> list[tuple[int, Update | None, bytes, str]]:
-    """The batch's updates decoded, up to an update gone or of a newer format (which
-    stops the walk there: ``result.stop``)."""
+    """The batch's updates decoded, checked against their positions and cleaned, up
+    to an update gone or of a newer format (which stops the walk there:
+    ``result.stop``). The benchmark of applying pulled updates runs it too."""
     readable: list[tuple[int, Update | None, bytes, str]] = []
+    add, decode = readable.append, protocol.decode_update  # once per batch, not per update
     for p, data in zip(part, fetched, strict=True):
-        if isinstance(data, _Gone):
-            result.stop, result.stop_position = "gone", p
-            break
-        if isinstance(data, Exception):
-            readable.append((p, None, b"", str(data)))
-            continue
+        if type(data) is not bytes:  # the bytes read: nearly always
+            if isinstance(data, _Gone):
+                result.stop, result.stop_position = "gone", p
+                break
+            if isinstance(data, Exception):
+                add((p, None, b"", str(data)))
+                continue
         try:
-            update = protocol.decode_update(data)
+            update = decode(data)
         except NewerFormat as exc:
             result.stop, result.stop_position, result.newer = "newer", p, exc
             break
         except Unreadable as exc:
-            readable.append((p, None, b"", str(exc)))
+            add((p, None, b"", str(exc)))
             continue
         if update.position != p:
-            readable.append((p, None, b"", f"it names position {update.position}"))
+            add((p, None, b"", f"it names position {update.position}"))
             continue
-        readable.append((p, _cleaned(update), data, ""))
+        add((p, _cleaned(update), data, ""))
     return readable
 
 
@@ -324,15 +364,10 @@ def _unchanged(remote: RemoteStore, p: int, fetched: dict[int, bytes]) -> bool:
 def _cleaned(update: Update) -> Update:
     """Titles, names and tags of pulled actions cleaned as typing cleans them (no
     control characters, no line breaks in a title, no spaces in a tag): the same
-    pure function on every device, so replicas stay identical."""
-    actions = update.actions
-    cleaned = tuple(
-        action if (arg := clean_arg(action.arg)) is action.arg else replace(action, arg=arg)
-        for action in actions
-    )
-    if all(a is b for a, b in zip(cleaned, actions, strict=True)):
-        return update
-    return replace(update, actions=cleaned)
+    pure function on every device, so replicas stay identical. A clean update (nearly
+    all) is returned as it is."""
+    actions = clean_actions(update.actions)
+    return update if actions is update.actions else replace(update, actions=actions)
 
 
 def merged_ids(actions: Iterable[Action]) -> set[str]:
