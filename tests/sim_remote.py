@@ -196,7 +196,6 @@ class SimRemote:
                 # must come back at the head like an orphan's.
                 log.orphans.append(position)
                 log.unlinked[position] = data
-                data = b""
             log.history.setdefault(position, data)
             self._relink(position + 1)
             if log.genesis is None:
@@ -219,7 +218,6 @@ class SimRemote:
         except Exception:  # a filler (or garbage): the next link is not checked
             del log.unlinked[position]
             log.orphans.remove(position)
-            log.history[position] = data
 
     def _links(self, position: int, data: bytes) -> bool:
         """Can the update ``data`` at ``position`` follow what this log holds before it?
@@ -243,6 +241,8 @@ class SimRemote:
                 )
             except Exception:
                 return False
+        if position - 1 in self.log.unlinked:  # readers quarantined it: link past it
+            return update.prev == protocol.quarantined_id(position - 1)
         try:
             return protocol.decode_update(before).id == update.prev
         except Exception:
@@ -310,7 +310,10 @@ class SimRemote:
                 f"snapshot {position} covers update(s) {missing[:5]} that this log never had"
             )
             return
-        updates = [log.history[p] for p in range(genesis.position + 1, position + 1)]
+        updates = [  # an update with a link nothing in this log had folds as nothing
+            b"" if p in log.unlinked else log.history[p]
+            for p in range(genesis.position + 1, position + 1)
+        ]
         want_state, want_applied = fold_log(genesis, updates)
         if applied != want_applied:
             lost = sorted(want_applied - applied)[:3]

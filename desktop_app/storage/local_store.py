@@ -648,15 +648,9 @@ class LocalStore:
 
     def drop_stale_view(self) -> bool:
         """Free a view row a sync round left stale (``VIEW_IS_BASE_META``): on close,
-        outside any round, so a saved view is not kept twice. Returns whether one was."""
-        with self.read_transaction() as db:
-            stale = (
-                self._view_is_base(db)
-                and db.execute(
-                    "SELECT 1 FROM checkpoints WHERE name='view' AND length(body) > 0"
-                ).fetchone()
-            )
-        if not stale:
+        outside any round, so a saved view is not kept twice; the row says "the base"
+        again and the flag goes. Returns whether there was one."""
+        if not self._view_is_base(self.db):
             return False
         with self.transaction() as db:
             if not self._view_is_base(db):
