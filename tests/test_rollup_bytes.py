@@ -14,17 +14,20 @@ import random
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from msgspec.structs import replace
 
-from desktop_app.core import Action, State, apply
+from desktop_app.core import Action, State, StateDoc, apply
 from desktop_app.core import actions as act
 from desktop_app.core.actions import MergeState
 from desktop_app.core.text import clean_arg_fully
 from desktop_app.sync import protocol
 from desktop_app.sync.folder_store import FolderRemoteStore
+from desktop_app.sync.log import fold_new
 from desktop_app.sync.protocol import Genesis, Snapshot, Update, VaultMeta
 from desktop_app.sync.rollup import rollup
 from tests import strategies
@@ -124,6 +127,14 @@ def check(entries: list[Entry], part_way: int | None) -> None:
 action_ids = st.sampled_from([f"shared-{n}" for n in range(6)]) | st.uuids().map(str)
 
 
+# A merged state naming ids the log also holds (before it, after it, or in a snapshot).
+merged_states = st.builds(
+    act.MergeState,
+    state=strategies.state_docs(),
+    applied=st.lists(action_ids, max_size=3).map(tuple),
+)
+
+
 @st.composite
 def logs(draw: st.DrawFn) -> tuple[list[Entry], int | None]:
     action = st.builds(
@@ -131,7 +142,7 @@ def logs(draw: st.DrawFn) -> tuple[list[Entry], int | None]:
         id=action_ids,
         device=st.sampled_from(("device-a", "device-b", "device-c")),
         at=st.integers(min_value=0, max_value=strategies.MAX_MS),
-        arg=strategies.args(),
+        arg=strategies.args() | merged_states,
     )
     entries: list[Entry] = []
     for position in range(1, draw(st.integers(min_value=1, max_value=8)) + 1):
@@ -186,3 +197,91 @@ def test_a_long_seeded_log_rolls_up_to_the_plain_folds_bytes() -> None:
             actions.append(Action(id=action_id, device=device, at=rng.randrange(10**12), arg=arg))
         entries.append(tuple(actions))
     check(entries, part_way=700)
+
+
+# -- how the roll-up lists the applied ids ---------------------------------------------
+
+
+def test_a_fold_lists_each_id_it_adds_once_in_the_order_added() -> None:
+    merged = act.MergeState(state=StateDoc.of(State()), applied=("m-2", "a-1", "m-1", "m-1"))
+    update = Update(
+        id="u",
+        device="d",
+        at=0,
+        position=1,
+        actions=tuple(
+            Action(id=i, device="d", at=0, arg=arg)
+            for i, arg in [
+                ("z-1", act.TaskDone(id="t", done=True)),
+                ("a-1", act.TaskDone(id="t", done=False)),
+                ("z-1", act.TaskDone(id="t", done=False)),  # a duplicate: skipped
+                ("old", act.TaskDone(id="t", done=False)),  # applied before: skipped
+                ("m-0", merged),
+                ("m-1", act.TaskDone(id="t", done=False)),  # the merged state applied it
+            ]
+        ),
+    )
+    seen: set[str] = set()
+    order: list[str] = []
+    _, count = fold_new(State(), [update], {"old"}.__contains__, seen, order=order)
+    assert count == 3
+    assert order == ["z-1", "a-1", "m-0", "m-2", "m-1"]
+    assert set(order) == seen
+
+
+def spy_on_snapshots(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The ``applied`` argument of every snapshot made (the reference's too)."""
+    handed: list[object] = []
+    made = Snapshot.of.__func__  # type: ignore[attr-defined]
+
+    def of(cls: type[Snapshot], *args: Any, **kw: Any) -> Snapshot:
+        handed.append(args[3])
+        return made(cls, *args, **kw)
+
+    monkeypatch.setattr(Snapshot, "of", classmethod(of))
+    return handed
+
+
+def test_a_rollup_hands_the_ids_over_in_log_order_not_as_a_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The base's (sorted) ids then the new ones in log order: nearly sorted, so the
+    snapshot sorts them in about one pass (the set took most of a second at 1M)."""
+    done = act.TaskDone(id="t", done=True)
+    entries: list[Entry] = [
+        tuple(Action(id=f"{p}-{n}", device="d", at=p, arg=done) for n in (2, 1))
+        for p in range(1, 7)
+    ]
+    handed = spy_on_snapshots(monkeypatch)
+    check(entries, part_way=3)
+    first, second, _reference = handed
+    assert first == ["1-2", "1-1", "2-2", "2-1", "3-2", "3-1"]
+    assert second == [
+        "1-1",
+        "1-2",
+        "2-1",
+        "2-2",
+        "3-1",
+        "3-2",
+        "4-2",
+        "4-1",
+        "5-2",
+        "5-1",
+        "6-2",
+        "6-1",
+    ]
+
+
+def test_a_merged_state_naming_ids_the_base_holds_is_listed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the ordered list would repeat an id, the roll-up lists the set instead."""
+    done = act.TaskDone(id="t", done=True)
+    merged = act.MergeState(state=StateDoc.of(State()), applied=("1-a", "new"))
+    entries: list[Entry] = [
+        (Action(id="1-a", device="d", at=1, arg=done),),
+        (Action(id="2-a", device="d", at=2, arg=merged),),
+    ]
+    handed = spy_on_snapshots(monkeypatch)
+    check(entries, part_way=1)
+    assert handed[1] == {"1-a", "2-a", "new"}  # [0]: the first roll-up, [2]: the reference
