@@ -66,6 +66,17 @@ def rollup(
 
     ``vault_id``: the vault a device expects there (its own); another is refused.
     """
+    with _no_cycle_collection():
+        return _rollup(remote, retention, now, now_ms, vault_id)
+
+
+def _rollup(
+    remote: RemoteStore,
+    retention: timedelta,
+    now: Callable[[], datetime],
+    now_ms: Callable[[], int] | None,
+    vault_id: str | None,
+) -> RollupReport:
     try:
         meta = protocol.decode_meta(remote.get(protocol.META_KEY))
     except RemoteNotFound:
@@ -100,20 +111,19 @@ def rollup(
             newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
             return "recheck" if newest < p - 1 else "stop"
 
-        with _no_cycle_collection():
-            result = walk(
-                remote,
-                run,
-                state=state,
-                position=position,
-                last=last,
-                applied_among=applied.intersection,
-                fetch_workers=FETCH_WORKERS,
-                log_id=meta.log_id,
-                on_break=decide,
-                keep=False,  # nothing to store but the snapshot: no bytes or changes kept
-                order=True,  # the applied ids in log order: they sort in one pass
-            )
+        result = walk(
+            remote,
+            run,
+            state=state,
+            position=position,
+            last=last,
+            applied_among=applied.intersection,
+            fetch_workers=FETCH_WORKERS,
+            log_id=meta.log_id,
+            on_break=decide,
+            keep=False,  # nothing to store but the snapshot: no bytes or changes kept
+            order=True,  # the applied ids in log order: they sort in one pass
+        )
         if result.stop == "foreign":
             raise ProtocolError(
                 f"{remote.describe()} changed while the roll-up read it; nothing was written"
@@ -138,17 +148,16 @@ def rollup(
             )
         if result.updates and result.position > newest:
             stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
-            with _no_cycle_collection():
-                snapshot = Snapshot.of(
-                    result.state,
-                    result.position,
-                    stamp,
-                    _applied_ids(base, applied, result),
-                    last=result.last,
-                    log=meta.log_id,
-                )
-                data = protocol.encode(snapshot)
-                del snapshot
+            snapshot = Snapshot.of(
+                result.state,
+                result.position,
+                stamp,
+                _applied_ids(base, applied, result),
+                last=result.last,
+                log=meta.log_id,
+            )
+            data = protocol.encode(snapshot)
+            del snapshot
             report.created = remote.put_if_absent(protocol.snapshot_key(result.position), data)
             report.snapshot_position = result.position
             report.folded_updates = result.updates
@@ -177,12 +186,14 @@ def _applied_ids(base: Snapshot | None, applied: set[str], result: Walk) -> Coll
 
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused while a roll-up folds, then as it was.
+    """The cycle collector paused for a whole roll-up, then as it was.
 
     The fold makes no reference cycles (frozen structs in immutable maps), but it
     allocates millions of containers, and every collection it triggers walks the
     young part of the state: at a million actions that was a sixth of the run.
-    Reference counting still frees everything the fold drops.
+    Reference counting still frees everything the fold drops. The pause lasts
+    until the roll-up has returned and dropped its state: resumed any earlier (the
+    prune), the first collection walked every object the fold had left alive.
     """
     was_enabled = gc.isenabled()
     gc.disable()
