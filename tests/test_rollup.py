@@ -14,6 +14,7 @@ import gc
 import random
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -346,3 +347,63 @@ def calls_per_action_check(flush: Callable[[Walk], None] | None) -> int:
 def test_a_walk_without_flushes_asks_in_c_whether_an_action_was_applied() -> None:
     assert calls_per_action_check(None) == 0
     assert calls_per_action_check(Walk.flushed_now) > 0  # the same walk with flushes
+
+
+def test_the_next_batch_is_read_while_one_is_folded(tmp_path: Path) -> None:
+    """The reads of batch 2 are under way before batch 1 is folded: the fold of batch 1
+    (where ``applied_among`` is asked) waits for them, and would wait in vain if they
+    only started after it."""
+    done = act.TaskDone(id="t", done=True)
+    updates = linked([(Action(id=f"a-{p}", device="d", at=p, arg=done),) for p in range(1, 7)])
+    both_read = threading.Event()
+    read: set[int] = set()
+
+    class Watched(FolderRemoteStore):
+        def get(self, key: str) -> bytes:
+            position = protocol.position_of(key)
+            read.add(position or 0)
+            if {3, 4} <= read:
+                both_read.set()
+            return super().get(key)
+
+    write(tmp_path, updates)
+    waited: list[bool] = []
+
+    def applied_among(ids: list[str]) -> set[str]:
+        if not waited:  # batch 1 (positions 1 and 2)
+            waited.append(both_read.wait(timeout=5))
+        return set()
+
+    result = walk(
+        Watched(tmp_path),
+        list(range(1, 7)),
+        state=State(),
+        position=0,
+        last="",
+        applied_among=applied_among,
+        log_id=LOG_ID,
+        batch=2,
+        fetch_workers=2,
+    )
+    assert waited == [True]
+    assert (result.position, result.actions, result.stop) == (6, 6, "")
+
+
+def test_a_rollup_drops_its_duplicate_tests_before_building_the_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the snapshot is built (and encoded: a roll-up's peak memory), no set of
+    applied ids is left: only the list the snapshot takes."""
+    sets_holding_ids: list[int] = []
+    made = Snapshot.of.__func__  # type: ignore[attr-defined]
+
+    def of(cls: type[Snapshot], *args: Any, **kw: Any) -> Snapshot:
+        one_id = next(iter(args[3]))
+        sets_holding_ids.append(sum(isinstance(r, set) for r in gc.get_referrers(one_id)))
+        return made(cls, *args, **kw)
+
+    monkeypatch.setattr(Snapshot, "of", classmethod(of))
+    done = act.TaskDone(id="t", done=True)
+    entries: list[Entry] = [(Action(id=f"a-{p}", device="d", at=p, arg=done),) for p in range(4)]
+    check(entries, part_way=2)
+    assert sets_holding_ids[:2] == [0, 0]  # the two roll-ups ([2]: the reference's own set)

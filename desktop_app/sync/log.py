@@ -12,7 +12,7 @@ replaced, or it is quarantined).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -174,9 +174,10 @@ def walk(
     before it: a base may hold the first actions of the next update, which the
     applied check skips when that update is folded again.
 
-    ``batch``: positions fetched, decoded and folded at a time; the bytes and decoded
-    updates of one batch are dropped before the next is read, so a long run (a
-    roll-up of a million actions) never holds the whole log in memory.
+    ``batch``: positions fetched, decoded and folded at a time; the next batch is read
+    while one is folded, and the bytes and decoded updates of a batch are dropped
+    once it is folded, so a long run (a roll-up of a million actions) never holds
+    more than two batches of the log in memory.
 
     ``keep``: collect the changed items (``changes``) and the update bytes
     (``archive``) the caller stores; a roll-up stores neither.
@@ -282,11 +283,20 @@ def walk(
             if flush is not None and result.unflushed >= sizer.size:
                 flush(result)
 
+    def read(part: list[int]) -> Iterator[bytes | Exception | _Gone]:
+        """The objects at ``part``: with a pool, all asked for now, to be collected later."""
+        return pool.map(fetch, part) if pool is not None else map(fetch, part)
+
+    parts = [run[lo : lo + batch] for lo in range(0, len(run), batch)]
     before: dict[int, bytes] = {}  # the bytes read at the position before this batch
     try:
-        for lo in range(0, len(run), batch):
-            part = run[lo : lo + batch]
-            fetched = list(pool.map(fetch, part)) if pool is not None else list(map(fetch, part))
+        coming = read(parts[0]) if parts else iter(())
+        for index, part in enumerate(parts):
+            fetched = list(coming)
+            if index + 1 < len(parts):
+                # The reads of the next batch wait on the store (a request, a file), not
+                # on the interpreter: they proceed while this batch is decoded and folded.
+                coming = read(parts[index + 1])
             fetched_at = {p: d for p, d in zip(part, fetched, strict=True) if isinstance(d, bytes)}
             readable = _decoded(part, fetched, result)
             del fetched
@@ -297,7 +307,7 @@ def walk(
             before = {last_p: fetched_at[last_p]} if last_p in fetched_at else {}
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)  # a walk that stopped reads no further
     return result
 
 

@@ -148,14 +148,19 @@ def _rollup(
             )
         if result.updates and result.position > newest:
             stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
+            ids = _applied_ids(base, applied, result)
+            # The sets that told duplicates apart go before the snapshot is built and
+            # encoded, the peak of a roll-up's memory.
+            base, applied, result.seen, result.order = None, set(), set(), None
             snapshot = Snapshot.of(
                 result.state,
                 result.position,
                 stamp,
-                _applied_ids(base, applied, result),
+                ids,
                 last=result.last,
                 log=meta.log_id,
             )
+            del ids
             data = protocol.encode(snapshot)
             del snapshot
             report.created = remote.put_if_absent(protocol.snapshot_key(result.position), data)
