@@ -32,7 +32,7 @@ from desktop_app.core.text import clean_arg_fully
 from desktop_app.sync import protocol
 from desktop_app.sync import rollup as rollup_module
 from desktop_app.sync.folder_store import FolderRemoteStore
-from desktop_app.sync.log import Walk, fold_new, walk
+from desktop_app.sync.log import Walk, _cleaned, fold_new, walk
 from desktop_app.sync.protocol import Genesis, Snapshot, Update, VaultMeta
 from desktop_app.sync.rollup import rollup
 from tests import strategies
@@ -295,6 +295,22 @@ def test_a_merged_state_naming_ids_the_base_holds_is_listed_once(
 # -- the fold's own overheads ------------------------------------------------------------
 
 
+def python_calls(name: str, work: Callable[[], object]) -> int:
+    """How many times ``work`` calls the Python function ``name``."""
+    calls = 0
+
+    def count(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        calls += event == "call" and frame.f_code.co_name == name
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
 def test_the_cycle_collector_stays_paused_through_the_prune(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -318,17 +334,11 @@ def calls_per_action_check(flush: Callable[[Walk], None] | None) -> int:
     """Python calls a walk of 20 actions makes to ask whether one was applied."""
     done = act.TaskDone(id="t", done=True)
     updates = linked([(Action(id=f"a-{p}", device="d", at=p, arg=done),) * 2 for p in range(10)])
-    calls = 0
-
-    def count(frame: Any, event: str, arg: Any) -> None:
-        nonlocal calls
-        calls += event == "call" and frame.f_code.co_name == "known_or_flushed"
-
     with tempfile.TemporaryDirectory() as folder:
         remote = write(Path(folder), updates)
-        sys.setprofile(count)
-        try:
-            walk(
+        return python_calls(
+            "known_or_flushed",
+            lambda: walk(
                 remote,
                 list(range(1, 11)),
                 state=State(),
@@ -338,10 +348,8 @@ def calls_per_action_check(flush: Callable[[Walk], None] | None) -> int:
                 log_id=LOG_ID,
                 flush=flush,
                 fetch_workers=1,
-            )
-        finally:
-            sys.setprofile(None)
-    return calls
+            ),
+        )
 
 
 def test_a_walk_without_flushes_asks_in_c_whether_an_action_was_applied() -> None:
@@ -407,3 +415,24 @@ def test_a_rollup_drops_its_duplicate_tests_before_building_the_snapshot(
     entries: list[Entry] = [(Action(id=f"a-{p}", device="d", at=p, arg=done),) for p in range(4)]
     check(entries, part_way=2)
     assert sets_holding_ids[:2] == [0, 0]  # the two roll-ups ([2]: the reference's own set)
+
+
+def test_an_update_already_clean_is_checked_without_building_a_cleaned_copy() -> None:
+    """The one pass over a pulled update's text (``is_clean_arg`` per action) decides;
+    the cleaning path, one call and one replace per action, runs only when some text
+    is dirty, and then cleans exactly as before."""
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    clean = tuple(
+        Action(
+            id=f"a-{n}", device="d", at=n, arg=act.NewTask(id=f"t{n}", title="ok", created=created)
+        )
+        for n in range(5)
+    )
+    update = Update(id="u", device="d", at=0, position=1, actions=clean)
+    assert _cleaned(update) is update
+    assert python_calls("clean_arg", lambda: _cleaned(update)) == 0
+    dirty = replace(
+        update, actions=(*clean, replace(clean[0], arg=act.TaskTitle(id="t0", title="a\nb")))
+    )
+    assert python_calls("clean_arg", lambda: _cleaned(dirty)) == 6
+    assert _cleaned(dirty).actions[-1].arg.title == "a b"  # type: ignore[attr-defined]

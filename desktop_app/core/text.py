@@ -90,7 +90,7 @@ def _text_fields(arg_type: type) -> tuple[str, ...] | None:
     return tuple(f for f in ("title", "name", "tags", "tag") if hasattr(arg_type, f))
 
 
-def _is_clean(arg: Arg) -> bool:
+def is_clean_arg(arg: Arg) -> bool:
     """Whether ``clean_arg`` would return ``arg`` itself, quickly; False sends it to the
     full cleaning (which may still find nothing to change)."""
     arg_type = type(arg)
@@ -116,7 +116,7 @@ def clean_arg(arg: Arg) -> Arg:
     nothing left is dropped, so a remote action still applies as its author meant.
 
     An argument already clean (nearly all) is returned after a quick check."""
-    return arg if _is_clean(arg) else clean_arg_fully(arg)
+    return arg if is_clean_arg(arg) else clean_arg_fully(arg)
 
 
 def clean_arg_fully(arg: Arg) -> Arg:

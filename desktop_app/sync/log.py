@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Literal
 
 from msgspec.structs import replace
@@ -22,7 +23,7 @@ from msgspec.structs import replace
 from desktop_app.core import Action, State, apply
 from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
-from desktop_app.core.text import clean_arg
+from desktop_app.core.text import clean_arg, is_clean_arg
 from desktop_app.sync import protocol
 from desktop_app.sync.chunking import ChunkSizer
 from desktop_app.sync.protocol import NewerFormat, Unreadable, Update
@@ -39,6 +40,8 @@ OnBreak = Callable[[int, str], BreakDecision]
 # Actions per update a device groups and pushes (a burst of 5,000 edits goes as 25
 # updates). How many a commit folds is sized by what commits cost (``ChunkSizer``).
 CHUNK_ACTIONS = 200
+
+_arg_of = attrgetter("arg")
 
 # Positions a walk reads, decodes and folds at a time (see ``walk``).
 WALK_BATCH = 512
@@ -357,6 +360,8 @@ def _cleaned(update: Update) -> Update:
     control characters, no line breaks in a title, no spaces in a tag): the same
     pure function on every device, so replicas stay identical."""
     actions = update.actions
+    if all(map(is_clean_arg, map(_arg_of, actions))):  # nearly always: nothing built
+        return update
     cleaned = tuple(
         action if (arg := clean_arg(action.arg)) is action.arg else replace(action, arg=arg)
         for action in actions
