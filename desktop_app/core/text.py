@@ -91,7 +91,7 @@ def _text_fields(arg_type: type) -> tuple[str, ...] | None:
     return tuple(f for f in ("title", "name", "tags", "tag") if hasattr(arg_type, f))
 
 
-def _is_clean(arg: Arg) -> bool:
+def is_clean_arg(arg: Arg) -> bool:
     """Whether ``clean_arg`` would return ``arg`` itself, quickly; False sends it to the
     full cleaning (which may still find nothing to change)."""
     arg_type = type(arg)
@@ -115,7 +115,7 @@ def clean_actions(actions: tuple[Action, ...]) -> tuple[Action, ...]:
     """``actions`` with every argument cleaned by ``clean_arg``: the very same tuple
     when nothing needed cleaning (nearly always; this runs on every pulled update)."""
     for action in actions:
-        if not _is_clean(action.arg):
+        if not is_clean_arg(action.arg):
             break
     else:
         return actions
@@ -135,7 +135,7 @@ def clean_arg(arg: Arg) -> Arg:
     nothing left is dropped, so a remote action still applies as its author meant.
 
     An argument already clean (nearly all) is returned after a quick check."""
-    return arg if _is_clean(arg) else clean_arg_fully(arg)
+    return arg if is_clean_arg(arg) else clean_arg_fully(arg)
 
 
 def clean_arg_fully(arg: Arg) -> Arg:

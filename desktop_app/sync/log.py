@@ -12,7 +12,7 @@ replaced, or it is quarantined).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -51,14 +51,17 @@ def fold_new(
     applied: Callable[[str], bool],
     seen: set[str],
     changes: Changes | None = None,
+    order: list[str] | None = None,
 ) -> tuple[State, int]:
     """Apply, in order, each action of ``updates`` not applied before.
 
     ``seen`` collects the ids applied now (and those a merged state carries);
-    ``changes`` the items they may change (what storage writes).
+    ``changes`` the items they may change (what storage writes); ``order`` each id
+    added to ``seen``, once, in the order added (a roll-up sorts them: ids made in
+    time order sort in one pass).
     """
     folding = Folding(state)
-    count = fold_into(folding, updates, applied, seen, changes)
+    count = fold_into(folding, updates, applied, seen, changes, order)
     return folding.state, count
 
 
@@ -68,12 +71,14 @@ def fold_into(
     applied: Callable[[str], bool],
     seen: set[str],
     changes: Changes | None = None,
+    order: list[str] | None = None,
 ) -> int:
     """``fold_new`` onto a ``Folding`` a walk keeps for a whole batch of updates, so a
     run of item edits across updates builds the state once. One flat loop: this is
     the hot path of a large pull."""
     count = 0
     edit = folding.edit
+    record = order.append if order is not None else None
     for update in updates:
         for action in update.actions:
             action_id = action.id
@@ -87,9 +92,17 @@ def fold_into(
                     changes.note(folding.state, action.arg)
                 folding.apply(action)
             seen.add(action_id)
+            if record is not None:
+                record(action_id)
             count += 1
             if type(action.arg) is MergeState:
-                seen.update(action.arg.applied)
+                if record is None:
+                    seen.update(action.arg.applied)
+                    continue
+                for merged_id in action.arg.applied:
+                    if merged_id not in seen:
+                        seen.add(merged_id)
+                        record(merged_id)
     return count
 
 
@@ -125,6 +138,9 @@ class Walk:
     actions: int = 0
     own: list[str] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)
+    # With ``walk(order=True)`` (and no ``flush``): the ids of ``seen``, each once, in
+    # the order they were added to it.
+    order: list[str] | None = None
     # Why it stopped before the end of the run: a broken link, an update retired
     # under it while it read, or one written by a newer Tidemark.
     stop: Literal["", "break", "gone", "newer", "foreign"] = ""
@@ -163,6 +179,7 @@ def walk(
     chunk: ChunkSizer | None = None,
     batch: int = WALK_BATCH,
     keep: bool = True,
+    order: bool = False,
 ) -> Walk:
     """Fold the updates at ``run`` (gapless, starting at ``position + 1``).
 
@@ -179,14 +196,18 @@ def walk(
     before it: a base may hold the first actions of the next update, which the
     applied check skips when that update is folded again.
 
-    ``batch``: positions fetched, decoded and folded at a time; the bytes and decoded
-    updates of one batch are dropped before the next is read, so a long run (a
-    roll-up of a million actions) never holds the whole log in memory.
+    ``batch``: positions fetched, decoded and folded at a time; the next batch is read
+    while one is folded, and the bytes and decoded updates of a batch are dropped
+    once it is folded, so a long run (a roll-up of a million actions) never holds
+    more than two batches of the log in memory.
 
     ``keep``: collect the changed items (``changes``) and the update bytes
     (``archive``) the caller stores; a roll-up stores neither.
+
+    ``order``: also list the ids applied in the order applied (``result.order``; a
+    walk without ``flush``): a roll-up sorts them far faster than the set.
     """
-    result = Walk(state=state, position=position, last=last)
+    result = Walk(state=state, position=position, last=last, order=[] if order else None)
     sizer = chunk or ChunkSizer()
     etags = etags or {}
     copies = local_copies or {}
@@ -216,8 +237,11 @@ def walk(
         known = applied_among([a.id for _, u, _, _ in readable if u is not None for a in u.actions])
         flushed = result.flushed
 
-        def is_applied(action_id: str) -> bool:
+        def known_or_flushed(action_id: str) -> bool:
             return action_id in known or action_id in flushed
+
+        # Without flushes nothing is ever flushed: a lookup in C, no call per action.
+        is_applied = known.__contains__ if flush is None else known_or_flushed
 
         # One Folding for the batch: result.state is brought up to date before each
         # flush (which commits it) and when the batch ends or stops.
@@ -280,7 +304,9 @@ def walk(
                     piece = piece or replace(update, actions=actions[start : start + room])
                     # result.changes, not a copy of it: a flush starts a new one.
                     changes = result.changes if keep else None
-                    count = fold_into(folding, (piece,), is_applied, result.seen, changes)
+                    count = fold_into(
+                        folding, (piece,), is_applied, result.seen, changes, result.order
+                    )
                     result.actions += count
                     result.unflushed += count
                     start += room
@@ -298,11 +324,20 @@ def walk(
             if flush is not None and result.unflushed >= sizer.size:
                 flushed_here()
 
+    def read(part: list[int]) -> Iterator[bytes | Exception | _Gone]:
+        """The objects at ``part``: with a pool, all asked for now, to be collected later."""
+        return pool.map(fetch, part) if pool is not None else map(fetch, part)
+
+    parts = [run[lo : lo + batch] for lo in range(0, len(run), batch)]
     before: dict[int, bytes] = {}  # the bytes read at the position before this batch
     try:
-        for lo in range(0, len(run), batch):
-            part = run[lo : lo + batch]
-            fetched = list(pool.map(fetch, part)) if pool is not None else list(map(fetch, part))
+        coming = read(parts[0]) if parts else iter(())
+        for index, part in enumerate(parts):
+            fetched = list(coming)
+            if index + 1 < len(parts):
+                # The reads of the next batch wait on the store (a request, a file), not
+                # on the interpreter: they proceed while this batch is decoded and folded.
+                coming = read(parts[index + 1])
             fetched_at = {p: d for p, d in zip(part, fetched, strict=True) if isinstance(d, bytes)}
             readable = decode_batch(part, fetched, result)
             del fetched
@@ -313,7 +348,7 @@ def walk(
             before = {last_p: fetched_at[last_p]} if last_p in fetched_at else {}
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)  # a walk that stopped reads no further
     return result
 
 

@@ -19,6 +19,8 @@ another program's file, absurdly nested; quarantined as an empty update).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import msgspec
 
 from desktop_app.core import REGISTRY, Action, CodecError, State, StateDoc, codec
@@ -107,11 +109,12 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
         state: State,
         position: int,
         at: int,
-        applied: set[str],
+        applied: Collection[str],
         *,
         last: str = "",
         log: str = "",
     ) -> Snapshot:
+        """``applied``: distinct ids, in any order (a list nearly in order sorts fastest)."""
         return cls(
             position=position,
             at=at,

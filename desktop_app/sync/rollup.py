@@ -11,7 +11,7 @@ must stay visible (see docs/sync-protocol.md).
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +20,7 @@ import msgspec
 from desktop_app.core import State
 from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS
-from desktop_app.sync.log import BreakDecision, contiguous, walk
+from desktop_app.sync.log import BreakDecision, Walk, contiguous, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
 from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectUnusable, RemoteStore
 from desktop_app.sync.sealed_store import SealedStore
@@ -66,6 +66,17 @@ def rollup(
 
     ``vault_id``: the vault a device expects there (its own); another is refused.
     """
+    with _no_cycle_collection():
+        return _rollup(remote, retention, now, now_ms, vault_id)
+
+
+def _rollup(
+    remote: RemoteStore,
+    retention: timedelta,
+    now: Callable[[], datetime],
+    now_ms: Callable[[], int] | None,
+    vault_id: str | None,
+) -> RollupReport:
     try:
         meta = protocol.decode_meta(remote.get(protocol.META_KEY))
     except RemoteNotFound:
@@ -100,19 +111,19 @@ def rollup(
             newest = max(_positions(remote, protocol.SNAPSHOTS), default=0)
             return "recheck" if newest < p - 1 else "stop"
 
-        with _no_cycle_collection():
-            result = walk(
-                remote,
-                run,
-                state=state,
-                position=position,
-                last=last,
-                applied_among=applied.intersection,
-                fetch_workers=FETCH_WORKERS,
-                log_id=meta.log_id,
-                on_break=decide,
-                keep=False,  # nothing to store but the snapshot: no bytes or changes kept
-            )
+        result = walk(
+            remote,
+            run,
+            state=state,
+            position=position,
+            last=last,
+            applied_among=applied.intersection,
+            fetch_workers=FETCH_WORKERS,
+            log_id=meta.log_id,
+            on_break=decide,
+            keep=False,  # nothing to store but the snapshot: no bytes or changes kept
+            order=True,  # the applied ids in log order: they sort in one pass
+        )
         if result.stop == "foreign":
             raise ProtocolError(
                 f"{remote.describe()} changed while the roll-up read it; nothing was written"
@@ -137,17 +148,21 @@ def rollup(
             )
         if result.updates and result.position > newest:
             stamp = now_ms() if now_ms else int(started.timestamp() * 1000)
-            with _no_cycle_collection():
-                snapshot = Snapshot.of(
-                    result.state,
-                    result.position,
-                    stamp,
-                    applied | result.seen,
-                    last=result.last,
-                    log=meta.log_id,
-                )
-                data = protocol.encode(snapshot)
-                del snapshot
+            ids = _applied_ids(base, applied, result)
+            # The sets that told duplicates apart go before the snapshot is built and
+            # encoded, the peak of a roll-up's memory.
+            base, applied, result.seen, result.order = None, set(), set(), None
+            snapshot = Snapshot.of(
+                result.state,
+                result.position,
+                stamp,
+                ids,
+                last=result.last,
+                log=meta.log_id,
+            )
+            del ids
+            data = protocol.encode(snapshot)
+            del snapshot
             report.created = remote.put_if_absent(protocol.snapshot_key(result.position), data)
             report.snapshot_position = result.position
             report.folded_updates = result.updates
@@ -158,14 +173,32 @@ def rollup(
     return report
 
 
+def _applied_ids(base: Snapshot | None, applied: set[str], result: Walk) -> Collection[str]:
+    """Every id the snapshot lists (the base's and the walk's), each once, nearly in order.
+
+    Sorting the set took most of a second at a million ids: its order is random.
+    The base's ids are sorted and the walk's come in log order, which for ids made
+    in time order (UUIDv7) is nearly sorted too, so the list sorts in about one
+    pass. Only a base listing an id twice, or a merged state naming ids the base
+    holds, repeats one; then the set it is.
+    """
+    ordered = result.order
+    listed = base.applied if base is not None else ()
+    if ordered is None or len(listed) != len(applied) or not applied.isdisjoint(result.seen):
+        return applied | result.seen
+    return [*listed, *ordered] if listed else ordered
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused while a roll-up folds, then as it was.
+    """The cycle collector paused for a whole roll-up, then as it was.
 
     The fold makes no reference cycles (frozen structs in immutable maps), but it
     allocates millions of containers, and every collection it triggers walks the
     young part of the state: at a million actions that was a sixth of the run.
-    Reference counting still frees everything the fold drops.
+    Reference counting still frees everything the fold drops. The pause lasts
+    until the roll-up has returned and dropped its state: resumed any earlier (the
+    prune), the first collection walked every object the fold had left alive.
     """
     was_enabled = gc.isenabled()
     gc.disable()
