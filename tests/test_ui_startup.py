@@ -63,7 +63,7 @@ LATE_QT_CLASSES = (
 )
 
 SCRIPT = """
-import json, sys
+import gc, json, sys
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
@@ -79,6 +79,7 @@ def loaded():
 
 def finish(window):
     seen["after"] = loaded()
+    seen["collecting_after"] = gc.isenabled()
     window.close()
 
 class FirstPaint(QObject):
@@ -86,6 +87,7 @@ class FirstPaint(QObject):
         if event.type() == QEvent.Type.Paint:
             if "at_paint" not in seen:
                 seen["at_paint"] = loaded()
+                seen["collecting_at_paint"] = gc.isenabled()
                 seen["tasks"] = watched.task_model.rowCount()
                 import PySide6.QtWidgets as widgets  # the classes PySide has made so far
                 seen["qt_classes"] = sorted(n for n in LATE_QT if n in vars(widgets))
@@ -156,6 +158,8 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, p
     assert seen["at_paint"] == [], f"imported before the first paint: {seen['at_paint']}"
     assert seen["qt_classes"] == [], f"made before the first paint: {seen['qt_classes']}"
     assert seen["styled"] == [], f"style sheets before the first paint: {seen['styled']}"
+    # The cycle collector waits for the paint (it only walked the decoded items again)...
+    assert (seen["collecting_at_paint"], seen["collecting_after"]) == (False, True)
     # ...and they do arrive right after it: sync starts, the conflict panel attaches.
     for name in ("desktop_app.ui.sync_worker", "desktop_app.ui.conflict_panel", "keyring"):
         assert name in seen["after"], seen["after"]

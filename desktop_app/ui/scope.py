@@ -140,6 +140,23 @@ def _matches(needle: str, item: Task | Note, haystacks: Haystacks | None = None)
     return needle in (haystacks(item) if haystacks is not None else _haystack(item))
 
 
+def _tasks_in(state: State, scope: Scope, day: date) -> list[Task]:
+    """``scope.contains`` over every task, with the common scopes' tests inlined: the
+    first paint selects 10,000 tasks, and a call per task was half of that."""
+    tasks, kind = state.tasks.values(), scope.kind
+    if kind == "all":
+        return list(tasks)
+    if kind == "list":
+        list_id = scope.list_id
+        return [t for t in tasks if t.list_id == list_id]
+    if kind == "tag":
+        tag = scope.list_id
+        return [t for t in tasks if tag in t.tags]
+    if kind == "completed":
+        return [t for t in tasks if t.done]
+    return [t for t in tasks if scope.contains(state, t, day)]
+
+
 def select_tasks(
     state: State,
     scope: Scope,
@@ -158,13 +175,11 @@ def select_tasks(
     needle = text.strip().casefold()
     day = today or date.today()
     hide_done = hide_done and scope.kind != "completed"
-    found = [
-        t
-        for t in state.tasks.values()
-        if scope.contains(state, t, day)
-        and _matches(needle, t, haystacks)
-        and not (hide_done and t.done)
-    ]
+    found = _tasks_in(state, scope, day)
+    if needle:
+        found = [t for t in found if _matches(needle, t, haystacks)]
+    if hide_done:
+        found = [t for t in found if not t.done]
     if sort is None:  # counting only: no order needed, and sorting 5,000 rows is not free
         return found
     if scope.kind == "upcoming":
