@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.core import Priority, State, Task, TaskList, views
+from desktop_app.core import Note, Priority, State, Task, TaskList, rules, views
 from desktop_app.ui import scope as scopes
-from desktop_app.ui.scope import Scope, select_tasks
+from desktop_app.ui.models.list_model import sidebar_rows
+from desktop_app.ui.scope import Scope, select_notes, select_tasks
 
 TODAY = date(2026, 3, 10)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -76,12 +77,33 @@ def plain_selection(
     return [t.id for t in ordered]
 
 
-def state_of(items: list[Task]) -> State:
+@st.composite
+def notes(draw: st.DrawFn) -> list[Note]:
+    found = []
+    for n in range(draw(st.integers(0, 12))):
+        at = T0 + timedelta(minutes=draw(st.integers(0, 3)))
+        found.append(
+            Note(
+                id=draw(st.sampled_from("abcdefghij")) + f"{n:02d}",
+                title=draw(st.sampled_from(["Milk", "Recipes", "call mum"])),
+                list_id=draw(st.sampled_from([None, *LISTS, "L3"])),
+                tags=frozenset(draw(st.sets(st.sampled_from(["home", "ideas"])))),
+                pinned=draw(st.booleans()),
+                created=at,
+                updated=at,
+            )
+        )
+    return found
+
+
+def state_of(items: list[Task], kept: list[Note] = ()) -> State:  # type: ignore[assignment]
     state = State()
     for list_id in LISTS:
         state = state.with_list(TaskList(id=list_id, name=list_id, created=T0))
     for item in items:
         state = state.with_task(item)
+    for note in kept:
+        state = state.with_note(note)
     return state
 
 
@@ -124,3 +146,49 @@ def test_common_scopes_select_without_a_call_per_task(monkeypatch, scope: Scope)
 
     monkeypatch.setattr(Scope, "contains", per_task)
     select_tasks(state, scope, today=TODAY)
+
+
+@settings(max_examples=100, deadline=None)
+@given(notes(), st.sampled_from(SCOPES), st.sampled_from(["", "milk", "#ideas"]))
+def test_the_notes_selection_is_the_plain_definition(
+    kept: list[Note], scope: Scope, text: str
+) -> None:
+    """Pinned first, then newest first, ties by id."""
+    state = state_of([], kept)
+    needle = text.casefold()
+    plain = [
+        n
+        for n in state.notes.values()
+        if not scope.tasks_only
+        and scope.contains(state, n)
+        and needle in f"{n.title}\n{' '.join(f'#{g}' for g in n.tags)}\n".casefold()
+    ]
+    plain.sort(key=lambda n: (not n.pinned, -n.created.timestamp(), n.id))
+    assert [n.id for n in select_notes(state, scope, text)] == [n.id for n in plain]
+
+
+@settings(max_examples=100, deadline=None)
+@given(tasks(), notes())
+def test_each_sidebar_count_is_the_open_tasks_its_scope_shows(
+    items: list[Task], kept: list[Note]
+) -> None:
+    state = state_of(items, kept)
+    rows = sidebar_rows(state, TODAY)
+    for row in rows:
+        if row.scope.kind in ("completed", "trash"):
+            continue  # no open-task count: Completed shows none, Trash counts deleted items
+        shown = select_tasks(state, row.scope, today=TODAY, sort=None)
+        assert row.open_tasks == sum(not t.done for t in shown), row.label
+    open_items = [*(t for t in items if not t.done), *kept]  # a done task's tags make no row
+    tags = {g for item in open_items for g in item.tags}
+    assert {r.scope.list_id for r in rows if r.scope.kind == "tag"} == tags
+
+
+@settings(max_examples=100, deadline=None)
+@given(tasks(), notes())
+def test_items_in_missing_lists_are_each_item_whose_list_is_gone(
+    items: list[Task], kept: list[Note]
+) -> None:
+    state = state_of(items, kept)
+    found = {p.ids for p in rules.items_in_missing_lists(state)}
+    assert found == {(i.id, "L3") for i in [*items, *kept] if i.list_id == "L3"}
