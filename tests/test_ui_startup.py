@@ -215,3 +215,39 @@ def test_an_empty_state_placed_late_still_shows_over_its_list(qtbot, tmp_path: P
         window.filter_edit.clear()
         assert not window.task_empty.isVisible()
         window.close()
+
+
+def test_the_task_table_asks_for_no_row_labels(qtbot, tmp_path: Path) -> None:
+    """Its row header is hidden before the model comes: a visible one asked for ~900
+    labels of 10,000 rows (a Python call each) before the first paint."""
+    from PySide6.QtCore import Qt
+
+    from desktop_app.app import App
+    from desktop_app.ui.models import TaskTableModel
+    from desktop_app.ui.session import AppSession
+    from desktop_app.ui.task_view import TaskTable
+
+    asked: list[int] = []
+
+    class Counting(TaskTableModel):
+        def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+            if orientation == Qt.Orientation.Vertical:
+                asked.append(section)
+            return super().headerData(section, orientation, role)
+
+    with App(tmp_path / "data") as app:
+        app.dispatch_steps(
+            [
+                step
+                for n in range(300)
+                for step in app.new_task_steps(f"t{n}", created=app._stamp()[1], lists={})[1]
+            ]
+        )
+        session = AppSession(app)
+        table = TaskTable(Counting(session))
+        qtbot.addWidget(table)
+        table.show()
+        qtbot.waitExposed(table)
+        assert table.model().rowCount() == 300
+        assert asked == []
+        table.close()
