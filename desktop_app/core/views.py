@@ -95,17 +95,16 @@ _BY_ID, _BY_CREATED = attrgetter("id"), attrgetter("created")
 def creation_order(tasks: list[Task]) -> list[Task]:
     """``tasks`` by (created, id), the rows' order before the first paint (10,000 tasks).
 
-    Sorted by the stamp alone, a plain key: a (created, id) pair is a tuple per
-    task, compared through the tuple's rich comparison, at twice the cost. Only
-    when two tasks share a stamp does the id decide: then a stable sort by id
-    first, and by stamp again.
+    Two stable sorts with plain keys, ids then stamps, give the same order as one
+    sort by the pair at half its cost: a pair key is a tuple per task and compares
+    datetimes through the tuple's rich comparison. Ids first: the sort compares
+    strings by a specialised fast path, and ids made by one clock (UUIDv7) come
+    nearly in creation order, which the second sort then merely confirms. (Sorting
+    by the stamp alone, and by id only on a tie, cost more instructions here.)
     """
-    ordered = sorted(tasks, key=_BY_CREATED)
-    stamps = list(map(_BY_CREATED, ordered))
-    if len(set(stamps)) < len(stamps):
-        ordered.sort(key=_BY_ID)
-        ordered.sort(key=_BY_CREATED)
-    return ordered
+    by_id = sorted(tasks, key=_BY_ID)
+    by_id.sort(key=_BY_CREATED)
+    return by_id
 
 
 def sort_tasks(state: State, tasks: list[Task], key: str, descending: bool = False) -> list[Task]:
