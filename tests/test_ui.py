@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Iterator
@@ -489,6 +490,7 @@ def test_run_reports_an_unusable_data_dir(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
     assert run(not_a_dir) == 1
     assert len(shown) == 1 and "Traceback" not in shown[0]
+    assert gc.isenabled()  # paused for the start-up (main.PausedCollector), never left off
 
 
 def test_every_shortcut_is_documented() -> None:

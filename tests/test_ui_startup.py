@@ -63,7 +63,7 @@ LATE_QT_CLASSES = (
 )
 
 SCRIPT = """
-import json, sys
+import gc, json, sys
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
@@ -79,6 +79,7 @@ def loaded():
 
 def finish(window):
     seen["after"] = loaded()
+    seen["collecting_after"] = gc.isenabled()
     window.close()
 
 class FirstPaint(QObject):
@@ -86,6 +87,7 @@ class FirstPaint(QObject):
         if event.type() == QEvent.Type.Paint:
             if "at_paint" not in seen:
                 seen["at_paint"] = loaded()
+                seen["collecting_at_paint"] = gc.isenabled()
                 seen["tasks"] = watched.task_model.rowCount()
                 import PySide6.QtWidgets as widgets  # the classes PySide has made so far
                 seen["qt_classes"] = sorted(n for n in LATE_QT if n in vars(widgets))
@@ -156,6 +158,8 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, p
     assert seen["at_paint"] == [], f"imported before the first paint: {seen['at_paint']}"
     assert seen["qt_classes"] == [], f"made before the first paint: {seen['qt_classes']}"
     assert seen["styled"] == [], f"style sheets before the first paint: {seen['styled']}"
+    # The cycle collector waits for the paint (it only walked the decoded items again)...
+    assert (seen["collecting_at_paint"], seen["collecting_after"]) == (False, True)
     # ...and they do arrive right after it: sync starts, the conflict panel attaches.
     for name in ("desktop_app.ui.sync_worker", "desktop_app.ui.conflict_panel", "keyring"):
         assert name in seen["after"], seen["after"]
@@ -211,3 +215,39 @@ def test_an_empty_state_placed_late_still_shows_over_its_list(qtbot, tmp_path: P
         window.filter_edit.clear()
         assert not window.task_empty.isVisible()
         window.close()
+
+
+def test_the_task_table_asks_for_no_row_labels(qtbot, tmp_path: Path) -> None:
+    """Its row header is hidden before the model comes: a visible one asked for ~900
+    labels of 10,000 rows (a Python call each) before the first paint."""
+    from PySide6.QtCore import Qt
+
+    from desktop_app.app import App
+    from desktop_app.ui.models import TaskTableModel
+    from desktop_app.ui.session import AppSession
+    from desktop_app.ui.task_view import TaskTable
+
+    asked: list[int] = []
+
+    class Counting(TaskTableModel):
+        def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+            if orientation == Qt.Orientation.Vertical:
+                asked.append(section)
+            return super().headerData(section, orientation, role)
+
+    with App(tmp_path / "data") as app:
+        app.dispatch_steps(
+            [
+                step
+                for n in range(300)
+                for step in app.new_task_steps(f"t{n}", created=app._stamp()[1], lists={})[1]
+            ]
+        )
+        session = AppSession(app)
+        table = TaskTable(Counting(session))
+        qtbot.addWidget(table)
+        table.show()
+        qtbot.waitExposed(table)
+        assert table.model().rowCount() == 300
+        assert asked == []
+        table.close()

@@ -89,7 +89,22 @@ def is_upcoming(task: Task, today: date, days: int = UPCOMING_DAYS) -> bool:
     return not task.done and task.due is not None and today < task.due <= today + timedelta(days)
 
 
-_BY_CREATED = attrgetter("created", "id")  # in C: 10,000 tasks sort before the first paint
+_BY_ID, _BY_CREATED = attrgetter("id"), attrgetter("created")
+
+
+def creation_order(tasks: list[Task]) -> list[Task]:
+    """``tasks`` by (created, id), the rows' order before the first paint (10,000 tasks).
+
+    Two stable sorts with plain keys, ids then stamps, give the same order as one
+    sort by the pair at half its cost: a pair key is a tuple per task and compares
+    datetimes through the tuple's rich comparison. Ids first: the sort compares
+    strings by a specialised fast path, and ids made by one clock (UUIDv7) come
+    nearly in creation order, which the second sort then merely confirms. (Sorting
+    by the stamp alone, and by id only on a tie, cost more instructions here.)
+    """
+    by_id = sorted(tasks, key=_BY_ID)
+    by_id.sort(key=_BY_CREATED)
+    return by_id
 
 
 def sort_tasks(state: State, tasks: list[Task], key: str, descending: bool = False) -> list[Task]:
@@ -97,7 +112,7 @@ def sort_tasks(state: State, tasks: list[Task], key: str, descending: bool = Fal
 
     Ties keep creation order, so a sort never shuffles equal rows.
     """
-    by_created = sorted(tasks, key=_BY_CREATED)
+    by_created = creation_order(tasks)
     if key == "created":
         return by_created[::-1] if descending else by_created
     if key == "due":

@@ -9,6 +9,7 @@ start on the event-loop turn after it (``MainWindow.first_painted``).
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -70,6 +71,26 @@ def _report_unexpected(
         window.show_error(f"Something went wrong ({kind.__name__}); details are in the log.")
 
 
+class PausedCollector:
+    """Python's cycle collector, paused from opening the profile to the first paint.
+
+    Start-up allocates a container for every item it decodes and every row it
+    selects (12,000 items: ~100,000 objects), and all of them live on, so each
+    collection meanwhile only walks them again: ~4 ms of the first paint at 10,000
+    tasks. Reference counting still frees everything as usual; the collector runs
+    again on the event-loop turn after the first paint, or when ``run`` ends.
+    """
+
+    def __init__(self) -> None:
+        self._paused = gc.isenabled()
+        gc.disable()
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            gc.enable()
+
+
 class Started:
     """What ``run`` starts after the first paint, so that it can stop it however it ends."""
 
@@ -110,9 +131,11 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
         print(missing.message(), file=sys.stderr)  # Qt would abort with a misleading one
         return 1
     qt_app = application()
+    collector = PausedCollector()
     try:
         engine = App(data_dir)
     except AppError as exc:
+        collector.resume()
         from PySide6.QtWidgets import QMessageBox  # a dialog's class: made when first used
 
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
@@ -123,6 +146,7 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
     try:
         prefs = window_settings(data_dir)
         window = MainWindow(engine, prefs)
+        window.first_painted.connect(collector.resume)
         window.first_painted.connect(lambda: started.after_first_paint(engine, window))
         window.closed.connect(qt_app.quit)
         failures: list[str] = []
@@ -156,6 +180,7 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
             return 1
         return code
     finally:
+        collector.resume()
         sys.excepthook = old_hook
         for sig, handler in old_handlers.items():
             signal.signal(sig, handler)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -70,6 +71,7 @@ from desktop_app.ui.trash_view import TrashView
 from desktop_app.ui.view_state import KeepCurrent
 
 log = logging.getLogger(__name__)
+_DONE = attrgetter("done")
 TASKS_TAB, NOTES_TAB = 0, 1
 NEW_LIST_NAME = "New list"
 FIRST_PAINT_FALLBACK_MS = 1500  # start sync even if the window is never exposed
@@ -868,7 +870,7 @@ class MainWindow(QMainWindow):
             self.status.set_counts(f"{_plural(shown, 'item')} in the trash")
             return
         tasks = self.task_model.counted(state, scope, needle, self.session.today())
-        done = sum(t.done for t in tasks)
+        done = sum(map(_DONE, tasks))  # in C: 10,000 tasks before the first paint
         notes = len(self.note_model.counted(state, scope, needle))
         parts = [f"{len(tasks) - done:,} open", f"{done:,} done", _plural(notes, "note")]
         if problems := rules.problems(state):

@@ -22,6 +22,9 @@ class TaskTable(QTableView):
     def __init__(self, model: TaskTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tasks")
+        # Hidden before the model comes: a visible row header asks the model for
+        # ~900 row labels (10,000 rows) that nobody sees, before the first paint.
+        self.verticalHeader().hide()
         self.setModel(model)
         self._model = model
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -32,7 +35,6 @@ class TaskTable(QTableView):
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
-        self.verticalHeader().hide()
         self.setItemDelegateForColumn(TaskColumn.PRIORITY, PriorityDelegate(self))
         self.setItemDelegateForColumn(TaskColumn.DUE, DueDateDelegate(self))
         header = self.horizontalHeader()
