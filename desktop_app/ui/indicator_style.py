@@ -20,9 +20,22 @@ MIN_FRAME_CONTRAST = 3.0  # WCAG 2.1, 1.4.11: non-text contrast of interface par
 Role = QPalette.ColorRole
 
 
+_FRAMES: dict[int, QColor] = {}  # by QPalette.cacheKey(): a list paints many boxes
+
+
 def frame_colour(palette: QPalette) -> QColor:
     """Fusion's frame colour, moved toward the text just enough to stand out from
     the box's fill (the base), the rows it sits on and the window around it."""
+    key = palette.cacheKey()
+    colour = _FRAMES.get(key)
+    if colour is None:
+        if len(_FRAMES) > 64:  # palettes come and go (a theme change): keep a few
+            _FRAMES.clear()
+        colour = _FRAMES[key] = _frame_colour(palette)
+    return colour
+
+
+def _frame_colour(palette: QPalette) -> QColor:
     fusion = palette.color(Role.Window).darker(140)
     text = palette.color(Role.Text)
     around = (
