@@ -33,6 +33,7 @@ from desktop_app.storage.local_store import WriteStats
 from desktop_app.sync import chunking
 from desktop_app.sync.chunking import MAX_CHUNK
 from desktop_app.sync.remote_config import RemoteConfig
+from tests.counting import Killed, kill_after
 
 FEW = 20  # bookkeeping rows of a commit beside its items and applied ids
 TASKS = 2_500  # past STAGE_ABOVE_ROWS: a first pull of it is staged
@@ -43,10 +44,6 @@ def steady_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks that grow by the same steps whatever the machine's speed, so a kill
     counted in commits lands at the same point in every run."""
     monkeypatch.setattr(chunking, "LOCK_BUDGET_S", 10.0)
-
-
-class Killed(BaseException):
-    """Stands for a kill of the process right after a commit."""
 
 
 def _journal(app: App, count: int, salt: str = "") -> None:
@@ -149,15 +146,7 @@ def test_a_kill_between_any_two_commits_of_a_staged_pull_loses_nothing(
     laptop, desktop = _joined(tmp_path)
     try:
         _journal(desktop, 30, salt="desktop ")  # its own, to be pushed after the pull
-        commits = 0
-
-        def kill(stats: WriteStats) -> None:
-            nonlocal commits
-            commits += 1
-            if commits == at:
-                raise Killed
-
-        desktop.local.on_write = kill
+        kill_after(desktop.local, at)
         with pytest.raises(Killed):
             sync_now(desktop)
         desktop.local.on_write = None

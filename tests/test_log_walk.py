@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core import Action, State, fold, new_id, reducer
+from desktop_app.core import Action, State, fold, new_id
 from desktop_app.core import actions as act
 from desktop_app.sync import protocol
 from desktop_app.sync.chunking import ChunkSizer
@@ -17,6 +17,7 @@ from desktop_app.sync.folder_store import FolderRemoteStore
 from desktop_app.sync.log import Walk, walk
 from desktop_app.sync.protocol import Genesis, Update, VaultMeta
 from desktop_app.sync.rollup import rollup
+from tests.counting import count_states_built
 
 POSITIONS = 9
 
@@ -176,17 +177,10 @@ def test_a_walk_folds_a_batch_of_edits_into_one_state(
     an update; and every flush still commits the state folded up to it."""
     remote, actions = _edits_log(tmp_path, 30)
     run = list(range(1, len(actions) + 1))
-    built = 0
-
-    def counted(*fields: object) -> State:
-        nonlocal built
-        built += 1
-        return State(*fields)
-
-    monkeypatch.setattr(reducer, "State", counted)
+    built = count_states_built(monkeypatch)
     plain = walk(remote, run, state=State(), position=0, last="", applied_among=lambda ids: set())
     assert plain.state.tasks["t"].title == "title 30" and plain.actions == 31
-    assert built <= 2  # the new task's own, then the batch's
+    assert built() <= 2  # the new task's own, then the batch's
     monkeypatch.undo()
 
     committed: list[tuple[int, State]] = []

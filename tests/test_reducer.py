@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.core import REGISTRY, Action, State, reducer
+from desktop_app.core import REGISTRY, Action, State
 from desktop_app.core import actions as act
 from desktop_app.core.reducer import Folding, apply, apply_by_handler
 from desktop_app.sync import protocol
 from desktop_app.sync.log import fold_new
 from tests import strategies as s
+from tests.counting import count_states_built
 
 ITEM_EDITS = [kind.arg_type for kind in REGISTRY.values() if kind.edits is not None]
 
@@ -95,15 +96,8 @@ def test_a_run_of_item_edits_builds_one_state(monkeypatch: pytest.MonkeyPatch) -
         Action(id=f"e{i}", device="d", at=2 + i, arg=act.TaskTitle(id="t", title=f"title {i}"))
         for i in range(40)
     ]
-    built = 0
-
-    def counted(*fields: object) -> State:
-        nonlocal built
-        built += 1
-        return State(*fields)
-
-    monkeypatch.setattr(reducer, "State", counted)
+    built = count_states_built(monkeypatch)
     update = protocol.Update(id="u", device="d", at=1, position=1, actions=tuple(edits))
     folded, count = fold_new(start, [update], set().__contains__, set())
     assert count == 40 and folded.tasks["t"].title == "title 39"
-    assert built == 1
+    assert built() == 1

@@ -31,12 +31,9 @@ from desktop_app.sync import chunking
 from desktop_app.sync.chunking import FIRST_CHUNK, MAX_CHUNK, MIN_CHUNK, ChunkSizer
 from desktop_app.sync.log import CHUNK_ACTIONS
 from desktop_app.sync.remote_config import RemoteConfig
+from tests.counting import Killed, kill_after
 
 FEW = 20  # bookkeeping rows of one commit beside its items and applied ids
-
-
-class Killed(Exception):
-    """Stands for a kill of the process between two commits."""
 
 
 def _journal(app: App, count: int) -> None:
@@ -237,15 +234,7 @@ def test_a_kill_between_chunks_leaves_a_state_the_next_round_converges_from(
         _journal(laptop, 300)
         _journal(desktop, 200)
         for app in (laptop, desktop):  # the laptop's push, then the desktop's pull + push
-            commits = 0
-
-            def kill(stats: WriteStats) -> None:
-                nonlocal commits
-                commits += 1
-                if commits == kill_at:
-                    raise Killed
-
-            app.local.on_write = kill
+            kill_after(app.local, kill_at)
             with pytest.raises(Killed):
                 sync_now(app)
             app.local.on_write = None
