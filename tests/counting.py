@@ -1,14 +1,27 @@
-"""Small probes the mechanism tests share: states built, commits survived."""
+"""What the mechanism tests of storage and sync share: tasks journaled in bulk, a
+kill right after a commit, a count of the states built."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
-from desktop_app.core import State, reducer
+from desktop_app.app import App
+from desktop_app.core import Action, State, new_id, reducer
+from desktop_app.core import actions as act
 from desktop_app.storage import LocalStore
 from desktop_app.storage.local_store import WriteStats
+
+
+def journal_tasks(app: App, count: int, salt: str = "") -> None:
+    """``count`` new tasks journaled at once (fast), as if typed offline."""
+    now = datetime.now(UTC)
+    at = int(now.timestamp() * 1000)
+    args = [act.NewTask(id=new_id(), title=f"{salt}task {i}", created=now) for i in range(count)]
+    app.local.record_many(Action(id=new_id(), device=app.device_id, at=at, arg=a) for a in args)
+    app.reload_view()
 
 
 class Killed(BaseException):

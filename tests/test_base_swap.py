@@ -24,8 +24,7 @@ from hypothesis import strategies as st
 from desktop_app.app import App
 from desktop_app.app.errors import AppError
 from desktop_app.app.syncing import set_remote, sync_now
-from desktop_app.core import Action, State, new_id
-from desktop_app.core import actions as act
+from desktop_app.core import State, new_id
 from desktop_app.core.model import Task
 from desktop_app.storage import LocalStore, base_swap, local_store
 from desktop_app.storage.base_swap import BaseSwap, FixedChunk
@@ -33,7 +32,7 @@ from desktop_app.storage.local_store import WriteStats
 from desktop_app.sync import chunking
 from desktop_app.sync.chunking import MAX_CHUNK
 from desktop_app.sync.remote_config import RemoteConfig
-from tests.counting import Killed, kill_after
+from tests.counting import Killed, journal_tasks, kill_after
 
 FEW = 20  # bookkeeping rows of a commit beside its items and applied ids
 TASKS = 2_500  # past STAGE_ABOVE_ROWS: a first pull of it is staged
@@ -46,14 +45,6 @@ def steady_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chunking, "LOCK_BUDGET_S", 10.0)
 
 
-def _journal(app: App, count: int, salt: str = "") -> None:
-    now = datetime.now(UTC)
-    at = int(now.timestamp() * 1000)
-    args = [act.NewTask(id=new_id(), title=f"{salt}task {i}", created=now) for i in range(count)]
-    app.local.record_many(Action(id=new_id(), device=app.device_id, at=at, arg=a) for a in args)
-    app.reload_view()
-
-
 def _joined(tmp_path: Path) -> tuple[App, App]:
     """A laptop holding ``TASKS`` tasks synced to a folder; a new desktop pointed at
     it, not yet synced (its first round starts over from the laptop's log)."""
@@ -61,7 +52,7 @@ def _joined(tmp_path: Path) -> tuple[App, App]:
     share.mkdir(parents=True)
     laptop, desktop = App(tmp_path / "laptop"), App(tmp_path / "desktop")
     set_remote(laptop, RemoteConfig(kind="folder", path=str(share)))
-    _journal(laptop, TASKS)
+    journal_tasks(laptop, TASKS)
     sync_now(laptop)
     set_remote(desktop, RemoteConfig(kind="folder", path=str(share)))
     return laptop, desktop
@@ -103,7 +94,7 @@ def _first_pull_commits(tmp_path: Path) -> list[tuple[int, list[str]]]:
     push after the pull): the base position and the staging tables after it."""
     laptop, desktop = _joined(tmp_path)
     try:
-        _journal(desktop, 30, salt="desktop ")
+        journal_tasks(desktop, 30, salt="desktop ")
         seen: list[tuple[int, list[str]]] = []
 
         def look(stats: WriteStats) -> None:
@@ -145,7 +136,7 @@ def test_a_kill_between_any_two_commits_of_a_staged_pull_loses_nothing(
     at = {"claim": 1, "chunks": swap // 2, "swap": swap + 1, "sweep": swap + 2}[kill_at]
     laptop, desktop = _joined(tmp_path)
     try:
-        _journal(desktop, 30, salt="desktop ")  # its own, to be pushed after the pull
+        journal_tasks(desktop, 30, salt="desktop ")  # its own, to be pushed after the pull
         kill_after(desktop.local, at)
         with pytest.raises(Killed):
             sync_now(desktop)
@@ -325,7 +316,7 @@ def _new_device(tmp_path: Path, name: str, share: Path) -> Path:
     """A profile pointed at ``share`` with 20 tasks of its own, never synced."""
     with App(tmp_path / name) as app:
         set_remote(app, RemoteConfig(kind="folder", path=str(share)))
-        _journal(app, 20, salt=f"{name} ")
+        journal_tasks(app, 20, salt=f"{name} ")
     return tmp_path / name
 
 

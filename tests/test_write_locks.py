@@ -31,18 +31,9 @@ from desktop_app.sync import chunking
 from desktop_app.sync.chunking import FIRST_CHUNK, MAX_CHUNK, MIN_CHUNK, ChunkSizer
 from desktop_app.sync.log import CHUNK_ACTIONS
 from desktop_app.sync.remote_config import RemoteConfig
-from tests.counting import Killed, kill_after
+from tests.counting import Killed, journal_tasks, kill_after
 
 FEW = 20  # bookkeeping rows of one commit beside its items and applied ids
-
-
-def _journal(app: App, count: int) -> None:
-    """``count`` new tasks journaled at once (fast), as if typed offline."""
-    now = datetime.now(UTC)
-    at = int(now.timestamp() * 1000)
-    args = [act.NewTask(id=new_id(), title=f"task {i}", created=now) for i in range(count)]
-    app.local.record_many(Action(id=new_id(), device=app.device_id, at=at, arg=a) for a in args)
-    app.reload_view()
 
 
 def _bound_pair(tmp_path: Path) -> tuple[App, App]:
@@ -95,7 +86,7 @@ def test_a_pull_commits_in_chunks_sized_by_what_commits_cost(
     monkeypatch.setattr(chunking, "LOCK_BUDGET_S", budget_s)
     laptop, desktop = _bound_pair(tmp_path)
     try:
-        _journal(laptop, 2_400)
+        journal_tasks(laptop, 2_400)
         sync_now(laptop)
         pulls = _writes(desktop.local)
         report = sync_now(desktop)
@@ -119,7 +110,7 @@ def test_folding_our_own_pushed_update_is_chunked_too(
     monkeypatch.setattr(chunking, "LOCK_BUDGET_S", 1e-9)
     laptop, desktop = _bound_pair(tmp_path)
     try:
-        _journal(laptop, 600)
+        journal_tasks(laptop, 600)
         pushes = _writes(laptop.local)
         report = sync_now(laptop)
         assert report.pushed_actions == 600
@@ -148,7 +139,7 @@ def test_a_rounds_commits_skip_the_fsync_and_checkpoint_while_a_dispatch_keeps_t
     monkeypatch.setattr(local_store, "BACKGROUND_CHECKPOINT_ROWS", 100)
     laptop, desktop = _bound_pair(tmp_path)
     try:
-        _journal(laptop, 300)
+        journal_tasks(laptop, 300)
         sync_now(laptop)
         local = desktop.local
         seen: list[tuple[str, WriteStats, int, int]] = []
@@ -231,8 +222,8 @@ def test_a_kill_between_chunks_leaves_a_state_the_next_round_converges_from(
     monkeypatch.setattr(chunking, "LOCK_BUDGET_S", 1e-9)
     laptop, desktop = _bound_pair(tmp_path)
     try:
-        _journal(laptop, 300)
-        _journal(desktop, 200)
+        journal_tasks(laptop, 300)
+        journal_tasks(desktop, 200)
         for app in (laptop, desktop):  # the laptop's push, then the desktop's pull + push
             kill_after(app.local, kill_at)
             with pytest.raises(Killed):
@@ -255,7 +246,7 @@ def test_a_start_over_compares_outside_the_lock_and_writes_the_difference(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with App(tmp_path / "solo") as app:
-        _journal(app, 500)
+        journal_tasks(app, 500)
         local = app.local
         local.commit_base(app.state, 1, [a for a, *_ in _ids(local)])
         base, _ = local.base()
@@ -339,7 +330,7 @@ def test_a_window_round_hands_the_interpreter_over_every_millisecond(
     millisecond for the interpreter after each SQLite call, not 5 (Python's default)."""
     laptop, desktop = _bound_pair(tmp_path)
     try:
-        _journal(laptop, 50)
+        journal_tasks(laptop, 50)
         sync_now(laptop)
         before = sys.getswitchinterval()
         during: list[float] = []
