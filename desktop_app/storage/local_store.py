@@ -966,9 +966,13 @@ class LocalStore:
         if len(changed) + len(known ^ applied) > STAGE_ABOVE_ROWS:
             with self.read_transaction() as db:
                 same = self._base_generation(db) == generation
-                checkpoint = self._checkpoint_base(db) if same else None
-            if checkpoint is not None:
-                swap = self._staged_base(checkpoint, state, applied, generation, chunk)
+                rows = same and db.execute("SELECT 1 FROM base_items LIMIT 1").fetchone()
+                checkpoint = self._checkpoint_base(db) if rows else None
+            if same:
+                # No item rows (a new device's base): the base is its checkpoint, and
+                # the difference just found is already the rows over it.
+                over = changed if checkpoint is None else changed_rows(checkpoint, state)
+                swap = self._staged_base(over, applied, generation, chunk)
         prepared = (since, self._encoded(changed)) if swap is None else None
         try:
             with self.transaction() as db:
@@ -1014,16 +1018,15 @@ class LocalStore:
 
     def _staged_base(
         self,
-        checkpoint: State,
-        state: State,
+        over_checkpoint: list[Row],
         applied: set[str],
         generation: int,
         chunk: Sizer | None,
     ) -> BaseSwap | None:
-        """``state``'s rows over the base ``checkpoint`` and ``applied``, staged for
+        """The new base's rows over the base checkpoint and ``applied``, staged for
         a swap (``base_swap``), made against base ``generation``; None if a commit
         moved the base on meanwhile."""
-        rows = self._encoded(changed_rows(checkpoint, state))  # sorted as staged
+        rows = self._encoded(over_checkpoint)  # sorted as staged
         swap = BaseSwap(self, chunk)
         if swap.stage(rows, applied, lambda w: self._base_generation(w) == generation):
             return swap
