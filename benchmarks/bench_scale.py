@@ -62,18 +62,24 @@ def idle_round(a: Path, repeat: int) -> float:
         return harness.best(lambda: profiles.sync_round(app), repeat)
 
 
+def edits_both_ways(app_a: App, app_b: App, salt: str) -> None:
+    """B makes 10 edits and pushes them; A makes 10 of its own: A's next round pulls
+    B's and pushes its own."""
+    for arg in profiles.edits(app_b.state, EDITS, f"{salt}b", offset=1):
+        app_b.dispatch(arg)
+    profiles.sync_round(app_b)
+    for arg in profiles.edits(app_a.state, EDITS, f"{salt}a"):
+        app_a.dispatch(arg)
+    gc.collect()
+
+
 def edit_round(a: Path, b: Path, repeat: int) -> float:
     """Best time of A's round that pulls B's 10 edits and pushes its own 10."""
     times = []
     with App(a) as app_a, App(b) as app_b:
         profiles.sync_round(app_a)
         for r in range(repeat):
-            for arg in profiles.edits(app_b.state, EDITS, f"b{r}", offset=1):
-                app_b.dispatch(arg)
-            profiles.sync_round(app_b)
-            for arg in profiles.edits(app_a.state, EDITS, f"a{r}"):
-                app_a.dispatch(arg)
-            gc.collect()
+            edits_both_ways(app_a, app_b, f"{r}")
             times.append(harness.best(lambda app=app_a: profiles.sync_round(app), 1))
         profiles.sync_round(app_b)
         assert app_a.state.tasks == app_b.state.tasks, "the two devices did not converge"
@@ -194,12 +200,7 @@ def edit_locks(a: Path, b: Path, repeat: int, taken: list[int]) -> tuple[float, 
     with App(a) as app_a, App(b) as app_b:
         profiles.sync_round(app_a)
         for r in range(repeat):
-            for arg in profiles.edits(app_b.state, EDITS, f"lb{r}", offset=1):
-                app_b.dispatch(arg)
-            profiles.sync_round(app_b)
-            for arg in profiles.edits(app_a.state, EDITS, f"la{r}"):
-                app_a.dispatch(arg)
-            gc.collect()
+            edits_both_ways(app_a, app_b, f"l{r}")
             hold, wait = locked_round(app_a, taken)
             holds.append(hold)
             waits.append(wait)

@@ -6,6 +6,7 @@ import gc
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,8 @@ def _log(folder: Path, gone: int | None = None) -> tuple[FolderRemoteStore, str]
     return remote, ids.log_id
 
 
-def _walk(remote: FolderRemoteStore, log_id: str, batch: int, keep: bool = True) -> Walk:
+def _walk(remote: FolderRemoteStore, log_id: str, batch: int, **options: Any) -> Walk:
+    """The whole test log walked from its start, ``batch`` positions at a time."""
     return walk(
         remote,
         list(range(1, POSITIONS + 1)),
@@ -65,8 +67,7 @@ def _walk(remote: FolderRemoteStore, log_id: str, batch: int, keep: bool = True)
         applied_among=lambda ids: set(),
         log_id=log_id,
         batch=batch,
-        keep=keep,
-        fetch_workers=4,
+        **{"fetch_workers": 4, **options},
     )
 
 
@@ -138,18 +139,7 @@ def test_every_flush_hands_on_the_items_its_actions_changed(tmp_path: Path, batc
         noted.append(set(w.changes.ids))
         w.flushed_now()
 
-    result = walk(
-        remote,
-        list(range(1, POSITIONS + 1)),
-        state=State(),
-        position=0,
-        last="",
-        applied_among=lambda ids: set(),
-        log_id=log_id,
-        batch=batch,
-        flush=flush,
-        chunk=ChunkSizer(size=1),
-    )
+    result = _walk(remote, log_id, batch, flush=flush, chunk=ChunkSizer(size=1))
     noted.append(set(result.changes.ids))
     assert len(noted) > POSITIONS
     assert set().union(*noted) == set(result.state.tasks)
