@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python benchmarks/bench_window.py [--quick] [--json]`` (offscreen).
 
 * **start-up**: a fresh process that starts the app the way ``desktop-app``
-  does (``desktop_app.ui.main.run``) on a 10,000-task, 2,000-note profile, up
+  does (``desktop_app.launcher.main(["--data-dir", profile])``, the console
+  script's own call) on a 10,000-task, 2,000-note profile, up
   to the end of the window's first paint, against a fresh process that paints
   a bare PySide6 ``QMainWindow``; both timed from process start, best of
   several runs, interleaved, same machine, same run. Goal: <= 2x.
@@ -46,7 +47,7 @@ t0 = float(sys.argv[1])
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-from desktop_app.ui import main
+from desktop_app import launcher
 from desktop_app.ui.main_window import MainWindow
 
 class FirstPaint(QObject):  # the moment the real start-up path has painted the window
@@ -74,7 +75,7 @@ def show_event(window, event):
         window.installEventFilter(spy)
     shown(window, event)
 MainWindow.showEvent = show_event
-sys.exit(main.run(Path(sys.argv[2])))
+sys.exit(launcher.main(["--data-dir", sys.argv[2]]))
 """
 
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDateEdit
 
 from desktop_app.app import App
+from desktop_app.app.data_dir import platform_data_dir
 from desktop_app.ui import profile
 from desktop_app.ui.delegates import DueDateDelegate
 from desktop_app.ui.main import CLOSING_SIGNALS, run
@@ -125,7 +126,7 @@ def test_each_profile_keeps_its_own_window_state_and_names_itself(qtbot, tmp_pat
         ini = QSettings(str(tmp_path / name / profile.SETTINGS_FILE), QSettings.Format.IniFormat)
         assert ini.value("window/geometry") is not None
         assert ini.value("notes/mode") == "split"
-    assert profile.profile_name(profile.default_data_dir()) is None
+    assert profile.profile_name(platform_data_dir()) is None
 
 
 @pytest.mark.parametrize(

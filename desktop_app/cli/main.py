@@ -24,14 +24,12 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
-import platformdirs
-
 from desktop_app.app import App, AppError
+from desktop_app.app.data_dir import DATA_DIR_ENV, default_data_dir
 from desktop_app.cli import (
     conflict_commands,
     exchange_commands,
@@ -44,7 +42,6 @@ from desktop_app.cli.interrupts import finishing
 from desktop_app.storage import StorageError
 
 PROG = "desktop-app"
-DATA_DIR_ENV = "DESKTOP_APP_DATA_DIR"
 
 # One line per command module; its register(subparsers) does the rest.
 COMMAND_MODULES: list[ModuleType] = [
@@ -71,16 +68,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def default_data_dir() -> Path:
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(platformdirs.user_data_dir("tidemark", appauthor=False))
-
-
 def _version() -> str:
+    from importlib import metadata  # ~30 ms to import: only when --version asks
+
     try:
         return metadata.version("tidemark")
     except metadata.PackageNotFoundError:
         return "(not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up when given rather than each time the parser is built."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings,
+            dest=argparse.SUPPRESS,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show the version and exit",
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data_dir_help = f"where the profile lives (env {DATA_DIR_ENV}; default {default_data_dir()})"
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help=data_dir_help)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--smoke",
         action="store_true",

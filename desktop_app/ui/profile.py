@@ -10,21 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import platformdirs
 from PySide6.QtCore import QSettings
 
+from desktop_app.app.data_dir import platform_data_dir
+
 SETTINGS_FILE = "window.ini"
-
-
-def default_data_dir() -> Path:
-    """The platform's default profile (the CLI's default when no option or variable is set)."""
-    return Path(platformdirs.user_data_dir("tidemark", appauthor=False))
 
 
 def profile_name(data_dir: Path) -> str | None:
     """A short name for a non-default profile (its folder name), or None for the default."""
     try:
-        if Path(data_dir).resolve() == default_data_dir().resolve():
+        if Path(data_dir).resolve() == platform_data_dir().resolve():
             return None
     except OSError:
         pass
