@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDateEdit
 
 from desktop_app.app import App
-from desktop_app.app.data_dir import platform_data_dir
+from desktop_app.app.data_dir import may_be_platform_data_dir, platform_data_dir
 from desktop_app.ui import profile
 from desktop_app.ui.delegates import DueDateDelegate
 from desktop_app.ui.main import CLOSING_SIGNALS, run
@@ -127,6 +127,13 @@ def test_each_profile_keeps_its_own_window_state_and_names_itself(qtbot, tmp_pat
         assert ini.value("window/geometry") is not None
         assert ini.value("notes/mode") == "split"
     assert profile.profile_name(platform_data_dir()) is None
+
+
+def test_a_folder_named_like_the_default_elsewhere_is_still_a_named_profile(tmp_path) -> None:
+    """The name check spares platformdirs only for folders that cannot be the default."""
+    assert may_be_platform_data_dir(platform_data_dir())
+    assert profile.profile_name(tmp_path / "tidemark") == "tidemark"
+    assert profile.profile_name(tmp_path / "work") == "work"
 
 
 @pytest.mark.parametrize(

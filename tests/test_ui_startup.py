@@ -1,6 +1,7 @@
 """Start-up: nothing but the window and the local checkpoint before the first paint.
 
-``desktop_app.ui.main.run`` runs in a fresh process (imports are per process);
+``desktop-app --data-dir DIR`` (``desktop_app.launcher.main``) runs in a fresh
+process (imports are per process);
 an application event filter notes ``sys.modules`` when the main window first
 paints, and again once the deferred start-up work has run.
 """
@@ -44,6 +45,14 @@ DEFERRED = (
     "statistics",
     "hashlib",
     "subprocess",
+    # The CLI's parser (every command module, YAML and e-mail parsing for imports,
+    # importlib.metadata for --version), and platformdirs when --data-dir is given.
+    "desktop_app.cli",
+    "desktop_app.cli.main",
+    "desktop_app.app.exchange",
+    "yaml",
+    "importlib.metadata",
+    "platformdirs",
 )
 
 # PySide makes each Qt class (and its enums) when first used, ~0.2-1 ms apiece: dialogs
@@ -67,7 +76,7 @@ import gc, json, sys
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
-from desktop_app.ui import main
+from desktop_app import launcher
 from desktop_app.ui.main_window import MainWindow
 
 names = json.loads(sys.argv[2])
@@ -107,7 +116,7 @@ def show_event(window, event):
     window.installEventFilter(spy)
     shown(window, event)
 MainWindow.showEvent = show_event
-code = main.run(Path(sys.argv[1]))
+code = launcher.main(["--data-dir", sys.argv[1]])
 print(json.dumps({**seen, "code": code}))
 """
 

@@ -12,13 +12,20 @@ import os
 from pathlib import Path
 
 DATA_DIR_ENV = "DESKTOP_APP_DATA_DIR"
+APP_FOLDER = "tidemark"  # the platform folder's last part, on every platform
 
 
 def platform_data_dir() -> Path:
     """The platform's folder for Tidemark's data (``~/.local/share/tidemark`` on Linux)."""
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("tidemark", appauthor=False))
+    return Path(platformdirs.user_data_dir(APP_FOLDER, appauthor=False))
+
+
+def may_be_platform_data_dir(folder: Path) -> bool:
+    """False when ``folder`` cannot be the platform's (its name differs), without asking
+    ``platformdirs``; True means "compare with ``platform_data_dir()``"."""
+    return folder.name.casefold() == APP_FOLDER
 
 
 def default_data_dir() -> Path:

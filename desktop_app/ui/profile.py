@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from desktop_app.app.data_dir import platform_data_dir
+from desktop_app.app.data_dir import may_be_platform_data_dir, platform_data_dir
 
 SETTINGS_FILE = "window.ini"
 
@@ -20,7 +20,8 @@ SETTINGS_FILE = "window.ini"
 def profile_name(data_dir: Path) -> str | None:
     """A short name for a non-default profile (its folder name), or None for the default."""
     try:
-        if Path(data_dir).resolve() == platform_data_dir().resolve():
+        folder = Path(data_dir).resolve()
+        if may_be_platform_data_dir(folder) and folder == platform_data_dir().resolve():
             return None
     except OSError:
         pass
