@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from desktop_app.core import transitions
 from desktop_app.core.actions import Action, Arg
 from desktop_app.core.ids import new_id
 from desktop_app.core.model import State
@@ -89,7 +90,8 @@ class Store:
         )
         history = History(kind, invert(self._state, arg))
         self._journal.record(action, history)
-        self._state = apply(self._state, action)
+        before, self._state = self._state, apply(self._state, action)
+        transitions.note(before, self._state, transitions.touched_ids(before, arg))
         self._notify(action)
         return action
 
