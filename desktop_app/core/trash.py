@@ -59,6 +59,11 @@ def trash_entries(state: State) -> list[TrashEntry]:
     return entries
 
 
+def in_trash(state: State, item_id: str) -> bool:
+    """Deleted and not live again (a restore elsewhere may have raced the delete)."""
+    return item_id in state.deleted and state.find(item_id) is None
+
+
 def trash_count(state: State) -> int:
     return sum(1 for item_id in state.deleted if state.find(item_id) is None)
 
