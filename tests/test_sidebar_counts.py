@@ -33,7 +33,8 @@ def steps(draw: st.DrawFn) -> tuple[str, object]:
         st.sampled_from(["edit"] * 4 + ["delete", "arg", "due", "batch", "snapshot", "new day"])
     )
     if what == "delete":  # to the trash: counted from the item alone too
-        return "arg", act.DeleteItem(id=draw(st.sampled_from(POOL)))
+        seen = draw(st.sampled_from((None, "0" * 16)))  # "0"*16: edited since seen
+        return "arg", act.DeleteItem(id=draw(st.sampled_from(POOL)), seen=seen)
     if what == "edit":
         return "arg", draw(item_edits)
     if what == "arg":

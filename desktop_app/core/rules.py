@@ -19,7 +19,8 @@ from operator import attrgetter
 
 import msgspec
 
-from desktop_app.core.model import Note, State, Task, TaskList
+from desktop_app.core import transitions
+from desktop_app.core.model import Note, State, Task, TaskList, Tombstone
 
 
 class Version(msgspec.Struct, frozen=True):
@@ -83,27 +84,25 @@ _LIST_ID = attrgetter("list_id")
 
 
 def items_in_missing_lists(state: State) -> list[Problem]:
-    problems = []
     items = [*state.tasks.values(), *state.notes.values()]
     # One C-level pass finds the lists named: a lookup per item in the state's map
     # was a quarter slower (it runs before the window's first paint).
     missing = set(map(_LIST_ID, items)).difference(state.lists.keys(), (None,))
     if not missing:
-        return problems  # the usual case: every item's list exists
-    for item in items:
-        if item.list_id in missing:
-            tomb = state.deleted.get(item.list_id)
-            name = tomb.list.name if tomb is not None and tomb.list is not None else None
-            where = f"list {name!r}" if name else "a list"
-            problems.append(
-                Problem(
-                    "missing_list",
-                    f"{item.title!r} belongs to {where} that was deleted on another device",
-                    (item.id, item.list_id),
-                    ("recreate_list", "move_to_no_list"),
-                )
-            )
-    return problems
+        return []  # the usual case: every item's list exists
+    return [_missing_list(state, item) for item in items if item.list_id in missing]
+
+
+def _missing_list(state: State, item: Task | Note) -> Problem:
+    tomb = state.deleted.get(item.list_id) if item.list_id is not None else None
+    name = tomb.list.name if tomb is not None and tomb.list is not None else None
+    where = f"list {name!r}" if name else "a list"
+    return Problem(
+        "missing_list",
+        f"{item.title!r} belongs to {where} that was deleted on another device",
+        (item.id, item.list_id),  # type: ignore[arg-type]
+        ("recreate_list", "move_to_no_list"),
+    )
 
 
 # -- values two devices changed at once ------------------------------------------------
@@ -126,41 +125,37 @@ def _keep_options(versions: tuple[Version, ...]) -> tuple[str, ...]:
 
 
 def note_body_conflicts(state: State) -> list[Problem]:
-    problems = []
-    for note in state.notes.values():
-        if note.conflicts:
-            versions = _versions(note.body, note.conflicts)
-            problems.append(
-                Problem(
-                    "note_body_conflict",
-                    f"note {note.title!r} was edited on two devices in the same place; "
-                    f"{len(note.conflicts)} other version(s) kept",
-                    (note.id,),
-                    ("keep_both", *_keep_options(versions), "copy_as_note", "edit"),
-                    versions,
-                )
-            )
-    return problems
+    return [_body_conflict(note) for note in state.notes.values() if note.conflicts]
+
+
+def _body_conflict(note: Note) -> Problem:
+    versions = _versions(note.body, note.conflicts)
+    return Problem(
+        "note_body_conflict",
+        f"note {note.title!r} was edited on two devices in the same place; "
+        f"{len(note.conflicts)} other version(s) kept",
+        (note.id,),
+        ("keep_both", *_keep_options(versions), "copy_as_note", "edit"),
+        versions,
+    )
 
 
 def title_conflicts(state: State) -> list[Problem]:
-    problems = []
     items: list[Task | Note] = [*state.tasks.values(), *state.notes.values()]
-    for item in items:
-        if item.title_conflicts:
-            what = "task" if isinstance(item, Task) else "note"
-            versions = _versions(item.title, item.title_conflicts)
-            problems.append(
-                Problem(
-                    "title_conflict",
-                    f"{what} {item.title!r} was renamed on two devices; "
-                    f"{len(item.title_conflicts)} other title(s) kept",
-                    (item.id,),
-                    (*_keep_options(versions), "keep_both"),
-                    versions,
-                )
-            )
-    return problems
+    return [_title_conflict(item) for item in items if item.title_conflicts]
+
+
+def _title_conflict(item: Task | Note) -> Problem:
+    what = "task" if isinstance(item, Task) else "note"
+    versions = _versions(item.title, item.title_conflicts)
+    return Problem(
+        "title_conflict",
+        f"{what} {item.title!r} was renamed on two devices; "
+        f"{len(item.title_conflicts)} other title(s) kept",
+        (item.id,),
+        (*_keep_options(versions), "keep_both"),
+        versions,
+    )
 
 
 def _due_text(due: date | None) -> str:
@@ -169,44 +164,66 @@ def _due_text(due: date | None) -> str:
 
 def due_conflicts(state: State) -> list[Problem]:
     """Recommended: the earliest date (a missed deadline costs more than an early one)."""
-    problems = []
-    for task in state.tasks.values():
-        if task.due_conflicts:
-            values = (task.due, *task.due_conflicts)
-            labels = _labels(len(task.due_conflicts))
-            versions = tuple(Version(k, _due_text(v)) for k, v in zip(labels, values, strict=True))
-            order = sorted(range(len(values)), key=lambda n: (values[n] is None, values[n] or 0))
-            problems.append(
-                Problem(
-                    "due_conflict",
-                    f"task {task.title!r} got different due dates on two devices",
-                    (task.id,),
-                    tuple(f"keep_{labels[n]}" for n in order),
-                    versions,
-                )
-            )
-    return problems
+    return [_due_conflict(task) for task in state.tasks.values() if task.due_conflicts]
+
+
+def _due_conflict(task: Task) -> Problem:
+    values = (task.due, *task.due_conflicts)
+    labels = _labels(len(task.due_conflicts))
+    versions = tuple(Version(k, _due_text(v)) for k, v in zip(labels, values, strict=True))
+    order = sorted(range(len(values)), key=lambda n: (values[n] is None, values[n] or 0))
+    return Problem(
+        "due_conflict",
+        f"task {task.title!r} got different due dates on two devices",
+        (task.id,),
+        tuple(f"keep_{labels[n]}" for n in order),
+        versions,
+    )
 
 
 def edits_of_deleted_items(state: State) -> list[Problem]:
-    problems = []
-    for item_id, tomb in state.deleted.items():
-        if not tomb.edited or tomb.list is not None or state.find(item_id) is not None:
+    return [
+        problem
+        for item_id, tomb in state.deleted.items()
+        if (problem := _edited_after_delete(state, item_id, tomb)) is not None
+    ]
+
+
+def _edited_after_delete(state: State, item_id: str, tomb: Tombstone) -> Problem | None:
+    if not tomb.edited or tomb.list is not None or state.find(item_id) is not None:
+        return None
+    item = tomb.item
+    assert not isinstance(item, TaskList)
+    what = "task" if isinstance(item, Task) else "note"
+    text = item.body if isinstance(item, Note) else item.title
+    return Problem(
+        "edited_after_delete",
+        f"{what} {item.title!r} was deleted on one device and edited on another",
+        (item_id,),
+        ("restore", "keep_deleted"),
+        (Version("edited", text),),
+    )
+
+
+def _item_problems(state: State, item_id: str) -> list[Problem]:
+    """What the per-item rules find about ``item_id`` alone (every rule but
+    ``duplicate_list_names``), as the whole-state rules would."""
+    found: list[Problem] = []
+    for item in (state.tasks.get(item_id), state.notes.get(item_id)):
+        if item is None:
             continue
-        item = tomb.item
-        assert not isinstance(item, TaskList)
-        what = "task" if isinstance(item, Task) else "note"
-        text = item.body if isinstance(item, Note) else item.title
-        problems.append(
-            Problem(
-                "edited_after_delete",
-                f"{what} {item.title!r} was deleted on one device and edited on another",
-                (item_id,),
-                ("restore", "keep_deleted"),
-                (Version("edited", text),),
-            )
-        )
-    return problems
+        if item.list_id is not None and item.list_id not in state.lists:
+            found.append(_missing_list(state, item))
+        if isinstance(item, Note) and item.conflicts:
+            found.append(_body_conflict(item))
+        if item.title_conflicts:
+            found.append(_title_conflict(item))
+        if isinstance(item, Task) and item.due_conflicts:
+            found.append(_due_conflict(item))
+    tomb = state.deleted.get(item_id)
+    if tomb is not None and (problem := _edited_after_delete(state, item_id, tomb)) is not None:
+        found.append(problem)
+    return found
 
 
 RULES: tuple[Callable[[State], list[Problem]], ...] = (
@@ -222,20 +239,59 @@ RULES: tuple[Callable[[State], list[Problem]], ...] = (
 _last: tuple[State, tuple[Problem, ...]] | None = None
 
 
+def _order(problem: Problem) -> tuple[str, tuple[str, ...]]:
+    return problem.kind, problem.ids
+
+
 def problems(state: State) -> list[Problem]:
     """Every open problem, by kind then items.
 
     The last answer is remembered for the very same state object (states are
     immutable): the window's badge, panel, banner and row marks all ask after
     each change, and one pass over a large state takes tens of milliseconds.
+    When the next state came from that one by local edits of known items
+    (``core.transitions``), only those items are checked again.
     """
     global _last
     memo = _last
     if memo is not None and memo[0] is state:
         return list(memo[1])
-    found = tuple(sorted((p for rule in RULES for p in rule(state)), key=lambda p: (p.kind, p.ids)))
+    found = _updated(memo[0], memo[1], state) if memo is not None else None
+    if found is None:
+        found = tuple(sorted((p for rule in RULES for p in rule(state)), key=_order))
     _last = (state, found)
     return list(found)
+
+
+def _updated(old: State, old_found: tuple[Problem, ...], new: State) -> tuple[Problem, ...] | None:
+    """``new``'s problems from ``old``'s and the items changed since, or None when
+    they must be found over the whole state (lists changed, or unknown items)."""
+    if old.lists is not new.lists:
+        return None
+    ids = transitions.between(old, new)
+    if ids is None:
+        return None
+    for item_id in ids:  # a list's tombstone names the list in its members' problems
+        for state in (old, new):
+            tomb = state.deleted.get(item_id)
+            if tomb is not None and tomb.list is not None:
+                return None
+    # Every problem is about the item its first id names. Recheck the items touched,
+    # and those whose problems name a touched id (an item's missing list may share
+    # its id with an item edited: a malformed merge), until no more are drawn in.
+    recheck = set(ids)
+    while True:
+        drawn = {p.ids[0] for p in old_found if not recheck.isdisjoint(p.ids)}
+        if drawn <= recheck:
+            break
+        recheck |= drawn
+    kept = [p for p in old_found if p.kind != "duplicate_list_name" and recheck.isdisjoint(p.ids)]
+    # Duplicate names name lists only, but show their member counts: always again
+    # (the usual case, no two lists alike, looks at the lists alone).
+    fresh = duplicate_list_names(new)
+    for item_id in recheck:
+        fresh += _item_problems(new, item_id)
+    return tuple(sorted(kept + fresh, key=_order))
 
 
 def find(state: State, problem_id: str) -> Problem | None:
