@@ -268,10 +268,14 @@ class ScopedRowsModel(RowsModel):
         elif base.corpus is not None or self._typing:
             if base.corpus is None:
                 base.corpus = Corpus(texts)
+                base.texts = texts = list(base.corpus.texts)  # the copies side by side
             hits = base.corpus.matching(needle)
         else:  # a change while filtered: one pass, no corpus to make
             hits = [i for i, text in enumerate(texts) if needle in text]
-        found, found_texts = [items[i] for i in hits], [texts[i] for i in hits]
+        if len(hits) == len(items):  # all of them (a common letter): no copies to make
+            found, found_texts = items, texts
+        else:
+            found, found_texts = [items[i] for i in hits], [texts[i] for i in hits]
         self._last_match = (base, needle, found, found_texts)
         return found
 
@@ -310,6 +314,7 @@ class ScopedRowsModel(RowsModel):
             base.texts = [self._haystacks(i) for i in base.items]
         if base is not None and base.corpus is None and base.texts is not None:
             base.corpus = Corpus(base.texts)
+            base.texts = list(base.corpus.texts)
 
     # -- dragging rows onto the sidebar ---------------------------------------------------
 
