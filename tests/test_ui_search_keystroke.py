@@ -17,7 +17,7 @@ from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.models.corpus import SEPARATOR, Corpus
 from desktop_app.ui.scope import select_notes, select_tasks
 
-LETTERS = "ab \n" + SEPARATOR  # few letters: matches, misses and near misses all happen
+LETTERS = "ab .(\n" + SEPARATOR  # few letters: matches, misses and near misses all happen
 
 
 class EagerCorpus(Corpus):
