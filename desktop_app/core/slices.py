@@ -21,18 +21,22 @@ T = TypeVar("T", bound=Any)
 
 
 def sorted_in_slices(
-    items: Iterable[T], slice_size: int = SORT_SLICE, key: Callable[[T], Any] | None = None
+    items: Iterable[T], slice_size: int = 0, key: Callable[[T], Any] | None = None
 ) -> list[T]:
     """``sorted(items, key=key)``, the same order (ties too: the merge is stable),
     from slices sorted apart and merged in Python: one sort of 120,000 rows is a
-    single C call of 15-180 ms (more with tuple keys and under load)."""
+    single C call of 15-180 ms (more with tuple keys and under load).
+    ``slice_size`` defaults to ``SORT_SLICE``."""
+    slice_size = slice_size or SORT_SLICE
     items = list(items)
     slices = [sorted(items[i : i + slice_size], key=key) for i in range(0, len(items), slice_size)]
     return list(heapq.merge(*slices, key=key))
 
 
-def update_in_slices(target: set[T], items: Iterable[T], slice_size: int = UPDATE_SLICE) -> None:
-    """``target.update(items)``, a slice of ``slice_size`` at a time."""
+def update_in_slices(target: set[T], items: Iterable[T], slice_size: int = 0) -> None:
+    """``target.update(items)``, a slice of ``slice_size`` (default ``UPDATE_SLICE``)
+    at a time."""
+    slice_size = slice_size or UPDATE_SLICE
     rest = iter(items)
     while part := tuple(islice(rest, slice_size)):
         target.update(part)

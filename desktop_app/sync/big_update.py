@@ -27,6 +27,7 @@ decode, in one call.
 
 from __future__ import annotations
 
+import itertools
 import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -40,8 +41,14 @@ BIG_BYTES = 1 << 20  # smaller updates decode in one call (~5 ms)
 PIECE_BYTES = 1 << 18  # about a millisecond of decoding a piece
 MAX_MISSES = 64  # pieces that did not decode, per map, before giving up
 MAPS = ("deleted", "lists", "notes", "tasks")  # StateDoc's maps, in the encoder's order
+# What the encoder writes right after each map's closing brace: the next map's
+# key; after the last, the state's and the MergeState's closing braces and the
+# action's next field (fields in name order: arg, at, device, id).
+_CLOSINGS = {
+    **{name: b'},"' + after.encode() + b'":{' for name, after in itertools.pairwise(MAPS)},
+    MAPS[-1]: b'}}},"at":',
+}
 _ENTRY_END = b'},"'  # an entry's value ends, the next key begins
-_MAP_END = b"}}"  # the last entry's value ends, then the map
 
 _DECODERS = {
     name: msgspec.json.Decoder(kind)
@@ -63,7 +70,7 @@ def decode_in_pieces(data: bytes, decode_whole: Callable[[bytes], U]) -> U | Non
         if opening < 0:
             return None
         start = opening + len(name) + 4  # just after the map's "{"
-        found = _map_in_pieces(data, start, _DECODERS[name])
+        found = _map_in_pieces(data, name, start)
         if found is None:
             return None
         maps[name], end = found
@@ -102,41 +109,30 @@ def _filled(shell_bytes: bytes, decode_whole: Callable[[bytes], U], maps: dict) 
     return msgspec.structs.replace(shell, actions=type(shell.actions)(actions))
 
 
-def _map_in_pieces(
-    data: bytes, start: int, decoder: msgspec.json.Decoder
-) -> tuple[dict[str, Any], int] | None:
+def _map_in_pieces(data: bytes, name: str, start: int) -> tuple[dict[str, Any], int] | None:
     """(the map whose entries begin at ``start``, the index of its closing brace),
     a piece of about ``PIECE_BYTES`` at a time; None if the pieces do not fit."""
-    if data[start : start + 1] == b"}":
-        return {}, start
+    end = data.find(_CLOSINGS[name], start)  # where the encoder puts what follows it
+    if end < 0:
+        return None
+    decoder = _DECODERS[name]
     entries: dict[str, Any] = {}
     misses = 0
     piece_start = start
-    cut = data.find(_ENTRY_END, piece_start + PIECE_BYTES)
-    while misses < MAX_MISSES:
-        if cut >= 0:  # a piece ending at an entry, more of them after it
-            piece = _piece(decoder, data[piece_start : cut + 1])
+    while piece_start < end:
+        cut = data.find(_ENTRY_END, piece_start + PIECE_BYTES, end)
+        while True:
+            stop = end if cut < 0 else cut + 1
+            piece = _piece(decoder, data[piece_start:stop])
             if piece is not None:
-                entries.update(piece)
-                piece_start = cut + 2
-                cut = data.find(_ENTRY_END, piece_start + PIECE_BYTES)
-                continue
-            misses += 1
-        # No entry ends there (the map ended before, or the cut was inside a
-        # string): the last piece ends at the first "}}" that makes one.
-        limit = len(data) if cut < 0 else cut + 2
-        end = data.find(_MAP_END, piece_start, limit)
-        while end >= 0 and misses < MAX_MISSES:
-            piece = _piece(decoder, data[piece_start : end + 1])
-            if piece is not None:
-                entries.update(piece)
-                return entries, end + 1
-            misses += 1
-            end = data.find(_MAP_END, end + 1, limit)
-        if cut < 0:
-            return None
-        cut = data.find(_ENTRY_END, cut + 1)
-    return None
+                break
+            misses += 1  # the cut was inside a string: the next one
+            if cut < 0 or misses > MAX_MISSES:
+                return None
+            cut = data.find(_ENTRY_END, cut + 1, end)
+        entries.update(piece)
+        piece_start = stop + 1  # past the comma between two entries
+    return entries, end
 
 
 def _piece(decoder: msgspec.json.Decoder, entries: bytes) -> dict[str, Any] | None:
