@@ -137,6 +137,18 @@ def decoy(data: bytes) -> bytes:
     return extra + data[1:]
 
 
+def test_a_state_in_an_unknown_field_is_skipped_as_one_call_skips_it() -> None:
+    """The maps an unknown field holds, laid out as the cuts expect them, ahead of a
+    genesis whose own maps are empty: they are not the state's."""
+    entries = codec.encode(many_tasks(300).tasks)[1:-1]
+    maps = b'{"deleted":{},"lists":{},"notes":{},"tasks":{' + entries + b"}}}"
+    data = b'{"aaa":{"x":{"y":' + maps + b',"at":1},' + protocol.encode(genesis(StateDoc()))[1:]
+    expected = one_call(data)
+    assert not expected.actions[0].arg.state.tasks
+    with pieces_seen(512):
+        assert protocol.decode_update(data) == expected
+
+
 def spaced(data: bytes) -> bytes:
     return data.replace(b'":', b'": ')
 
