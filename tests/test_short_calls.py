@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import builtins
 import gc
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -175,6 +177,44 @@ def test_an_update_not_shaped_for_pieces_reads_as_one_call_reads_it(change: Any)
         except Unreadable:
             got = msgspec.ValidationError if change is broken_entry else Unreadable
     assert got == expected
+
+
+# -- the write lock, handed over ------------------------------------------------------
+
+
+def test_a_round_lets_a_writer_that_asked_for_the_lock_go_first(tmp_path: Path) -> None:
+    """A round committing chunk after chunk (a first pull's staging) takes the lock
+    again right after each commit; a dispatch from another thread that asked for it
+    meanwhile goes before the round's next chunk."""
+    store = LocalStore.in_dir(tmp_path / "data")
+    order: list[str] = []
+    stop = threading.Event()
+
+    def round_() -> None:
+        with store.background_writes():
+            for n in range(500):
+                if stop.is_set():
+                    return
+                with store.transaction() as db:
+                    store.set_meta("round", str(n), db)
+                    time.sleep(0.002)  # the chunk's hold
+                order.append("round")
+
+    worker = threading.Thread(target=round_)
+    worker.start()
+    try:
+        while order.count("round") < 3:
+            time.sleep(0.001)
+        order.append("asked")
+        with store.transaction() as db:
+            store.set_meta("dispatch", "1", db)
+        order.append("dispatched")
+    finally:
+        stop.set()
+        worker.join()
+        store.close()
+    between = order[order.index("asked") + 1 : order.index("dispatched")]
+    assert between.count("round") <= 1, between
 
 
 # -- the cycle collector ------------------------------------------------------------
