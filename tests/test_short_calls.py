@@ -132,6 +132,33 @@ def test_a_genesis_of_a_thousand_tasks_takes_many_pieces() -> None:
     assert max(seen) < 4_096 + 200
 
 
+class Searched(bytes):
+    """Bytes that note how far each ``find`` on them may look."""
+
+    spans: list[int]
+
+    def find(self, sub: Any, start: Any = 0, end: Any = None) -> int:  # type: ignore[override]
+        self.spans.append((len(self) if end is None else end) - start)
+        return super().find(sub, start, end)
+
+
+def test_the_cuts_are_searched_for_a_window_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(big_update, "FIND_BYTES", 256)
+    monkeypatch.setattr(big_update, "PIECE_BYTES", 1_024)
+    data = Searched(protocol.encode(genesis(many_tasks(300, TRICKY))))
+    data.spans = []
+    assert big_update.decode_in_pieces(data, one_call) == one_call(bytes(data))
+    assert data.spans and max(data.spans) <= 256 + 16
+
+
+@given(st.binary(max_size=60), st.binary(min_size=1, max_size=3), st.integers(0, 70))
+def test_finding_a_window_at_a_time_is_finding(data: bytes, sub: bytes, start: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(big_update, "FIND_BYTES", 4)
+        assert big_update._find(data, sub, start) == data.find(sub, start)
+        assert big_update._find(data, sub, start, 40) == data.find(sub, start, 40)
+
+
 def decoy(data: bytes) -> bytes:
     """``data`` with an unknown field ahead of ``actions`` holding a state's maps:
     one call skips it; cut by the finds alone, its entries would fill the state."""
