@@ -2,7 +2,7 @@
 
 One C call over 100,000 items (a sort, a set update) holds the interpreter lock
 throughout: 15-40 ms at 100,000 tasks, during which the window's thread cannot
-run, not even to commit an edit (docs/performance.md, "Short write locks"). Slices
+run, not even to commit an edit (docs/architecture.md, "Short write locks"). Slices
 of a few thousand take a millisecond or less each, and the interpreter can hand
 itself over between them.
 """

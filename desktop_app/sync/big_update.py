@@ -3,7 +3,7 @@
 A founding device's genesis is one update holding its whole state (``MergeState``):
 30 MB at 100,000 tasks. Decoded in one call, that is 150-200 ms (800 ms under
 load) during which the window's thread cannot run, not even to commit an edit
-(docs/performance.md, "Short write locks"). Even a scan of it into ``msgspec.Raw``
+(docs/architecture.md, "Short write locks"). Even a scan of it into ``msgspec.Raw``
 is one call of 20 ms. So the state's maps (``lists``, ``tasks``, ``notes``,
 ``deleted``) are found with ``bytes.find`` and decoded a slice of entries at a
 time (``PIECE_BYTES``, about a millisecond each), and the rest (the "shell": the

@@ -5,7 +5,7 @@ maps): they make no reference cycles, so reference counting frees everything the
 drop, but they allocate containers by the hundred thousand, and each collection
 that sets off walks what is alive. A full one walks the whole heap in a single C
 call: 20-90 ms at 100,000 tasks, during which the window's thread cannot run
-(docs/performance.md, "Short write locks"). Paused, the round's own objects are
+(docs/architecture.md, "Short write locks"). Paused, the round's own objects are
 freed as usual.
 
 What it leaves alive (the base ``LocalStore`` keeps in memory: ~70,000 containers
