@@ -240,8 +240,10 @@ def test_a_round_lets_a_writer_that_asked_for_the_lock_go_first(tmp_path: Path) 
         stop.set()
         worker.join()
         store.close()
+    # The chunk under way goes first, and one more if the round began it between
+    # "asked" and the dispatch's start (without the hand-over: 6 to 44 chunks).
     between = order[order.index("asked") + 1 : order.index("dispatched")]
-    assert between.count("round") <= 1, between
+    assert between.count("round") <= 2, between
 
 
 # -- the cycle collector ------------------------------------------------------------
