@@ -29,6 +29,7 @@ from desktop_app.core.actions import (
     RestoreTask,
 )
 from desktop_app.core.model import Item, State, Tombstone
+from desktop_app.core.slices import update_in_slices
 
 # (row kind, State field): the four collections of a state, each stored as rows.
 KINDS: tuple[tuple[str, str], ...] = (
@@ -56,7 +57,7 @@ def _note(ids: set[str], state: State, arg: Arg) -> bool:
     if kind is MergeState:
         doc = arg.state  # type: ignore[attr-defined]
         for mapping in (doc.lists, doc.tasks, doc.notes, doc.deleted):
-            ids.update(mapping)
+            update_in_slices(ids, mapping)  # a genesis holds the whole vault
         return True
     if kind is RestoreTask:
         ids.add(arg.task.id)  # type: ignore[attr-defined]

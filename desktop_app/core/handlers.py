@@ -47,6 +47,7 @@ from desktop_app.core.actions import (
 )
 from desktop_app.core.merge import merge3
 from desktop_app.core.model import Item, Note, State, Task, TaskList, Tombstone, fingerprint
+from desktop_app.core.slices import sorted_in_slices
 
 replace = msgspec.structs.replace
 
@@ -553,7 +554,7 @@ def _merged_items(state: State, arg: MergeState) -> tuple[list[Item], list[Task 
             added.append(lst)
             taken.add(lst.id)
     incoming: list[Task | Note] = [*arg.state.tasks.values(), *arg.state.notes.values()]
-    for item in sorted(incoming, key=lambda i: (type(i).__name__, i.id)):
+    for item in sorted_in_slices(incoming, key=lambda i: (type(i).__name__, i.id)):
         if item.id in taken:
             continue
         taken.add(item.id)

@@ -19,12 +19,13 @@ its token gone stops, and the caller writes in one transaction as before.
 
 from __future__ import annotations
 
-import heapq
 import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
+
+from desktop_app.core.slices import sorted_in_slices
 
 if TYPE_CHECKING:
     from desktop_app.storage.local_store import LocalStore
@@ -34,8 +35,6 @@ STAGING_META = "base_staging"  # the token of the staging under way, if any
 TABLE_KEYS = {"base_items": "rowid", "applied": "action_id"}
 _LEFTOVER = re.compile(r"^(staged|retired)_(base_items|applied)_([0-9a-f]{16})$")
 FIXED_CHUNK = 500  # rows a commit when the caller does not size the chunks
-SORT_SLICE = 2_048  # items one C-level sort takes at a time (see sorted_in_slices)
-T = TypeVar("T", bound=Any)
 
 
 class Sizer(Protocol):
@@ -131,17 +130,6 @@ class BaseSwap:
             if self._ours(db):
                 self.store.set_meta(STAGING_META, None, db)
         sweep(self.store, self.sizer)
-
-
-def sorted_in_slices(items: Iterable[T], slice_size: int = SORT_SLICE) -> list[T]:
-    """``sorted(items)``, without holding the interpreter for long: one sort of
-    120,000 rows is a single C call of 150-180 ms, during which the window's thread
-    cannot run, so slices are sorted (about a millisecond each) and then merged in
-    Python. Rows inserted in key order fill the B-tree's pages in turn: unsorted,
-    a first pull at 100,000 tasks held the lock 1.7 times as long in all."""
-    items = list(items)
-    slices = [sorted(items[i : i + slice_size]) for i in range(0, len(items), slice_size)]
-    return list(heapq.merge(*slices))
 
 
 def _renamed(sql: str, table: str, name: str) -> str:

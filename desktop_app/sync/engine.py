@@ -37,6 +37,7 @@ from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync import chunking, holes, protocol
 from desktop_app.sync.chunking import ChunkSizer
 from desktop_app.sync.clock import Clock
+from desktop_app.sync.collector import no_cycle_collection
 from desktop_app.sync.log import (
     CHUNK_ACTIONS,
     BreakDecision,
@@ -170,7 +171,9 @@ class SyncEngine:
         report = SyncReport()
         self._wrote = False
         self.chunk = ChunkSizer(budget_s=chunking.LOCK_BUDGET_S)
-        with self.local.background_writes():  # short locks (docs/architecture.md)
+        # Short locks (docs/architecture.md), and no collection of the whole heap in
+        # the middle of the round (sync/collector.py).
+        with self.local.background_writes(), no_cycle_collection():
             self._bind(report)
             self._pull(report)
             self._push(report)

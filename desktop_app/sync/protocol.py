@@ -24,6 +24,7 @@ from collections.abc import Collection
 import msgspec
 
 from desktop_app.core import REGISTRY, Action, CodecError, State, StateDoc, codec
+from desktop_app.sync import big_update
 
 # Format 2: a log id in meta.json, a genesis update, ``prev`` links. Format 1
 # vaults (no log id, no links) are still read and written.
@@ -166,9 +167,14 @@ _update_decoder = msgspec.json.Decoder(Update)
 
 
 def decode_update(data: bytes) -> Update:
-    """An update, or ``NewerFormat`` / ``Unreadable``."""
+    """An update, or ``NewerFormat`` / ``Unreadable``; a big one in pieces
+    (``big_update``: the same result, in calls short enough for the window)."""
+    update = None
+    if len(data) > big_update.BIG_BYTES:
+        update = big_update.decode_in_pieces(data, _update_decoder.decode)
     try:
-        update = _update_decoder.decode(data)  # the hot path of a pull: no wrapper
+        if update is None:
+            update = _update_decoder.decode(data)  # the hot path of a pull: no wrapper
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         _classify_failure(data, "update")
         raise AssertionError("unreachable") from None

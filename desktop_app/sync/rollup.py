@@ -10,15 +10,14 @@ must stay visible (see docs/sync-protocol.md).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 
 from desktop_app.core import State
 from desktop_app.sync import protocol
+from desktop_app.sync.collector import no_cycle_collection
 from desktop_app.sync.engine import FETCH_WORKERS
 from desktop_app.sync.log import BreakDecision, Walk, contiguous, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
@@ -66,7 +65,10 @@ def rollup(
 
     ``vault_id``: the vault a device expects there (its own); another is refused.
     """
-    with _no_cycle_collection():
+    # Paused until the roll-up has returned and dropped its state: resumed any
+    # earlier (the prune), the first collection walked every object the fold had
+    # left alive (docs/performance.md).
+    with no_cycle_collection():
         return _rollup(remote, retention, now, now_ms, vault_id)
 
 
@@ -187,26 +189,6 @@ def _applied_ids(base: Snapshot | None, applied: set[str], result: Walk) -> Coll
     if ordered is None or len(listed) != len(applied) or not applied.isdisjoint(result.seen):
         return applied | result.seen
     return [*listed, *ordered] if listed else ordered
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused for a whole roll-up, then as it was.
-
-    The fold makes no reference cycles (frozen structs in immutable maps), but it
-    allocates millions of containers, and every collection it triggers walks the
-    young part of the state: at a million actions that was a sixth of the run.
-    Reference counting still frees everything the fold drops. The pause lasts
-    until the roll-up has returned and dropped its state: resumed any earlier (the
-    prune), the first collection walked every object the fold had left alive.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _positions(remote: RemoteStore, prefix: str) -> dict[int, datetime]:
