@@ -278,7 +278,9 @@ class Failing:
         return "failing folder"
 
 
-def test_a_round_pauses_the_collector_and_resumes_it_when_it_fails(tmp_path: Path) -> None:
+def test_a_round_pauses_the_collector_and_resumes_it_when_it_fails(
+    tmp_path: Path, nothing_frozen
+) -> None:
     (tmp_path / "remote").mkdir()
     founder = LocalStore.in_dir(tmp_path / "a")
     remote = FolderRemoteStore(tmp_path / "remote")
@@ -299,13 +301,35 @@ def test_a_round_pauses_the_collector_and_resumes_it_when_it_fails(tmp_path: Pat
     assert gc.get_freeze_count() == 0
 
 
-def test_what_a_paused_block_leaves_alive_is_aged_without_a_walk() -> None:
+@pytest.fixture
+def nothing_frozen():
+    """A process whose start-up froze nothing (an in-process window test may have)."""
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    yield
+    if frozen:
+        gc.freeze()
+
+
+def test_what_a_paused_block_leaves_alive_is_aged_without_a_walk(nothing_frozen) -> None:
     gc.collect()
     with no_cycle_collection():
         kept = [[n] for n in range(2_000)]
     oldest = {id(o) for o in gc.get_objects(generation=2)}
     assert all(id(item) in oldest for item in kept)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_what_the_window_froze_at_start_up_stays_frozen_after_a_round(nothing_frozen) -> None:
+    """``gc.unfreeze`` would give the collector the whole vault the window froze."""
+    start_up = [[n] for n in range(1_000)]
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    with no_cycle_collection():
+        kept = [[n] for n in range(1_000)]
+    assert gc.get_freeze_count() == frozen
+    assert gc.isenabled() and start_up and kept
+    gc.unfreeze()
 
 
 def test_a_pause_already_in_place_is_left_to_its_owner() -> None:
