@@ -12,6 +12,7 @@ import pytest
 
 from desktop_app.core import Action, State, fold, new_id
 from desktop_app.core import actions as act
+from desktop_app.sync import log as log_module
 from desktop_app.sync import protocol
 from desktop_app.sync.chunking import ChunkSizer
 from desktop_app.sync.folder_store import FolderRemoteStore
@@ -57,14 +58,16 @@ def _log(folder: Path, gone: int | None = None) -> tuple[FolderRemoteStore, str]
 
 
 def _walk(remote: FolderRemoteStore, log_id: str, batch: int, **options: Any) -> Walk:
-    """The whole test log walked from its start, ``batch`` positions at a time."""
+    """The whole test log walked from its start, ``batch`` positions at a time
+    (nothing applied before, unless ``applied`` or ``applied_among`` says otherwise)."""
+    if "applied" not in options:
+        options.setdefault("applied_among", lambda ids: set())
     return walk(
         remote,
         list(range(1, POSITIONS + 1)),
         state=State(),
         position=0,
         last="",
-        applied_among=lambda ids: set(),
         log_id=log_id,
         batch=batch,
         **{"fetch_workers": 4, **options},
@@ -100,6 +103,62 @@ def test_a_walk_in_batches_folds_what_one_batch_folds(tmp_path: Path, gone: int 
         assert whole.position == POSITIONS and not whole.stop
     for batch in (1, 2, 3, 5):
         assert _outcome(_walk(remote, log_id, batch)) == _outcome(whole), batch
+
+
+def _action_ids(remote: FolderRemoteStore, position: int) -> set[str]:
+    update = protocol.decode_update(remote.get(protocol.update_key(position)))
+    return {a.id for a in update.actions}
+
+
+@pytest.mark.parametrize("gone", [None, 6])
+def test_a_walk_given_the_applied_ids_folds_what_one_asking_per_batch_folds(
+    tmp_path: Path, gone: int | None
+) -> None:
+    """``applied`` (a set in memory, asked per action, each update decoded as the fold
+    reaches it) and ``applied_among`` (asked once per batch) skip the same actions and
+    stop at the same place, whatever the batch size."""
+    remote, log_id = _log(tmp_path, gone)
+    applied = _action_ids(remote, 2) | {"not-in-the-log"}
+    for batch in (1, 2, 3, 5, 512):
+        asked = _walk(remote, log_id, batch, applied_among=applied.intersection)
+        given_ = _walk(remote, log_id, batch, applied=applied)
+        assert _outcome(given_) == _outcome(asked), batch
+        assert "task-2" not in given_.state.tasks and "task-3" in given_.state.tasks
+    with pytest.raises(TypeError):
+        _walk(remote, log_id, 2, applied=applied, applied_among=applied.intersection)
+
+
+def test_a_walk_given_the_applied_ids_decodes_each_update_just_before_its_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decoding a whole batch before folding it left the decoded updates cold in the
+    cache when their fold came (~0.5 s of a roll-up of a million actions)."""
+    remote, log_id = _log(tmp_path)
+    events: list[str] = []
+    decode, fold_into = protocol.decode_update, log_module.fold_into
+
+    def decoding(data: bytes) -> Update:
+        events.append("decode")
+        return decode(data)
+
+    def folding(*args: Any, **kw: Any) -> int:
+        events.append("fold")
+        return fold_into(*args, **kw)
+
+    monkeypatch.setattr(protocol, "decode_update", decoding)
+    monkeypatch.setattr(log_module, "fold_into", folding)
+    result = _walk(remote, log_id, batch=512, applied=set(), fetch_workers=1)
+    assert result.position == POSITIONS
+    # Position 4 is garbage: decoded (and quarantined), never folded.
+    assert events == ["decode", "fold"] * 3 + ["decode"] + ["decode", "fold"] * 5
+    events.clear()
+    _walk(remote, log_id, batch=512, fetch_workers=1)  # asking per batch: decoded first
+    assert events == ["decode"] * POSITIONS + ["fold"] * (POSITIONS - 1)
+    events.clear()
+    meta = VaultMeta(format=protocol.FORMAT_VERSION, vault_id=new_id(), log_id=log_id)
+    remote.put_if_absent(protocol.META_KEY, protocol.encode(meta))
+    assert rollup(remote).created  # a roll-up walks the same way
+    assert events == ["decode", "fold"] * 3 + ["decode"] + ["decode", "fold"] * 5
 
 
 def test_a_walk_that_keeps_nothing_folds_the_same(tmp_path: Path) -> None:

@@ -117,7 +117,7 @@ def _rollup(
             state=state,
             position=position,
             last=last,
-            applied_among=applied.intersection,
+            applied=applied,  # in memory: each update decoded just before its fold
             fetch_workers=FETCH_WORKERS,
             log_id=meta.log_id,
             on_break=decide,
