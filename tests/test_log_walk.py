@@ -161,6 +161,42 @@ def test_a_walk_given_the_applied_ids_decodes_each_update_just_before_its_fold(
     assert events == ["decode", "fold"] * 3 + ["decode"] + ["decode", "fold"] * 5
 
 
+def test_a_walk_cuts_its_run_into_batches_that_start_small() -> None:
+    run = list(range(1, 2001))
+    parts = log_module.batches(run, 512)
+    assert [len(p) for p in parts] == [16, 32, 64, 128, 256, 512, 512, 480]
+    assert [p for part in parts for p in part] == run
+    assert [len(p) for p in log_module.batches(run[:7], 3)] == [3, 3, 1]
+    assert log_module.batches([], 512) == []
+
+
+def test_a_long_walk_starts_folding_after_a_few_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not after a whole batch of 512: the first batch holds ``WALK_FIRST`` positions."""
+    remote, actions = _edits_log(tmp_path, 99)
+    reads: list[str] = []
+    get = remote.get
+
+    def counted(key: str) -> bytes:
+        reads.append(key)
+        return get(key)
+
+    monkeypatch.setattr(remote, "get", counted)
+    read_before_fold: list[int] = []
+    fold_into = log_module.fold_into
+
+    def folding(*args: Any, **kw: Any) -> int:
+        read_before_fold.append(len(reads))
+        return fold_into(*args, **kw)
+
+    monkeypatch.setattr(log_module, "fold_into", folding)
+    run = list(range(1, len(actions) + 1))
+    result = walk(remote, run, state=State(), position=0, last="", applied=set(), fetch_workers=1)
+    assert result.position == 100 and result.state.tasks["t"].title == "title 99"
+    assert read_before_fold[0] == log_module.WALK_FIRST == 16
+
+
 def test_a_walk_that_keeps_nothing_folds_the_same(tmp_path: Path) -> None:
     """A roll-up's walk: the same state and ids, no bytes or changed items kept."""
     remote, log_id = _log(tmp_path)

@@ -43,6 +43,10 @@ CHUNK_ACTIONS = 200
 
 # Positions a walk reads, decodes and folds at a time (see ``walk``).
 WALK_BATCH = 512
+# Positions in a walk's first batch; the next ones double up to ``WALK_BATCH``, so
+# the fold starts after a few reads, and each batch is read while the one before is
+# folded (the one before holds half as many, and a fold is slower than a read).
+WALK_FIRST = 16
 
 # A position read, its update decoded and cleaned (None when unusable), its bytes,
 # and why it is unusable ("" when it is not).
@@ -204,10 +208,11 @@ def walk(
     before it: a base may hold the first actions of the next update, which the
     applied check skips when that update is folded again.
 
-    ``batch``: positions fetched, decoded and folded at a time; the next batch is read
-    while one is folded, and the bytes and decoded updates of a batch are dropped
-    once it is folded, so a long run (a roll-up of a million actions) never holds
-    more than two batches of the log in memory.
+    ``batch``: positions fetched, decoded and folded at a time (the first batches
+    smaller: ``batches``); the next batch is read while one is folded, and the bytes
+    and decoded updates of a batch are dropped once it is folded, so a long run (a
+    roll-up of a million actions) never holds more than two batches of the log in
+    memory.
 
     ``keep``: collect the changed items (``changes``) and the update bytes
     (``archive``) the caller stores; a roll-up stores neither.
@@ -342,7 +347,7 @@ def walk(
         """The objects at ``part``: with a pool, all asked for now, to be collected later."""
         return pool.map(fetch, part) if pool is not None else map(fetch, part)
 
-    parts = [run[lo : lo + batch] for lo in range(0, len(run), batch)]
+    parts = batches(run, batch)
     before: dict[int, bytes] = {}  # the bytes read at the position before this batch
     try:
         coming = read(parts[0]) if parts else iter(())
@@ -364,6 +369,18 @@ def walk(
         if pool is not None:
             pool.shutdown(cancel_futures=True)  # a walk that stopped reads no further
     return result
+
+
+def batches(run: list[int], batch: int) -> list[list[int]]:
+    """``run`` cut into batches of ``batch`` positions, the first ones smaller
+    (``WALK_FIRST``, then twice as many each time)."""
+    parts: list[list[int]] = []
+    start, size = 0, min(WALK_FIRST, batch)
+    while start < len(run):
+        parts.append(run[start : start + size])
+        start += size
+        size = min(size * 2, batch)
+    return parts
 
 
 def decode_batch(
