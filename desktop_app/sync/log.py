@@ -53,6 +53,13 @@ WALK_FIRST = 16
 Decoded = tuple[int, Update | None, bytes, str]
 
 
+def read_workers(remote: RemoteStore, default: int) -> int:
+    """Threads to read ``remote`` with: what the store says (``read_workers``: a folder
+    wants none), else ``default`` (reads that wait on a network: many at once)."""
+    workers = getattr(remote, "read_workers", default)
+    return workers if isinstance(workers, int) and workers > 0 else default
+
+
 def fold_new(
     state: State,
     updates: Iterable[Update],

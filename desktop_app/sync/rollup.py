@@ -20,7 +20,7 @@ import msgspec
 from desktop_app.core import State
 from desktop_app.sync import protocol
 from desktop_app.sync.engine import FETCH_WORKERS
-from desktop_app.sync.log import BreakDecision, Walk, contiguous, walk
+from desktop_app.sync.log import BreakDecision, Walk, contiguous, read_workers, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
 from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectUnusable, RemoteStore
 from desktop_app.sync.sealed_store import SealedStore
@@ -118,7 +118,7 @@ def _rollup(
             position=position,
             last=last,
             applied=applied,  # in memory: each update decoded just before its fold
-            fetch_workers=FETCH_WORKERS,
+            fetch_workers=read_workers(remote, FETCH_WORKERS),
             log_id=meta.log_id,
             on_break=decide,
             keep=False,  # nothing to store but the snapshot: no bytes or changes kept
