@@ -268,6 +268,14 @@ def test_a_walk_folds_a_batch_of_edits_into_one_state(
     assert built() <= 2  # the new task's own, then the batch's
     monkeypatch.undo()
 
+    # Across batches too: one Folding for the whole walk (built anew for each batch,
+    # each copied again every node of the maps it edited).
+    built = count_states_built(monkeypatch)
+    batched = walk(remote, run, state=State(), position=0, last="", applied=set(), batch=3)
+    assert batched.state == plain.state
+    assert built() <= 2
+    monkeypatch.undo()
+
     committed: list[tuple[int, State]] = []
 
     def flush(w: Walk) -> None:

@@ -269,13 +269,7 @@ def walk(
         # Without flushes nothing is ever flushed: a lookup in C, no call per action.
         is_applied = known.__contains__ if flush is None else known_or_flushed
 
-        # One Folding for the batch: result.state is brought up to date before each
-        # flush (which commits it) and when the batch ends or stops.
-        folding = Folding(result.state)
-        try:
-            fold_updates(readable, fetched_at, folding, is_applied)
-        finally:
-            result.state = folding.state
+        fold_updates(readable, fetched_at, folding, is_applied)
 
     def fold_updates(
         readable: Iterable[Decoded],
@@ -356,6 +350,10 @@ def walk(
 
     parts = batches(run, batch)
     before: dict[int, bytes] = {}  # the bytes read at the position before this batch
+    # One Folding for the whole walk: result.state is brought up to date before each
+    # flush (which commits it) and when the walk ends or stops. Built anew for each
+    # batch, every batch copied again each node of the state's maps it edited.
+    folding = Folding(result.state)
     try:
         coming = read(parts[0]) if parts else iter(())
         for index, part in enumerate(parts):
@@ -373,6 +371,7 @@ def walk(
             last_p = part[-1]
             before = {last_p: fetched_at[last_p]} if last_p in fetched_at else {}
     finally:
+        result.state = folding.state
         if pool is not None:
             pool.shutdown(cancel_futures=True)  # a walk that stopped reads no further
     return result
