@@ -29,8 +29,10 @@ from desktop_app.core import Action, State, StateDoc, apply
 from desktop_app.core import actions as act
 from desktop_app.core.actions import MergeState
 from desktop_app.core.text import clean_arg_fully
+from desktop_app.sync import log as log_module
 from desktop_app.sync import protocol
 from desktop_app.sync import rollup as rollup_module
+from desktop_app.sync.engine import FETCH_WORKERS
 from desktop_app.sync.folder_store import FolderRemoteStore
 from desktop_app.sync.log import Walk, _cleaned, fold_new, walk
 from desktop_app.sync.protocol import Genesis, Snapshot, Update, VaultMeta
@@ -436,3 +438,38 @@ def test_an_update_already_clean_is_checked_without_building_a_cleaned_copy() ->
     )
     assert python_calls("clean_arg", lambda: _cleaned(dirty)) == 6
     assert _cleaned(dirty).actions[-1].arg.title == "a b"  # type: ignore[attr-defined]
+
+
+def test_a_rollup_reads_a_folder_without_reader_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's reads are the interpreter's work: threads only contend with the fold
+    for it. A store that does not say (S3) is read by a pool of ``FETCH_WORKERS``."""
+    pools: list[int] = []
+    executor = log_module.ThreadPoolExecutor
+
+    def counted(max_workers: int) -> Any:
+        pools.append(max_workers)
+        return executor(max_workers=max_workers)
+
+    monkeypatch.setattr(log_module, "ThreadPoolExecutor", counted)
+    done = act.TaskDone(id="t", done=True)
+    entries: list[Entry] = [
+        (Action(id=f"a-{p}", device="d", at=p, arg=done),) for p in range(1, 40)
+    ]
+    check(entries, None)
+    assert pools == []
+
+    class Unsaid:  # a store that names no number of readers, as S3RemoteStore
+        def __init__(self, inner: FolderRemoteStore) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "read_workers":
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+    (tmp_path / "again").mkdir()
+    remote = write(tmp_path / "again", linked(entries))
+    rollup(Unsaid(remote), retention=timedelta(0), now=lambda: LATER)  # type: ignore[arg-type]
+    assert pools == [FETCH_WORKERS]

@@ -96,6 +96,13 @@ def _fsync_dir(path: Path) -> None:
 class FolderRemoteStore:
     """``RemoteStore`` over a directory that already exists (we never create the root)."""
 
+    # Threads worth reading it with (``sync.log.read_workers``): none besides the
+    # reader's own. A read is ~50 us of the interpreter (open, check, copy a cached
+    # file), so reader threads only take the interpreter and the cache from the fold:
+    # walking 1,000,000 actions took 4.7 s read inline, 5.6 s with 2 threads and
+    # 6.2 s with 16 (best of three each, interleaved, on 2 cores).
+    read_workers = 1
+
     def __init__(
         self, root: str | os.PathLike[str], on_server_time: ServerTimeObserver | None = None
     ):

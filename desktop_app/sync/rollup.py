@@ -19,7 +19,7 @@ from desktop_app.core import State
 from desktop_app.sync import protocol
 from desktop_app.sync.collector import no_cycle_collection
 from desktop_app.sync.engine import FETCH_WORKERS
-from desktop_app.sync.log import BreakDecision, Walk, contiguous, walk
+from desktop_app.sync.log import BreakDecision, Walk, contiguous, read_workers, walk
 from desktop_app.sync.protocol import ProtocolError, Snapshot, Unreadable
 from desktop_app.sync.remote import RemoteError, RemoteNotFound, RemoteObjectUnusable, RemoteStore
 from desktop_app.sync.sealed_store import SealedStore
@@ -119,8 +119,8 @@ def _rollup(
             state=state,
             position=position,
             last=last,
-            applied_among=applied.intersection,
-            fetch_workers=FETCH_WORKERS,
+            applied=applied,  # in memory: each update decoded just before its fold
+            fetch_workers=read_workers(remote, FETCH_WORKERS),
             log_id=meta.log_id,
             on_break=decide,
             keep=False,  # nothing to store but the snapshot: no bytes or changes kept
