@@ -23,7 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,9 +172,10 @@ def settle(qt_app: object) -> None:
         passes += 1
 
 
-def keystroke(profile: str) -> dict[str, float]:
-    """Milliseconds of each keystroke typing "call mum" three times (median, worst):
-    from the text set to the window showing its result, every pass included."""
+@contextmanager
+def shown_window(profile: str) -> Iterator[tuple[Any, Any, Any]]:
+    """(the QApplication, the App, its MainWindow) shown over ``profile``, settled:
+    start-up's deferred work is not the first measured step's."""
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.app import App
@@ -181,7 +185,17 @@ def keystroke(profile: str) -> dict[str, float]:
     with App(Path(profile)) as engine:
         win = MainWindow(engine)
         win.show()
-        settle(qt_app)  # start-up's deferred work is not the first key's
+        settle(qt_app)
+        try:
+            yield qt_app, engine, win
+        finally:
+            win.close()
+
+
+def keystroke(profile: str) -> dict[str, float]:
+    """Milliseconds of each keystroke typing "call mum" three times (median, worst):
+    from the text set to the window showing its result, every pass included."""
+    with shown_window(profile) as (qt_app, _engine, win):
         times, cpu = [], []
         win.filter_edit.setFocus()  # focusing the filter prepares the search texts
         settle(qt_app)
@@ -196,7 +210,6 @@ def keystroke(profile: str) -> dict[str, float]:
                 cpu.append(time.process_time() - start_cpu)
             win.filter_edit.setText("")
             settle(qt_app)
-        win.close()
     return {
         "median_ms": statistics.median(times) * 1000,
         "worst_ms": max(times) * 1000,
@@ -210,17 +223,9 @@ def edit_in_window(profile: str) -> dict[str, float]:
     """Milliseconds from dispatching a title edit to the window repainted (median and
     worst of 40 edits of different tasks): the models, counts and rules that follow
     every change, as a save from the editor or an Enter in the table causes."""
-    from PySide6.QtWidgets import QApplication
-
-    from desktop_app.app import App
     from desktop_app.core import actions as act
-    from desktop_app.ui.main_window import MainWindow
 
-    qt_app = QApplication.instance() or QApplication([])
-    with App(Path(profile)) as engine:
-        win = MainWindow(engine)
-        win.show()
-        settle(qt_app)  # start-up's deferred work is not the first edit's
+    with shown_window(profile) as (qt_app, engine, _win):
         times, cpu = [], []
         for n, task_id in enumerate(list(engine.state.tasks)[:40]):
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -228,7 +233,6 @@ def edit_in_window(profile: str) -> dict[str, float]:
             settle(qt_app)
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
-        win.close()
     return {
         "median_ms": statistics.median(times) * 1000,
         "worst_ms": max(times) * 1000,
