@@ -31,7 +31,7 @@ from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
 from desktop_app.core.model import Task
 from desktop_app.storage import LocalStore
-from desktop_app.sync import big_update, protocol
+from desktop_app.sync import big_update, collector, protocol
 from desktop_app.sync.clock import Clock
 from desktop_app.sync.collector import no_cycle_collection
 from desktop_app.sync.engine import SyncEngine
@@ -302,10 +302,12 @@ def test_a_round_pauses_the_collector_and_resumes_it_when_it_fails(
 
 
 @pytest.fixture
-def nothing_frozen():
-    """A process whose start-up froze nothing (an in-process window test may have)."""
+def nothing_frozen(monkeypatch: pytest.MonkeyPatch):
+    """A process whose start-up froze nothing for good (an in-process window test may
+    have, and CPython 3.12+ starts with objects of its own frozen)."""
     frozen = gc.get_freeze_count()
     gc.unfreeze()
+    monkeypatch.setattr(collector, "_kept_frozen", False)
     yield
     if frozen:
         gc.freeze()
@@ -323,7 +325,7 @@ def test_what_a_paused_block_leaves_alive_is_aged_without_a_walk(nothing_frozen)
 def test_what_the_window_froze_at_start_up_stays_frozen_after_a_round(nothing_frozen) -> None:
     """``gc.unfreeze`` would give the collector the whole vault the window froze."""
     start_up = [[n] for n in range(1_000)]
-    gc.freeze()
+    collector.freeze_for_good()
     frozen = gc.get_freeze_count()
     with no_cycle_collection():
         kept = [[n] for n in range(1_000)]

@@ -38,17 +38,29 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+_kept_frozen = False  # the window froze its start-up state for good (freeze_for_good)
+
+
+def freeze_for_good() -> None:
+    """Every object alive now kept out of the collector's walks for the rest of the
+    process (the window's start-up state: ``ui.main.PausedCollector``), and kept so:
+    ``age_survivors`` will not hand it back with ``gc.unfreeze``."""
+    global _kept_frozen
+    gc.freeze()
+    _kept_frozen = True
+
+
 def age_survivors() -> None:
     """Every object the collector tracks, moved to its oldest generation unwalked.
 
-    Only while nothing is frozen (the CLI, a roll-up, a sync without a window). The
-    window freezes what its start-up made (``ui.main.PausedCollector``), and
-    ``gc.unfreeze`` would hand all of that back to the collector, whose next full
-    collection would walk the whole vault again (~180 ms at 100,000 tasks, each
-    time one fell due). There the round's survivors stay young: the next young
-    collection walks them once (~70 ms after a round that decoded 100,000 items,
-    a new device's first pull; a few after an ordinary round)."""
-    if gc.get_freeze_count():
+    Not after ``freeze_for_good``: ``gc.unfreeze`` would hand the window's whole
+    start-up state back to the collector, whose next full collection would walk the
+    vault again (~180 ms at 100,000 tasks, each time one fell due). There the
+    round's survivors stay young: the next young collection walks them once (~70 ms
+    after a round that decoded 100,000 items, a new device's first pull; a few
+    after an ordinary round). The freeze count cannot tell this apart: CPython
+    3.12+ starts with objects of its own in the permanent generation."""
+    if _kept_frozen:
         return
     gc.freeze()
     gc.unfreeze()

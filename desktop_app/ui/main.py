@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App, AppError
+from desktop_app.sync import collector
 from desktop_app.ui import indicator_style, system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.profile import window_settings
@@ -92,7 +93,7 @@ class PausedCollector:
     def resume(self) -> None:
         if self._paused:
             self._paused = False
-            gc.freeze()
+            collector.freeze_for_good()
             gc.enable()
 
 
