@@ -65,7 +65,7 @@ def in_trash(state: State, item_id: str) -> bool:
 
 
 def trash_count(state: State) -> int:
-    return sum(1 for item_id in state.deleted if state.find(item_id) is None)
+    return sum(1 for item_id in state.deleted if in_trash(state, item_id))
 
 
 def expired_ids(state: State, now: datetime, keep_for: timedelta = KEEP_FOR) -> tuple[str, ...]:
