@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -27,6 +28,12 @@ class NoteListModel(ScopedRowsModel):
 
     def select_unfiltered(self, state: State) -> Sequence[Note]:
         return select_notes(state, self._scope)
+
+    def shows(self, state: State, item: Note) -> bool:
+        return not self._scope.tasks_only and self._scope.contains(state, item, date.today())
+
+    def order_key(self, item: Note) -> object:
+        return (item.pinned, item.created)
 
     def counted(self, state: State, scope: Scope, needle: str) -> Sequence[Note]:
         """The notes the status bar counts: the rows shown, unless asked about others."""

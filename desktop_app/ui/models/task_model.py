@@ -9,8 +9,9 @@ selected and in what order; the order itself comes from ``core.views``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -50,6 +51,19 @@ _ROW_FLAGS = (
 _CHECK_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsUserCheckable
 _EDIT_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsEditable
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
+# The field each sort reads besides the creation order (``core.views.sort_tasks``);
+# a list's name comes from its id (the lists themselves are checked unchanged).
+_ORDER_FIELD = {
+    "created": "id",
+    "done": "done",
+    "title": "title",
+    "due": "due",
+    "priority": "priority",
+    "tags": "tags",
+    "list": "list_id",
+}
+_CREATION_KEY = attrgetter("created", "id")
 
 SORT_KEY = {
     TaskColumn.DONE: "done",
@@ -123,6 +137,23 @@ class TaskTableModel(ScopedRowsModel):
         if shown and not self._hide_done:
             return self._rows
         return select_tasks(state, scope, needle, today=today, sort=None, haystacks=self._haystacks)
+
+    def shows(self, state: State, item: Task) -> bool:
+        if self._hide_done and item.done and self._scope.kind != "completed":
+            return False
+        return self._scope.contains(state, item, self.today)
+
+    def order_key(self, item: Task) -> object:
+        return (item.created, getattr(item, _ORDER_FIELD[self._effective_sort()]))
+
+    def insert_key(self) -> Callable[[Task], Any] | None:
+        """Creation order, ascending: (created, id), unique per task."""
+        if self._effective_sort() != "created" or self._sort_order != Qt.SortOrder.AscendingOrder:
+            return None
+        return _CREATION_KEY
+
+    def _effective_sort(self) -> str:
+        return "due" if self._scope.kind == "upcoming" else self.sort_key
 
     @property
     def sort_key(self) -> str:
