@@ -28,9 +28,11 @@ from desktop_app.core import (
     Task,
     TaskList,
     fold,
+    load_order,
     new_id,
     resolutions,
     rules,
+    transitions,
 )
 from desktop_app.core import actions as act
 from desktop_app.core.model import fingerprint
@@ -130,6 +132,21 @@ class _TrackedJournal:
         return arg
 
 
+def _keep_load_order(saved: State, folded: State, tail: Sequence[Action]) -> None:
+    """The saved view's items stay in memory order through the journal tail replayed
+    over it (``core.load_order``) when every action names the items it changed;
+    judged against the saved view, so an action on an item the tail made itself
+    names none, and the order is then given up (only a cost)."""
+    changed: set[str] = set()
+    for action in tail:
+        ids = transitions.touched_ids(saved, action.arg)
+        if ids is None:
+            return
+        changed |= ids
+    load_order.follow(saved.tasks, folded.tasks, changed)
+    load_order.follow(saved.notes, folded.notes, changed)
+
+
 class App:
     """The engine over one profile, which other processes (the CLI, a second window)
     and this process's sync thread may be writing at the same time.
@@ -195,9 +212,12 @@ class App:
             self._mark = self.local.last_seq()
         self._behind = False
         self._must_checkpoint = rebuilt  # a rebuilt view is saved on close
-        if tail:
-            self.clock.floor(max(a.at for a in tail))
-        return fold(state, tail), len(tail) + rebuilt
+        if not tail:
+            return state, int(rebuilt)
+        self.clock.floor(max(a.at for a in tail))
+        folded = fold(state, tail)
+        _keep_load_order(state, folded, tail)
+        return folded, len(tail) + rebuilt
 
     def _body_of(self, note_id: str) -> str | None:
         note = self.state.notes.get(note_id)

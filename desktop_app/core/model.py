@@ -18,6 +18,8 @@ from datetime import date, datetime
 import immutables
 import msgspec
 
+from desktop_app.core import load_order
+
 
 class Priority(enum.Enum):
     """Stored by name: the values are the lowercase member names."""
@@ -162,10 +164,13 @@ class StateDoc(msgspec.Struct, frozen=True):
         )
 
     def to_state(self) -> State:
+        tasks, notes = immutables.Map(self.tasks), immutables.Map(self.notes)
+        load_order.remember(tasks, list(self.tasks.values()))
+        load_order.remember(notes, list(self.notes.values()))
         return State(
             lists=immutables.Map(self.lists),
-            tasks=immutables.Map(self.tasks),
-            notes=immutables.Map(self.notes),
+            tasks=tasks,
+            notes=notes,
             deleted=immutables.Map(self.deleted),
         )
 

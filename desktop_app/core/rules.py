@@ -19,7 +19,7 @@ from operator import attrgetter
 
 import msgspec
 
-from desktop_app.core import transitions
+from desktop_app.core import load_order, transitions
 from desktop_app.core.model import Note, State, Task, TaskList, Tombstone
 
 
@@ -74,7 +74,7 @@ def duplicate_list_names(state: State) -> list[Problem]:
 
 def _member_counts(state: State) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
-    for item in (*state.tasks.values(), *state.notes.values()):
+    for item in _items(state):
         if item.list_id is not None:
             counts[item.list_id] += 1
     return counts
@@ -83,8 +83,13 @@ def _member_counts(state: State) -> dict[str, int]:
 _LIST_ID = attrgetter("list_id")
 
 
+def _items(state: State) -> list[Task | Note]:
+    """Every task and note, in memory order where known (``core.load_order``)."""
+    return [*load_order.values(state.tasks), *load_order.values(state.notes)]
+
+
 def items_in_missing_lists(state: State) -> list[Problem]:
-    items = [*state.tasks.values(), *state.notes.values()]
+    items = _items(state)
     # One C-level pass finds the lists named: a lookup per item in the state's map
     # was a quarter slower (it runs before the window's first paint).
     missing = set(map(_LIST_ID, items)).difference(state.lists.keys(), (None,))
@@ -125,7 +130,7 @@ def _keep_options(versions: tuple[Version, ...]) -> tuple[str, ...]:
 
 
 def note_body_conflicts(state: State) -> list[Problem]:
-    return [_body_conflict(note) for note in state.notes.values() if note.conflicts]
+    return [_body_conflict(note) for note in load_order.values(state.notes) if note.conflicts]
 
 
 def _body_conflict(note: Note) -> Problem:
@@ -141,7 +146,7 @@ def _body_conflict(note: Note) -> Problem:
 
 
 def title_conflicts(state: State) -> list[Problem]:
-    items: list[Task | Note] = [*state.tasks.values(), *state.notes.values()]
+    items = _items(state)
     return [_title_conflict(item) for item in items if item.title_conflicts]
 
 
@@ -164,7 +169,7 @@ def _due_text(due: date | None) -> str:
 
 def due_conflicts(state: State) -> list[Problem]:
     """Recommended: the earliest date (a missed deadline costs more than an early one)."""
-    return [_due_conflict(task) for task in state.tasks.values() if task.due_conflicts]
+    return [_due_conflict(task) for task in load_order.values(state.tasks) if task.due_conflicts]
 
 
 def _due_conflict(task: Task) -> Problem:

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from desktop_app.core import Action, Arg, CodecError, History, State, codec, new_id
+from desktop_app.core import Action, Arg, CodecError, History, State, codec, load_order, new_id
 from desktop_app.core.actions import AnyArg
 from desktop_app.core.changes import Changes, Row, changed_rows
 from desktop_app.core.model import Note, Task, TaskList, Tombstone
@@ -756,6 +756,11 @@ class LocalStore:
             for item_id in gone:
                 mapping.pop(item_id, None)
             fields[field] = mapping.finish()
+            if present and not getattr(state, field):  # a base made of rows alone
+                load_order.remember(fields[field], list(items.values()))
+            else:
+                changed = [*(item_id for item_id, _ in present), *gone]
+                load_order.follow(getattr(state, field), fields[field], changed)
         return msgspec.structs.replace(state, **fields)
 
     @staticmethod

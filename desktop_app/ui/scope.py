@@ -13,7 +13,7 @@ from datetime import date
 from operator import attrgetter
 from typing import TypeVar
 
-from desktop_app.core import Note, State, Task, TaskList, views
+from desktop_app.core import Note, State, Task, TaskList, load_order, views
 
 Item = TypeVar("Item", Task, Note)
 _BY_ID, _BY_CREATED = attrgetter("id"), attrgetter("created")
@@ -188,7 +188,7 @@ def select_tasks(
     needle = text.strip().casefold()
     day = today or date.today()
     hide_done = hide_done and scope.kind != "completed"
-    found = _items_in(state, scope, state.tasks.values(), day)
+    found = _items_in(state, scope, load_order.values(state.tasks), day)
     if needle:
         found = [t for t in found if _matches(needle, t, haystacks)]
     if hide_done:
@@ -207,7 +207,7 @@ def select_notes(
     if scope.tasks_only:
         return []
     needle = text.strip().casefold()
-    found = _items_in(state, scope, state.notes.values(), date.today())
+    found = _items_in(state, scope, load_order.values(state.notes), date.today())
     if needle:
         found = [n for n in found if _matches(needle, n, haystacks)]
     found.sort(key=_BY_ID)

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from desktop_app.core import Action, State, transitions
+from desktop_app.core import Action, State, load_order, transitions
 from desktop_app.ui.models.corpus import Corpus
 from desktop_app.ui.scope import ALL, Haystacks, Scope
 from desktop_app.ui.session import AppSession
@@ -406,7 +406,7 @@ class ScopedRowsModel(RowsModel):
 
     def warm_search(self) -> None:
         """Prepare every item's search text now (the filter got focus), not on the first key."""
-        for item in getattr(self._state, self.SEARCHED).values():
+        for item in load_order.values(getattr(self._state, self.SEARCHED)):
             self._haystacks(item)
         self.select(self._state)  # the scope's rows, as the first key finds them
         base = self._unfiltered

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from desktop_app.core import State, transitions, trash, views
+from desktop_app.core import State, load_order, transitions, trash, views
 from desktop_app.core.model import Note, Task
 
 
@@ -34,7 +34,7 @@ class SidebarCounts:
         per_list: dict[str | None, int] = {}
         per_tag: dict[str, int] = {}
         due_today = upcoming = 0
-        for task in state.tasks.values():
+        for task in load_order.values(state.tasks):
             if task.done:
                 continue
             list_id = task.list_id
@@ -50,7 +50,7 @@ class SidebarCounts:
                 elif views.is_upcoming(task, today):
                     upcoming += 1
         note_tags: dict[str, int] = {}
-        for note in state.notes.values():
+        for note in load_order.values(state.notes):
             for tag in note.tags:
                 note_tags[tag] = note_tags.get(tag, 0) + 1
         return cls(per_list, per_tag, due_today, upcoming, note_tags, trash.trash_count(state))

@@ -1,0 +1,166 @@
+"""``core.load_order``: the items of a view opened from disk, in the order decoded,
+are exactly the state's items (the same objects), whatever the journal tail
+replayed over the view or the base's item rows did; and the order is kept in
+the common cases, which is what makes start-up's passes cheap at 100,000 items."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import immutables
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desktop_app.app import App, AppError
+from desktop_app.app.syncing import set_remote, sync_now
+from desktop_app.core import State, codec, load_order
+from desktop_app.sync.remote_config import RemoteConfig
+
+
+def same_items(mapping: immutables.Map) -> bool:
+    """``load_order.values`` holds the very objects of ``mapping``, once each."""
+    ordered = list(load_order.values(mapping))
+    return len(ordered) == len(mapping) and all(mapping.get(i.id) is i for i in ordered)
+
+
+def kept_order(mapping: immutables.Map) -> bool:
+    return isinstance(load_order.values(mapping), list)
+
+
+def test_a_decoded_state_is_in_the_checkpoints_order_and_other_maps_in_their_own() -> None:
+    with tempfile.TemporaryDirectory() as tmp, App(Path(tmp) / "a") as app:
+        for n in range(20):
+            app.add_task(f"task {n}")
+        state = codec.decode_state(codec.encode_state(app.state))
+    ordered = load_order.values(state.tasks)
+    assert [t.id for t in ordered] == sorted(state.tasks)  # the checkpoint is sorted by id
+    assert same_items(state.tasks)
+    renamed = msgspec.structs.replace(next(iter(ordered)), title="renamed")
+    edited = state.with_task(renamed)  # a new map: its own order
+    assert not kept_order(edited.tasks)
+    assert not kept_order(State().tasks)
+
+
+STEP = st.one_of(
+    st.tuples(st.just("add"), st.integers(0, 20)),
+    st.tuples(st.just("title"), st.integers(0, 20)),
+    st.tuples(st.just("done"), st.integers(0, 20)),
+    st.tuples(st.just("delete"), st.integers(0, 20)),
+    st.tuples(st.just("note"), st.integers(0, 20)),
+    st.tuples(st.just("body"), st.integers(0, 20)),
+    st.tuples(st.just("move"), st.integers(0, 20)),
+    st.tuples(st.just("new list"), st.integers(0, 20)),
+    st.tuples(st.just("delete list"), st.integers(0, 20)),
+    st.tuples(st.just("undo"), st.integers(0, 20)),
+    st.tuples(st.just("save"), st.integers(0, 20)),
+    st.tuples(st.just("reopen"), st.integers(0, 20)),
+)
+
+
+def step(app: App, kind: str, n: int) -> None:
+    tasks, notes, lists = sorted(app.state.tasks), sorted(app.state.notes), sorted(app.state.lists)
+    try:
+        if kind == "add":
+            app.add_task(
+                f"task {n}",
+                list_name=app.state.lists[lists[n % len(lists)]].name if lists and n % 2 else None,
+            )
+        elif kind == "note":
+            app.add_note(f"note {n}", body="text")
+        elif kind == "new list":
+            app.add_list(f"list {n}")
+        elif kind == "undo":
+            app.undo()
+        elif kind == "save":
+            app.checkpoint()
+        elif kind == "delete list" and lists:
+            app.delete(lists[n % len(lists)])
+        elif kind == "body" and notes:
+            app.edit(notes[n % len(notes)], body=f"body {n}")
+        elif tasks and kind in ("title", "done", "delete", "move"):
+            task = tasks[n % len(tasks)]
+            if kind == "title":
+                app.edit(task, title=f"title {n}")
+            elif kind == "done":
+                app.edit(task, done=n % 2 == 0)
+            elif kind == "delete":
+                app.delete(task)
+            elif lists:
+                app.edit(task, list_name=app.state.lists[lists[n % len(lists)]].name)
+    except AppError:
+        pass  # nothing to undo and the like
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=st.lists(STEP, max_size=16))
+def test_a_reopened_view_holds_exactly_the_states_items(steps) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        app = App(data)
+        try:
+            for n in range(6):
+                app.add_task(f"first {n}")
+            app.add_note("first note", body="x")
+            app.checkpoint()
+            for kind, n in steps:
+                if kind == "reopen":
+                    app.close()
+                    app = App(data)
+                else:
+                    step(app, kind, n)
+            expected = app.state
+            app.close()
+            app = App(data)
+            assert app.state == expected
+            assert same_items(app.state.tasks)
+            assert same_items(app.state.notes)
+        finally:
+            app.close()
+
+
+def test_the_order_survives_a_tail_of_item_edits_and_is_given_up_for_a_list_deleted(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    with App(data) as app:
+        ids = [app.add_task(f"task {n}", list_name="Errands") for n in range(5)]
+        app.checkpoint()
+        app.edit(ids[0], title="renamed")
+        app.delete(ids[1])
+        app.add_task("new")
+    with App(data) as app:
+        assert kept_order(app.state.tasks) and same_items(app.state.tasks)
+        assert {t.title for t in load_order.values(app.state.tasks)} >= {"renamed", "new"}
+        app.delete(app.state.list_named("Errands").id)  # moves its members: no ids named
+    with App(data) as app:
+        assert not kept_order(app.state.tasks) and same_items(app.state.tasks)
+
+
+def test_the_order_survives_the_base_item_rows_of_a_sync_round(tmp_path: Path) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    remote = RemoteConfig(kind="folder", path=str(share))
+    laptop, desktop = App(tmp_path / "laptop"), App(tmp_path / "desktop")
+    try:
+        for app in (laptop, desktop):
+            set_remote(app, remote)
+        ids = [laptop.add_task(f"task {n}") for n in range(30)]
+        laptop.add_note("a note", body="x")
+        sync_now(laptop)
+        sync_now(desktop)
+        laptop.edit(ids[3], title="changed on the laptop")
+        laptop.delete(ids[4])
+        laptop.add_task("added on the laptop")
+        sync_now(laptop)
+        sync_now(desktop)  # the base: its checkpoint, with item rows over it
+        desktop.close()
+        desktop = App(tmp_path / "desktop")
+        assert kept_order(desktop.state.tasks) and same_items(desktop.state.tasks)
+        titles = {t.title for t in load_order.values(desktop.state.tasks)}
+        assert {"changed on the laptop", "added on the laptop"} <= titles
+        assert same_items(desktop.state.notes)
+    finally:
+        laptop.close()
+        desktop.close()
