@@ -149,12 +149,18 @@ def test_the_order_survives_the_base_item_rows_of_a_sync_round(tmp_path: Path) -
         ids = [laptop.add_task(f"task {n}") for n in range(30)]
         laptop.add_note("a note", body="x")
         sync_now(laptop)
-        sync_now(desktop)
+        sync_now(desktop)  # a first pull: its base is folded, in no decoded order
+        desktop.close()
+        desktop = App(tmp_path / "desktop")  # decoded: the order is known from here on
+        assert kept_order(desktop.state.tasks)
         laptop.edit(ids[3], title="changed on the laptop")
         laptop.delete(ids[4])
         laptop.add_task("added on the laptop")
         sync_now(laptop)
         sync_now(desktop)  # the base: its checkpoint, with item rows over it
+        # The round's base (and the view the window reloads on it) keeps the order.
+        assert kept_order(desktop.state.tasks) and same_items(desktop.state.tasks)
+        assert "changed on the laptop" in {t.title for t in desktop.state.tasks.values()}
         desktop.close()
         desktop = App(tmp_path / "desktop")
         assert kept_order(desktop.state.tasks) and same_items(desktop.state.tasks)

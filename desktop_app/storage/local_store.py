@@ -946,6 +946,7 @@ class LocalStore:
         if since is not None and changes is not None:
             # Found and encoded before the write lock is taken: it is held only to write.
             prepared = since, self._encoded(changes.rows(since, state))
+            _follow_load_order(since, state, prepared[1])
         with self.transaction() as db:
             self._check_expected(db, expected_position)
             generation = self._write_base(db, state, position, prepared)
@@ -1126,6 +1127,17 @@ class LocalStore:
         # whole view the App may have saved, inside this commit (VIEW_IS_BASE_META).
         self.set_meta(VIEW_IS_BASE_META, "1", db)
         self.set_meta("view_generation", str(self.view_generation() + 1), db)
+
+
+def _follow_load_order(
+    since: State, state: State, rows: list[tuple[str, str, bytes | None]]
+) -> None:
+    """``state`` differs from ``since`` only at these rows' items: keep the decoded
+    order of its maps (``core.load_order``), so the window's passes after a round
+    read its items in memory order as they did at start-up."""
+    for kind, field, _ in _ROW_KINDS:
+        changed = [key for row_kind, key, _ in rows if row_kind == kind]
+        load_order.follow(getattr(since, field), getattr(state, field), changed)
 
 
 _ROW_KINDS: tuple[tuple[str, str, type], ...] = (
