@@ -158,6 +158,9 @@ def test_the_order_survives_the_base_item_rows_of_a_sync_round(tmp_path: Path) -
         laptop.add_task("added on the laptop")
         sync_now(laptop)
         sync_now(desktop)  # the base: its checkpoint, with item rows over it
+        laptop.edit(ids[5], title="changed in a second round")
+        sync_now(laptop)
+        sync_now(desktop)  # two rounds' changes, with no pass over the items between
         # The round's base (and the view the window reloads on it) keeps the order.
         assert kept_order(desktop.state.tasks) and same_items(desktop.state.tasks)
         assert "changed on the laptop" in {t.title for t in desktop.state.tasks.values()}
@@ -170,3 +173,33 @@ def test_the_order_survives_the_base_item_rows_of_a_sync_round(tmp_path: Path) -
     finally:
         laptop.close()
         desktop.close()
+
+
+class Watched(list):
+    """A decoded order that counts the passes over it."""
+
+    passes = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        Watched.passes += 1
+        return super().__iter__()
+
+
+def test_following_a_change_costs_what_changed_until_the_order_is_read() -> None:
+    """A sync round follows its new base: it must not pass over every item."""
+    with tempfile.TemporaryDirectory() as tmp, App(Path(tmp) / "a") as app:
+        for n in range(10):
+            app.add_task(f"task {n}")
+        state = codec.decode_state(codec.encode_state(app.state))
+    first = next(iter(load_order.values(state.tasks)))
+    load_order.remember(state.tasks, Watched(load_order.values(state.tasks)))
+    Watched.passes = 0
+    later = state
+    for n in range(3):  # three rounds, each changing one task
+        renamed = msgspec.structs.replace(later.tasks[first.id], title=f"round {n}")
+        newer = later.with_task(renamed)
+        load_order.follow(later.tasks, newer.tasks, [first.id])
+        later = newer
+    assert Watched.passes == 0
+    assert same_items(later.tasks) and kept_order(later.tasks)
+    assert Watched.passes == 1
