@@ -203,3 +203,31 @@ def test_following_a_change_costs_what_changed_until_the_order_is_read() -> None
     assert Watched.passes == 0
     assert same_items(later.tasks) and kept_order(later.tasks)
     assert Watched.passes == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=st.lists(STEP.filter(lambda s: s[0] not in ("save", "reopen")), max_size=12))
+def test_the_items_a_journal_tail_names_are_all_it_changed(steps) -> None:
+    """What ``refresh_from_disk`` and start-up tell the window changed (the
+    ``transitions`` they note) covers every item and tombstone the tail changed."""
+    from desktop_app.app.engine import _touched_by
+    from desktop_app.core import fold
+
+    with tempfile.TemporaryDirectory() as tmp, App(Path(tmp) / "data") as app:
+        for n in range(6):
+            app.add_task(f"first {n}", list_name="Errands" if n % 2 else None)
+        app.add_note("first note", body="x")
+        start, mark = app.state, app.local.last_seq()
+        for kind, n in steps:
+            step(app, kind, n)
+        actions = [action for _, action in app.local.local_actions(after_seq=mark)]
+        folded = fold(start, actions)
+        assert folded == app.state
+        touched = _touched_by(start, actions)
+        if touched is None:
+            return
+        for field in ("tasks", "notes", "deleted"):
+            before, after = getattr(start, field), getattr(folded, field)
+            differ = {k for k in {*before.keys(), *after.keys()} if before.get(k) != after.get(k)}
+            assert differ <= touched, field
+        assert start.lists == folded.lists

@@ -308,3 +308,26 @@ def test_the_rows_are_a_fresh_selection_after_every_step(
                 assert rows(notes) == select_notes(session.state, notes.scope), step
         finally:
             app.close()
+
+
+def test_another_processs_edit_patches_the_rows_too(session: AppSession, qtmodeltester) -> None:
+    """A task added or renamed from the CLI while the window is open: the window
+    reads the journal tail another connection wrote, and follows it item by item."""
+    app = session.app
+    ids = [app.add_task(f"Task {i}") for i in range(4)]
+    model = Counting(session)
+    qtmodeltester.check(model)
+    before = model.selections
+    with App(app.data_dir) as cli:
+        cli.edit(ids[1], title="renamed in a terminal")
+        cli.add_task("added in a terminal")
+    assert session.refresh_from_disk()
+    assert model.selections == before
+    assert [t.title for t in rows(model)] == [
+        "Task 0",
+        "renamed in a terminal",
+        "Task 2",
+        "Task 3",
+        "added in a terminal",
+    ]
+    assert rows(model) == fresh_tasks(model, session)

@@ -132,19 +132,29 @@ class _TrackedJournal:
         return arg
 
 
-def _keep_load_order(saved: State, folded: State, tail: Sequence[Action]) -> None:
-    """The saved view's items stay in memory order through the journal tail replayed
-    over it (``core.load_order``) when every action names the items it changed;
-    judged against the saved view, so an action on an item the tail made itself
-    names none, and the order is then given up (only a cost)."""
+def _touched_by(start: State, actions: Sequence[Action]) -> frozenset[str] | None:
+    """The items ``actions`` folded over ``start`` may change, or None if unknown:
+    each judged against ``start`` (``transitions.touched_ids``), so an action on an
+    item an earlier one made names none, and the answer is then None."""
     changed: set[str] = set()
-    for action in tail:
-        ids = transitions.touched_ids(saved, action.arg)
+    for action in actions:
+        ids = transitions.touched_ids(start, action.arg)
         if ids is None:
-            return
+            return None
         changed |= ids
-    load_order.follow(saved.tasks, folded.tasks, changed)
-    load_order.follow(saved.notes, folded.notes, changed)
+    return frozenset(changed)
+
+
+def _follow(start: State, folded: State, actions: Sequence[Action]) -> None:
+    """``folded`` (``actions`` over ``start``) keeps ``start``'s decoded order
+    (``core.load_order``) and, named as a transition (``core.transitions``), lets
+    the window update what it derives from the items changed alone."""
+    touched = _touched_by(start, actions)
+    if touched is None:
+        return
+    load_order.follow(start.tasks, folded.tasks, touched)
+    load_order.follow(start.notes, folded.notes, touched)
+    transitions.note(start, folded, touched)
 
 
 class App:
@@ -216,7 +226,7 @@ class App:
             return state, int(rebuilt)
         self.clock.floor(max(a.at for a in tail))
         folded = fold(state, tail)
-        _keep_load_order(state, folded, tail)
+        _follow(state, folded, tail)
         return folded, len(tail) + rebuilt
 
     def _body_of(self, note_id: str) -> str | None:
@@ -278,7 +288,9 @@ class App:
         if actions:
             self.clock.floor(max(a.at for a in actions))
             self._since_checkpoint += len(actions)
-            self.store.load_snapshot(fold(self.state, actions))
+            folded = fold(self.state, actions)
+            _follow(self.state, folded, actions)  # another process's edits: what changed
+            self.store.load_snapshot(folded)
         return bool(actions)
 
     def checkpoint(self) -> None:
