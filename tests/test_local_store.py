@@ -14,7 +14,7 @@ from desktop_app.app import App
 from desktop_app.core import Action, History, State, Task, fold, views
 from desktop_app.core import actions as act
 from desktop_app.storage import DB_NAME, LocalStore, StorageError, local_store
-from desktop_app.storage.local_store import HISTORY_LIMIT
+from desktop_app.storage.local_store import HISTORY_LIMIT, TRIM_HISTORY_EVERY
 from desktop_app.storage.migrations import SCHEMA_VERSION
 from desktop_app.sync import protocol
 from desktop_app.sync.engine import SyncEngine
@@ -227,17 +227,58 @@ def test_history_stacks_follow_edit_undo_redo(local: LocalStore) -> None:
 
 
 def test_history_is_capped(local: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exactly the newest seven steps can be undone, and the table stays bounded."""
     assert HISTORY_LIMIT >= 100  # a useful depth; the cap itself is tested at a small size
     monkeypatch.setattr(local_store, "HISTORY_LIMIT", 7)
-    for n in range(27):
+    edits = 3 * TRIM_HISTORY_EVERY + 5
+    for n in range(edits):
         local.record(action(n, act.TaskDone(id="t", done=bool(n % 2))), History("edit", inv(n)))
-    count = local.db.execute("SELECT count(*) FROM history WHERE stack='undo'").fetchone()[0]
-    assert count == 7
-    assert local.undo_top() == inv(26)
+        assert history_rows(local, "undo") <= 7 + TRIM_HISTORY_EVERY
+    assert local.history_size("undo") == 7
+    assert undo_all(local, edits) == [inv(n) for n in reversed(range(edits - 7, edits))]
+    assert history_rows(local, "undo") == 0 and local.history_size("redo") == 7
+
+
+def test_a_larger_limit_does_not_bring_back_dropped_steps(local: LocalStore) -> None:
+    local.set_history_limit(3)
+    for n in range(20):
+        local.record(action(n), History("edit", inv(n)))
+    local.set_history_limit(50)
+    assert local.history_size("undo") == 3
+    assert undo_all(local, 20) == [inv(19), inv(18), inv(17)]
+
+
+def test_an_edit_deletes_no_old_step_but_every_64th(local: LocalStore) -> None:
+    """Dropping the step past the limit on every dispatch walked the whole stack and
+    rewrote two more pages per durable commit; the pushes trim in batches instead."""
+    local.set_history_limit(5)
+    statements: list[str] = []
+    local.db.set_trace_callback(statements.append)
+    for n in range(2 * TRIM_HISTORY_EVERY):
+        local.record(action(n), History("edit", inv(n)))
+    local.db.set_trace_callback(None)
+    trims = [s for s in statements if s.startswith("DELETE FROM history WHERE stack='undo'")]
+    assert len(trims) == 2
+    # BEGIN, the journal row, the redo stack cleared, the undo entry, COMMIT
+    assert len(statements) == 5 * 2 * TRIM_HISTORY_EVERY + len(trims) * 2
+    assert local.history_size("undo") == 5
 
 
 def inv(n: int) -> act.TaskTitle:
     return act.TaskTitle(id="t", title=str(n))
+
+
+def history_rows(local: LocalStore, stack: str) -> int:
+    return local.db.execute("SELECT count(*) FROM history WHERE stack=?", (stack,)).fetchone()[0]
+
+
+def undo_all(local: LocalStore, first: int) -> list[act.Arg]:
+    """Undo until nothing is left; the steps undone, newest first."""
+    undone: list[act.Arg] = []
+    while (top := local.undo_top()) is not None:
+        undone.append(top)
+        local.record(action(first + len(undone), top), History("undo", inv(-1)))
+    return undone
 
 
 # -- checkpoints -----------------------------------------------------------------------------
