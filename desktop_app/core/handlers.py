@@ -47,7 +47,7 @@ from desktop_app.core.actions import (
 )
 from desktop_app.core.merge import merge3
 from desktop_app.core.model import Item, Note, State, Task, TaskList, Tombstone, fingerprint
-from desktop_app.core.slices import sorted_in_slices
+from desktop_app.core.slices import release_in_slices, sorted_in_slices
 
 replace = msgspec.structs.replace
 
@@ -563,6 +563,9 @@ def _merged_items(state: State, arg: MergeState) -> tuple[list[Item], list[Task 
             added.append(item)
         elif type(current) is type(item) and item.updated > current.updated:  # type: ignore[union-attr]
             replaced.append(item)
+    # A genesis's 120,000 entries, freed in one step at the return: 5-6 ms (core.slices).
+    release_in_slices(incoming)
+    release_in_slices(taken)
     return added, replaced
 
 

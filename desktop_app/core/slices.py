@@ -5,6 +5,10 @@ throughout: 15-40 ms at 100,000 tasks, during which the window's thread cannot
 run, not even to commit an edit (docs/architecture.md, "Short write locks"). Slices
 of a few thousand take a millisecond or less each, and the interpreter can hand
 itself over between them.
+
+Freeing is such a call too: when the last reference to a list of 120,000 rows
+goes (a function returns), everything it alone kept alive is freed in that one
+step, 9-19 ms at 100,000 tasks. ``release_in_slices`` empties it first.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, TypeVar
 
 SORT_SLICE = 2_048  # items one C-level sort takes at a time
 UPDATE_SLICE = 8_192  # keys one C-level set update takes at a time
+RELEASE_SLICE = 2_048  # list items one C-level deletion frees at a time
 
 T = TypeVar("T", bound=Any)
 
@@ -40,3 +45,19 @@ def update_in_slices(target: set[T], items: Iterable[T], slice_size: int = 0) ->
     rest = iter(items)
     while part := tuple(islice(rest, slice_size)):
         target.update(part)
+
+
+def release_in_slices(items: list[Any] | set[Any] | dict[Any, Any], slice_size: int = 0) -> None:
+    """Empty ``items``, a list a slice of ``slice_size`` (default ``RELEASE_SLICE``)
+    at a time, a set or dict an entry at a time: what only it kept alive is freed
+    between two slices, not all in one step when its last reference goes. Call it
+    where that reference would go; a container someone else still reads must not
+    be given."""
+    if isinstance(items, list):
+        slice_size = slice_size or RELEASE_SLICE
+        while items:
+            del items[-slice_size:]
+        return
+    take = items.popitem if isinstance(items, dict) else items.pop
+    for _ in range(len(items)):
+        take()

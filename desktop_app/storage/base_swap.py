@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from desktop_app.core.slices import sorted_in_slices
+from desktop_app.core.slices import release_in_slices, sorted_in_slices
 
 if TYPE_CHECKING:
     from desktop_app.storage.local_store import LocalStore
@@ -86,7 +86,7 @@ class BaseSwap:
                 db.execute(_renamed(row[0], table, self.staged(table)))
             store.set_meta(STAGING_META, self.token, db)
         sweep(store, self.sizer)  # an older staging's leftovers, now stale
-        batches: list[tuple[str, Sequence[tuple]]] = [
+        batches: list[tuple[str, list[tuple]]] = [
             (
                 f"INSERT INTO {self.staged('base_items')}(kind, id, body) VALUES (?, ?, ?)",
                 sorted_in_slices(rows),
@@ -96,16 +96,20 @@ class BaseSwap:
                 [(i,) for i in sorted_in_slices(applied)],
             ),
         ]
-        for statement, values in batches:
-            start = 0
-            while start < len(values):
-                size = max(1, self.sizer.size)
-                with store.transaction() as db:
-                    if not (self._ours(db) and still_current(db)):
-                        return False
-                    db.executemany(statement, values[start : start + size])
-                self.sizer.observe(size, store.last_write().held_s)
-                start += size
+        try:
+            for statement, values in batches:
+                start = 0
+                while start < len(values):
+                    size = max(1, self.sizer.size)
+                    with store.transaction() as db:
+                        if not (self._ours(db) and still_current(db)):
+                            return False
+                        db.executemany(statement, values[start : start + size])
+                    self.sizer.observe(size, store.last_write().held_s)
+                    start += size
+        finally:
+            for _, values in batches:  # the sorted copies (core.slices says why)
+                release_in_slices(values)
         return True
 
     def _ours(self, db: sqlite3.Connection) -> bool:

@@ -28,6 +28,7 @@ from desktop_app.core import Action, Arg, CodecError, History, State, codec, loa
 from desktop_app.core.actions import AnyArg
 from desktop_app.core.changes import Changes, Row, changed_rows
 from desktop_app.core.model import Note, Task, TaskList, Tombstone
+from desktop_app.core.slices import release_in_slices
 from desktop_app.storage import base_swap
 from desktop_app.storage.base_swap import BaseSwap, Sizer
 from desktop_app.storage.compact_bodies import (
@@ -1015,7 +1016,7 @@ class LocalStore:
         with self.read_transaction() as db:
             since, generation = self._current_base(db), self._base_generation(db)
             known = self.applied_ids()
-        changed = changed_rows(since, state)
+        changed = over = changed_rows(since, state)
         swap = None
         if len(changed) + len(known ^ applied) > STAGE_ABOVE_ROWS:
             with self.read_transaction() as db:
@@ -1025,7 +1026,8 @@ class LocalStore:
             if same:
                 # No item rows (a new device's base): the base is its checkpoint, and
                 # the difference just found is already the rows over it.
-                over = changed if checkpoint is None else changed_rows(checkpoint, state)
+                if checkpoint is not None:
+                    over = changed_rows(checkpoint, state)
                 swap = self._staged_base(over, applied, generation, chunk)
         prepared = (since, self._encoded(changed)) if swap is None else None
         try:
@@ -1069,6 +1071,10 @@ class LocalStore:
             self.sweep_staging(chunk)  # the tables swapped out
         elif swap is not None:
             swap.give_up()  # the base moved on before the swap: staged for nothing
+        # The rows compared and written are garbage now: a new device's 120,000
+        # freed in one step at the return kept the interpreter 13 ms (core.slices).
+        for garbage in (changed, over, prepared[1] if prepared else []):
+            release_in_slices(garbage)
 
     def _staged_base(
         self,
@@ -1082,7 +1088,11 @@ class LocalStore:
         moved the base on meanwhile."""
         rows = self._encoded(over_checkpoint)  # sorted as staged
         swap = BaseSwap(self, chunk)
-        if swap.stage(rows, applied, lambda w: self._base_generation(w) == generation):
+        staged = swap.stage(rows, applied, lambda w: self._base_generation(w) == generation)
+        # Staged, the rows and their bodies are garbage: freed in one step when
+        # ``rows`` goes, 120,000 of them kept the interpreter 18 ms (core.slices).
+        release_in_slices(rows)
+        if staged:
             return swap
         swap.give_up()
         return None

@@ -33,6 +33,7 @@ from msgspec.structs import replace
 from desktop_app.core import Action, State, StateDoc, new_id
 from desktop_app.core.actions import MergeState
 from desktop_app.core.changes import Changes
+from desktop_app.core.slices import release_in_slices
 from desktop_app.storage import LocalStore, StorageError
 from desktop_app.sync import chunking, holes, protocol
 from desktop_app.sync.chunking import ChunkSizer
@@ -650,6 +651,10 @@ class SyncEngine:
             meta={**(meta or {}), holes.ANCHOR_META: None},
             chunk=ChunkSizer(budget_s=chunking.LOCK_BUDGET_S),  # rows per staged commit
         )
+        # The ids the walk collected are garbage now: a whole vault's, freed in one
+        # step at the return (core.slices).
+        for ids in (result.changes.ids, result.seen, applied, log_applied):
+            release_in_slices(ids)
         if result.stop == "newer" and result.newer is not None:
             raise result.newer
 
