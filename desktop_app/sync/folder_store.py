@@ -80,6 +80,19 @@ def _ignored_name(name: str) -> bool:
     return name.startswith((".", "~syncthing~")) or ".sync-conflict-" in name
 
 
+def _read_upto(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, up to its end: a read may return fewer than
+    asked (a network file system), so read until the end or the limit."""
+    parts = []
+    while limit > 0:
+        chunk = os.read(fd, limit)
+        if not chunk:
+            break
+        parts.append(chunk)
+        limit -= len(chunk)
+    return b"".join(parts)  # one part (nearly always): that very object, not a copy
+
+
 def _fsync_dir(path: Path) -> None:
     """Make a new directory entry durable; not possible (nor needed) on Windows."""
     if sys.platform == "win32":
@@ -107,6 +120,7 @@ class FolderRemoteStore:
         self, root: str | os.PathLike[str], on_server_time: ServerTimeObserver | None = None
     ):
         self.root = Path(root)
+        self._root = str(self.root)
         self.on_server_time = on_server_time
         self._swept: set[Path] = set()  # directories already cleared of stale temporaries
 
@@ -132,17 +146,23 @@ class FolderRemoteStore:
         return entries
 
     def get(self, key: str) -> bytes:
-        path = self.root / check_key(key)
+        # A string path and the file descriptor itself: a ``Path`` join and a buffered
+        # file object cost as much as reading a cached update (27 us a read against
+        # 13 us; a roll-up of 1,000,000 actions reads 10,000 of them).
+        path = os.path.join(self._root, check_key(key))
         try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                check_size(key, size, str(self.root))
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            try:
+                size = os.fstat(fd).st_size
+                check_size(key, size, self._root)
                 # The size read, and one byte to see it did not grow meanwhile: asking
                 # for the limit itself allocates it on every read (30 us a read here).
-                data = f.read(size + 1)
+                data = _read_upto(fd, size + 1)
                 if len(data) > size:  # it grew: read on, still bounded
-                    data += f.read(remote.MAX_OBJECT_BYTES + 1 - len(data))
-            check_size(key, len(data), str(self.root))
+                    data += _read_upto(fd, remote.MAX_OBJECT_BYTES + 1 - len(data))
+            finally:
+                os.close(fd)
+            check_size(key, len(data), self._root)
             return data
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             self._check_root()
