@@ -35,7 +35,12 @@ def test_each_side_starts_with_the_log_in_the_page_cache(
 
     def child(module: str, function: str, path: str) -> dict[str, float]:
         started.append((function, bench.cached_share(Path(path))))
-        return {"seconds": 1.0, "actions": 1_000_000, "maxrss_mb": 1.0}  # as if the full log
+        return {
+            "seconds": 1.0,
+            "cpu_seconds": 1.0,
+            "actions": 1_000_000,
+            "maxrss_mb": 1.0,
+        }  # as if the full log
 
     monkeypatch.setattr(bench, "cached_log", lambda total: folder)
     monkeypatch.setattr(bench.harness, "in_child", child)
