@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -295,3 +296,69 @@ def test_a_walk_folds_a_batch_of_edits_into_one_state(
     assert [n for n, _ in committed] == [7, 14, 21, 28]
     for n, state in committed:
         assert state == fold(State(), actions[:n]), n
+
+
+def test_a_walk_of_a_folder_asks_for_the_next_batch_before_it_reads_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read inline, a folder's disk would sit idle during each fold: the walk names the
+    next batch (``prefetch``) before reading this one, so a log out of the page cache
+    comes from the disk while the fold runs. Positions it holds copies of are not named."""
+    remote, actions = _edits_log(tmp_path, 99)  # 100 positions: batches of 16, 32, 52
+    events: list[tuple[str, int]] = []
+    get, prefetch = remote.get, remote.prefetch
+
+    def reading(key: str) -> bytes:
+        events.append(("get", protocol.position_of(key) or 0))
+        return get(key)
+
+    def ahead(keys: list[str]) -> None:
+        positions = [protocol.position_of(key) or 0 for key in keys]
+        events.append(("ahead", positions[0]))
+        events.append(("ahead-last", positions[-1]))
+        prefetch(keys)
+
+    monkeypatch.setattr(remote, "get", reading)
+    monkeypatch.setattr(remote, "prefetch", ahead)
+    run = list(range(1, len(actions) + 1))
+    copies = {p: get(protocol.update_key(p)) for p in (17, 18)}
+    result = walk(
+        remote,
+        run,
+        state=State(),
+        position=0,
+        last="",
+        applied=set(),
+        local_copies=copies,
+        fetch_workers=remote.read_workers,
+    )
+    assert result.position == 100 and result.state.tasks["t"].title == "title 99"
+    gets = [("get", p) for p in range(1, 101) if p not in copies]
+    # The first batch is read as it is (a walk of one batch names none); the second is
+    # named before it, but for the positions held as copies.
+    assert events == [
+        *[("ahead", 19), ("ahead-last", 48)],
+        *gets[:16],
+        *[("ahead", 49), ("ahead-last", 100)],
+        *gets[16:],
+    ]
+
+
+def test_a_folder_prefetch_advises_the_system_and_skips_what_it_cannot_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not hasattr(os, "posix_fadvise"):
+        pytest.skip("no posix_fadvise here: prefetch does nothing")
+    remote, _ = _edits_log(tmp_path, 2)
+    advised: list[int] = []
+    real = os.posix_fadvise
+
+    def advise(fd: int, offset: int, length: int, advice: int) -> None:
+        advised.append(advice)
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", advise)
+    keys = [protocol.update_key(p) for p in (1, 2, 3, 9)]  # 9 does not exist
+    remote.prefetch(keys)
+    assert advised == [os.POSIX_FADV_WILLNEED] * 3
+    assert [remote.get(key) for key in keys[:3]]  # nothing held open or changed

@@ -472,3 +472,25 @@ def test_a_folder_object_that_grew_while_it_was_read_is_read_whole(
 
     monkeypatch.setattr(os, "fstat", smaller)
     assert store.get(key) == b"x" * 5000
+
+
+def test_a_folder_object_read_in_short_pieces_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder is read with plain ``os.read`` calls (no buffered file object), and a
+    read may return less than asked (a network share): the rest is asked for until
+    the end, so a short read is never taken for the object."""
+    store = FolderRemoteStore(tmp_path)
+    key = "updates/000000000001"
+    data = bytes(range(256)) * 40
+    assert store.put_if_absent(key, data)
+    real_read = os.read
+    calls: list[int] = []
+
+    def short(fd: int, n: int) -> bytes:
+        calls.append(n)
+        return real_read(fd, min(n, 1000))
+
+    monkeypatch.setattr(os, "read", short)
+    assert store.get(key) == data
+    assert len(calls) == 12  # ten pieces of 1,000 bytes, one of 240, and the end

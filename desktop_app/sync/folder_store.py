@@ -24,6 +24,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +44,9 @@ TMP_PREFIX = ".tmp-"
 STALE_TMP_S = 3600
 
 log = logging.getLogger(__name__)
+
+# posix_fadvise's "read this ahead" (``prefetch``); None where the call does not exist.
+_WILLNEED: int | None = getattr(os, "POSIX_FADV_WILLNEED", None)
 
 _NO_LINK_ERRNOS = {
     errno.EPERM,
@@ -80,6 +84,19 @@ def _ignored_name(name: str) -> bool:
     return name.startswith((".", "~syncthing~")) or ".sync-conflict-" in name
 
 
+def _read_upto(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, up to its end: a read may return fewer than
+    asked (a network file system), so read until the end or the limit."""
+    parts = []
+    while limit > 0:
+        chunk = os.read(fd, limit)
+        if not chunk:
+            break
+        parts.append(chunk)
+        limit -= len(chunk)
+    return b"".join(parts)  # one part (nearly always): that very object, not a copy
+
+
 def _fsync_dir(path: Path) -> None:
     """Make a new directory entry durable; not possible (nor needed) on Windows."""
     if sys.platform == "win32":
@@ -107,6 +124,7 @@ class FolderRemoteStore:
         self, root: str | os.PathLike[str], on_server_time: ServerTimeObserver | None = None
     ):
         self.root = Path(root)
+        self._root = str(self.root)
         self.on_server_time = on_server_time
         self._swept: set[Path] = set()  # directories already cleared of stale temporaries
 
@@ -132,23 +150,48 @@ class FolderRemoteStore:
         return entries
 
     def get(self, key: str) -> bytes:
-        path = self.root / check_key(key)
+        # A string path and the file descriptor itself: a ``Path`` join and a buffered
+        # file object cost as much as reading a cached update (27 us a read against
+        # 13 us; a roll-up of 1,000,000 actions reads 10,000 of them).
+        path = os.path.join(self._root, check_key(key))
         try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                check_size(key, size, str(self.root))
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            try:
+                size = os.fstat(fd).st_size
+                check_size(key, size, self._root)
                 # The size read, and one byte to see it did not grow meanwhile: asking
                 # for the limit itself allocates it on every read (30 us a read here).
-                data = f.read(size + 1)
+                data = _read_upto(fd, size + 1)
                 if len(data) > size:  # it grew: read on, still bounded
-                    data += f.read(remote.MAX_OBJECT_BYTES + 1 - len(data))
-            check_size(key, len(data), str(self.root))
+                    data += _read_upto(fd, remote.MAX_OBJECT_BYTES + 1 - len(data))
+            finally:
+                os.close(fd)
+            check_size(key, len(data), self._root)
             return data
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             self._check_root()
             raise RemoteNotFound(f"{key} does not exist in {self.root}") from None
         except OSError as exc:
             raise self._error(exc, f"read {key} from") from None
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Ask the system to read ``keys`` from the disk ahead, without waiting for it
+        (``posix_fadvise`` WILLNEED): ``sync.log.walk`` names the next batch before it
+        reads and folds this one. Advice only: a key that cannot be opened is left
+        for ``get`` to report, and where the call does not exist nothing is done."""
+        if _WILLNEED is None:
+            return
+        for key in keys:
+            try:
+                fd = os.open(os.path.join(self._root, check_key(key)), os.O_RDONLY)
+            except (OSError, ValueError):
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, _WILLNEED)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
         path = self.root / check_key(key)

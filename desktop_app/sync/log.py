@@ -349,6 +349,16 @@ def walk(
         return pool.map(fetch, part) if pool is not None else map(fetch, part)
 
     parts = batches(run, batch)
+    # A store read inline (a folder) still leaves the disk idle while the fold runs:
+    # one that can be told what comes next (``prefetch``) reads the next batch from
+    # the disk meanwhile (a million actions out of the page cache: 2.5-3 s less). Read
+    # by a pool, the reads overlap the fold already; a walk of one batch names none.
+    prefetch = getattr(remote, "prefetch", None) if pool is None else None
+
+    def ahead(part: list[int]) -> None:
+        if prefetch is not None:
+            prefetch([protocol.update_key(p) for p in part if p not in copies])
+
     before: dict[int, bytes] = {}  # the bytes read at the position before this batch
     # One Folding for the whole walk: result.state is brought up to date before each
     # flush (which commits it) and when the walk ends or stops. Built anew for each
@@ -357,6 +367,8 @@ def walk(
     try:
         coming = read(parts[0]) if parts else iter(())
         for index, part in enumerate(parts):
+            if index + 1 < len(parts):
+                ahead(parts[index + 1])  # on the disk while this batch is read and folded
             fetched = list(coming)
             if index + 1 < len(parts):
                 # The reads of the next batch wait on the store (a request, a file), not
