@@ -70,6 +70,14 @@ class SealedStore:
     def describe(self) -> str:
         return self.inner.describe()
 
+    def __getattr__(self, name: str) -> object:
+        """What the wrapped store tells the log walk about reading it: its
+        ``read_workers`` (a folder is read inline, not by a pool of threads) and its
+        ``prefetch`` (read-ahead of the next batch); opening is the same either way."""
+        if name in ("read_workers", "prefetch"):
+            return getattr(self.inner, name)
+        raise AttributeError(name)
+
 
 # -- key objects on the remote ------------------------------------------------------------
 
