@@ -186,6 +186,7 @@ def test_tasks_file_imports_tasks(tmp_path: Path) -> None:
         ({"t.md": "---\ntidemark: tasks\n---\n- [ ] x 📅 2026-02-30"}, "line 4: invalid date"),
         ({"t.md": "---\ntidemark: tasks\n---\n- [ ] 📅 2026-03-01"}, "title cannot be empty"),
         ({"x.json": "[1, 2]"}, "not a Tidemark JSON export"),
+        ({"x.json": b'{"tasks": [{"id": "t", "title": "caf\xe9"}]}'}, "not a Tidemark JSON export"),
         ({"x.json": '{"format": "tidemark-export", "version": 99}'}, "newer Tidemark"),
         (
             {

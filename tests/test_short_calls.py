@@ -138,6 +138,15 @@ def test_a_genesis_of_a_thousand_tasks_takes_many_pieces() -> None:
     assert max(seen) < 4_096 + 200
 
 
+def test_a_big_update_with_bad_utf8_in_a_title_is_unreadable_not_a_crash() -> None:
+    """msgspec raises UnicodeDecodeError for invalid UTF-8 inside a string; a torn big
+    update on a remote must be quarantined (``Unreadable``) like any other."""
+    data = protocol.encode(genesis(many_tasks(200, ("a title",))))
+    torn = data.replace(b"a title", b"a \xfftle", 1)
+    with pieces_seen(1_024), pytest.raises(protocol.Unreadable):
+        protocol.decode_update(torn)
+
+
 class Searched(bytes):
     """Bytes that note how far each ``find`` on them may look."""
 

@@ -181,7 +181,7 @@ def _read_export(path: Path, data: bytes) -> _ExportDoc:
     where = display_path(path)
     try:
         doc = msgspec.json.decode(data, type=_ExportDoc)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # the latter: bad UTF-8 in a string
         raise AppError(f"{where} is not a Tidemark JSON export ({exc})") from None
     except RecursionError:  # msgspec's own depth guard, for nesting no export has
         raise AppError(f"{where} is not a Tidemark JSON export (nested too deeply)") from None

@@ -127,7 +127,7 @@ def loads(data: bytes | str) -> Any:
     """The value ``dumps`` was given; ``CodecError`` for unknown or malformed input."""
     try:
         return _unwrap(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # bad UTF-8 inside a string
         raise CodecError(f"malformed data: {exc}") from None
     except RecursionError:
         raise CodecError("malformed data: nested too deeply") from None
@@ -159,7 +159,11 @@ def _once_tagged(text: bytes) -> Any:
     tp = _TYPED_CONTAINERS[head[2].decode()](_lookup(head[1].decode()))
     try:
         return _decoder(tp).decode(memoryview(text)[head.end() : -1])
-    except (msgspec.DecodeError, TypeError):  # TypeError: a frozenset of unhashable structs
+    except (
+        msgspec.DecodeError,
+        UnicodeDecodeError,
+        TypeError,
+    ):  # TypeError: a frozenset of unhashable structs
         return _MISS  # let the general path report it
 
 
@@ -219,8 +223,8 @@ def decode(data: bytes | str, tp: Any) -> Any:
         if "Invalid value" in message and "action" in message:
             raise CodecError(f"unknown action type: {message}") from None
         raise CodecError(f"invalid {getattr(tp, '__name__', tp)}: {message}") from None
-    except msgspec.DecodeError as exc:
-        raise CodecError(f"malformed data: {exc}") from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # msgspec raises the latter
+        raise CodecError(f"malformed data: {exc}") from None  # for bad UTF-8 in a string
     except RecursionError:  # a hostile or corrupt file, not a batch anyone wrote
         raise CodecError("malformed data: nested too deeply") from None
 

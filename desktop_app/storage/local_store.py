@@ -600,7 +600,7 @@ class LocalStore:
     def _decode_action(body: bytes, bases: bytes | None = None) -> Action:
         try:
             return restore_action(codec.decode_action(body), bases)
-        except (CodecError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (CodecError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise StorageError(f"the local journal holds an unreadable action ({exc})") from None
 
     # -- checkpoints ----------------------------------------------------------------------
@@ -918,7 +918,7 @@ class LocalStore:
         for (body,) in self.db.execute("SELECT body FROM archive ORDER BY ord"):
             try:
                 actions = _archived_decoder.decode(body).actions
-            except (msgspec.DecodeError, msgspec.ValidationError):
+            except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError included
                 continue  # written by a newer version that this one was downgraded from
             for action in actions:
                 if action.id in wanted and action.id not in taken:
@@ -1198,5 +1198,5 @@ _at_decoder = msgspec.json.Decoder(_At)
 def _at_of(body: bytes) -> int:
     try:
         return _at_decoder.decode(body).at
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return 0

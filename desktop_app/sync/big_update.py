@@ -91,7 +91,13 @@ def _filled(shell_bytes: bytes, decode_whole: Callable[[bytes], U], maps: dict) 
     try:
         shell: Any = decode_whole(shell_bytes)
         canonical = codec.encode(shell) == shell_bytes
-    except (msgspec.DecodeError, msgspec.ValidationError, codec.CodecError, RecursionError):
+    except (
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        codec.CodecError,
+        UnicodeDecodeError,
+        RecursionError,
+    ):
         return None
     holders = [
         i
@@ -151,5 +157,5 @@ def _find(data: bytes, sub: bytes, start: int, end: int | None = None) -> int:
 def _piece(decoder: msgspec.json.Decoder, entries: bytes) -> dict[str, Any] | None:
     try:
         return decoder.decode(b"{" + entries + b"}")
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
         return None

@@ -175,8 +175,8 @@ def decode_update(data: bytes) -> Update:
     try:
         if update is None:
             update = _update_decoder.decode(data)  # the hot path of a pull: no wrapper
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        _classify_failure(data, "update")
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+        _classify_failure(data, "update")  # UnicodeDecodeError: bad UTF-8 inside a string
         raise AssertionError("unreachable") from None
     if update.format > FORMAT_VERSION:
         raise _newer("an update", update.format)
@@ -222,7 +222,7 @@ def _classify_failure(data: bytes, what: str) -> None:
         raise Unreadable(f"the {what} is nested too deeply to be a Tidemark object")
     try:
         loose = msgspec.json.decode(data)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         raise Unreadable(f"the {what} is not valid JSON (torn or not Tidemark's)") from None
     if isinstance(loose, dict):
         fmt = loose.get("format")

@@ -156,7 +156,7 @@ class RemoteConfig(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unkno
             return msgspec.json.decode(text, type=cls)
         except msgspec.ValidationError as exc:
             raise RemoteConfigError(f"the stored remote setting is invalid: {exc}") from None
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             raise RemoteConfigError("the stored remote setting is not valid JSON") from None
 
 
