@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from desktop_app.app import App, AppError
 from desktop_app.app.syncing import set_remote, sync_now
-from desktop_app.core import State, codec, load_order
+from desktop_app.core import State, codec, load_order, transitions
 from desktop_app.sync.remote_config import RemoteConfig
 
 
@@ -198,7 +198,6 @@ def test_following_a_change_costs_what_changed_until_the_order_is_read() -> None
 def test_the_items_a_journal_tail_names_are_all_it_changed(steps) -> None:
     """What ``refresh_from_disk`` and start-up tell the window changed (the
     ``transitions`` they note) covers every item and tombstone the tail changed."""
-    from desktop_app.app.engine import _touched_by
     from desktop_app.core import fold
 
     with tempfile.TemporaryDirectory() as tmp, App(Path(tmp) / "data") as app:
@@ -211,7 +210,7 @@ def test_the_items_a_journal_tail_names_are_all_it_changed(steps) -> None:
         actions = [action for _, action in app.local.local_actions(after_seq=mark)]
         folded = fold(start, actions)
         assert folded == app.state
-        touched = _touched_by(start, actions)
+        touched = transitions.touched_by_steps(start, [a.arg for a in actions])
         if touched is None:
             return
         for field in ("tasks", "notes", "deleted"):

@@ -132,24 +132,11 @@ class _TrackedJournal:
         return arg
 
 
-def _touched_by(start: State, actions: Sequence[Action]) -> frozenset[str] | None:
-    """The items ``actions`` folded over ``start`` may change, or None if unknown:
-    each judged against ``start`` (``transitions.touched_ids``), so an action on an
-    item an earlier one made names none, and the answer is then None."""
-    changed: set[str] = set()
-    for action in actions:
-        ids = transitions.touched_ids(start, action.arg)
-        if ids is None:
-            return None
-        changed |= ids
-    return frozenset(changed)
-
-
 def _follow(start: State, folded: State, actions: Sequence[Action]) -> None:
     """``folded`` (``actions`` over ``start``) keeps ``start``'s decoded order
     (``core.load_order``) and, named as a transition (``core.transitions``), lets
     the window update what it derives from the items changed alone."""
-    touched = _touched_by(start, actions)
+    touched = transitions.touched_by_steps(start, [action.arg for action in actions])
     if touched is None:
         return
     load_order.follow(start.tasks, folded.tasks, touched)

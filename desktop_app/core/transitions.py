@@ -18,6 +18,7 @@ that nothing outside the named ids changed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 from desktop_app.core import actions as act
 from desktop_app.core.model import State
@@ -47,8 +48,14 @@ RECENT = 64  # transitions kept: a reader further behind recomputes
 def touched_ids(state: State, arg: act.Arg) -> frozenset[str] | None:
     """Ids of the items (tasks, notes, tombstones) ``arg`` may change when applied to
     ``state``; None when it may change lists or anything else (recompute all)."""
+    return touched_by_steps(state, (arg,))
+
+
+def touched_by_steps(state: State, args: Iterable[act.Arg]) -> frozenset[str] | None:
+    """``touched_ids`` of several args applied in turn from ``state`` (a journal tail
+    folded over a view), each judged against ``state``, as a batch's steps are."""
     found: set[str] = set()
-    return frozenset(found) if _collect(state, arg, found) else None
+    return frozenset(found) if all(_collect(state, arg, found) for arg in args) else None
 
 
 def _collect(state: State, arg: act.Arg, found: set[str]) -> bool:
