@@ -99,6 +99,11 @@ class FirstPaint(QObject):
                 seen["at_paint"] = loaded()
                 seen["collecting_at_paint"] = gc.isenabled()
                 seen["tasks"] = watched.task_model.rowCount()
+                import linecache  # PySide's import hook read sources through it (feature_hook)
+                seen["sources_read"] = sorted(  # all but the top package, imported before the hook
+                    f for f in linecache.cache
+                    if "desktop_app" in f and not f.endswith("desktop_app/__init__.py")
+                )
                 import PySide6.QtWidgets as widgets  # the classes PySide has made so far
                 seen["qt_classes"] = sorted(n for n in LATE_QT if n in vars(widgets))
                 seen["styled"] = [  # the first style sheet costs ~15 ms: after the paint
@@ -167,6 +172,7 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, p
     assert seen["tasks"] == 1  # the checkpoint was on screen at the first paint
     assert seen["at_paint"] == [], f"imported before the first paint: {seen['at_paint']}"
     assert seen["qt_classes"] == [], f"made before the first paint: {seen['qt_classes']}"
+    assert seen["sources_read"] == [], "PySide's import hook parsed our sources"
     assert seen["styled"] == [], f"style sheets before the first paint: {seen['styled']}"
     # The cycle collector waits for the paint (it only walked the decoded items again)...
     assert (seen["collecting_at_paint"], seen["collecting_after"]) == (False, True)
