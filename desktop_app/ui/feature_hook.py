@@ -23,6 +23,8 @@ import sys
 from collections.abc import Callable
 from types import ModuleType
 
+# Last: from this import on every import goes through the hook, and the first one
+# asks the question of every module loaded so far (~150), so ``install`` runs next.
 import PySide6.QtCore  # noqa: F401  # loads the support module that holds the hook
 
 FEATURE_MODULE = "shibokensupport.feature"
