@@ -4,6 +4,7 @@ and search matches highlighted in the rows."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -15,7 +16,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QPainter, QPalette, QTextCharFormat, QTextLayout
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QLineEdit,
@@ -26,6 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core import Priority
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextCharFormat
 from desktop_app.ui import colours
 from desktop_app.ui.scope import match_spans
 
@@ -195,6 +199,8 @@ class MatchDelegate(QStyledItemDelegate):
             palette.color(QPalette.ColorRole.Text).rgba(),
         )
         if self._marked is None or self._marked[0] != key:
+            from PySide6.QtGui import QTextCharFormat
+
             background, foreground = colours.mark(palette)
             marked = QTextCharFormat()
             marked.setBackground(background)
@@ -204,7 +210,10 @@ class MatchDelegate(QStyledItemDelegate):
 
     def warm(self, view: QWidget) -> None:
         """Make what the first highlighted paint needs before the first key (PySide makes
-        each Qt class and enum type on first use, about a millisecond apiece)."""
+        each Qt class and enum type on first use, about a millisecond apiece; the text
+        classes, ~5 ms of enums, wait for this rather than the window's first paint)."""
+        from PySide6.QtGui import QTextLayout
+
         self._mark_format(view.palette())
         QTextLayout("", view.font()).formats()
         QTextLayout.FormatRange()
@@ -241,6 +250,8 @@ class MatchDelegate(QStyledItemDelegate):
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
         marked = self._mark_format(widget.palette() if widget is not None else palette)
+        from PySide6.QtGui import QTextLayout
+
         ranges = []
         for start, length in spans:
             r = QTextLayout.FormatRange()

@@ -51,7 +51,6 @@ from desktop_app.ui.delegates import MatchDelegate
 from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.layout_now import lay_out_now
 from desktop_app.ui.models import NoteListModel, SidebarModel, TaskColumn, TaskTableModel
-from desktop_app.ui.note_editor import NoteEditor, NoteMode
 from desktop_app.ui.profile import profile_name
 from desktop_app.ui.resources import app_icon
 from desktop_app.ui.scope import ALL, NO_LIST, TODAY, TRASH, Scope, list_scope
@@ -66,6 +65,7 @@ if TYPE_CHECKING:  # imported when first used: never before the first paint
 
     from desktop_app.ui.command_palette import Entry
     from desktop_app.ui.conflict_panel import ConflictPanel
+    from desktop_app.ui.note_editor import NoteEditor
     from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.ui.sync_worker import SyncController
 from desktop_app.ui.task_view import TaskTable
@@ -141,10 +141,40 @@ class MainWindow(QMainWindow):
             return
         self._started = True
         self._painted = True
+        self.note_editor  # noqa: B018 (made now, so the Notes tab opens at once)
         self.setStyleSheet(FOCUS_RING)
         self._update_counts()
         self.conflict_panel  # noqa: B018 (attaching it opens it when problems wait)
         self.first_painted.emit()
+
+    @property
+    def note_editor(self) -> NoteEditor:
+        """The Notes tab's editor, made on first use (its Qt text classes and Markdown
+        highlighting cost ~10 ms that the first paint of the Tasks tab need not wait for)."""
+        if self._note_editor is None:
+            from desktop_app.ui.note_editor import NoteEditor, NoteMode
+
+            editor = NoteEditor(self.session)
+            if self._note_mode in {m.value for m in NoteMode}:
+                editor.set_mode(NoteMode(self._note_mode))
+            editor.set_search(self.filter_edit.text())
+            editor.set_note(self._current_note_id())
+            editor.open_note_requested.connect(self.open_note)
+            for field in (editor.body, editor.tags_edit):
+                field.installEventFilter(self._window_keys)
+            self.notes_splitter.replaceWidget(1, editor).deleteLater()  # same size and place
+            self.notes_splitter.setStretchFactor(1, 1)  # a widget's own: set on the new one
+            self._note_editor = editor
+        return self._note_editor
+
+    def _current_note_id(self) -> str | None:
+        current = self.note_list.currentIndex()
+        return self.note_model.id_at(current.row()) if current.isValid() else None
+
+    def _flush_note(self) -> None:
+        """Save the note's unsaved typing (there is none before the editor is made)."""
+        if self._note_editor is not None:
+            self._note_editor.flush()
 
     @property
     def conflict_panel(self) -> ConflictPanel:
@@ -187,10 +217,13 @@ class MainWindow(QMainWindow):
         self.task_matches = MatchDelegate(self.task_view)
         self.note_matches = MatchDelegate(self.note_list)
         self._plain_notes = self.note_list.itemDelegate()
-        self.note_editor = NoteEditor(self.session)
+        # The note editor is made when first needed: right after the first paint, or
+        # before it when the Notes tab is what that paint shows (``note_editor``).
+        self._note_editor: NoteEditor | None = None
+        self._note_mode: str | None = None  # the saved mode, until the editor is made
         self.notes_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.notes_splitter.addWidget(self.note_list)
-        self.notes_splitter.addWidget(self.note_editor)
+        self.notes_splitter.addWidget(QWidget())  # the editor's place
         self.notes_splitter.setStretchFactor(1, 1)
         self.notes_splitter.setSizes([260, 560])
 
@@ -289,9 +322,11 @@ class MainWindow(QMainWindow):
             "Read or &Edit Note", self.toggle_note_preview, "toggle_preview"
         )
         self.split_action = self._action(
-            "Preview &Beside Source", self.note_editor.toggle_split, "split_preview"
+            "Preview &Beside Source", lambda: self.note_editor.toggle_split(), "split_preview"
         )
-        self.pin_action = self._action("&Pin Note", self.note_editor.toggle_pinned, "pin_note")
+        self.pin_action = self._action(
+            "&Pin Note", lambda: self.note_editor.toggle_pinned(), "pin_note"
+        )
         self.move_action = self._action("&Move to List…", self.move_selected, "move_to_list")
         self.hide_done_action = self._action(
             "&Hide Completed Tasks", self.toggle_hide_done, "hide_completed"
@@ -349,17 +384,11 @@ class MainWindow(QMainWindow):
         self.quick_add.textChanged.connect(self._update_quick_hint)
         self.filter_edit.textChanged.connect(self._set_filter)
         self.filter_edit.installEventFilter(self)
-        window_keys = WindowKeysWin(self)
-        for field in (
-            self.quick_add,
-            self.filter_edit,
-            self.note_editor.body,
-            self.note_editor.tags_edit,
-        ):
-            field.installEventFilter(window_keys)
+        self._window_keys = WindowKeysWin(self)
+        for field in (self.quick_add, self.filter_edit):
+            field.installEventFilter(self._window_keys)
         self.tabs.currentChanged.connect(self._on_tab)
         self.note_list.selectionModel().currentChanged.connect(self._on_note_current)
-        self.note_editor.open_note_requested.connect(self.open_note)
         self.sidebar_model.moved.connect(self.show_message)
         self.status.sync_label.clicked.connect(self.show_sync_details)
         self.transfers.finished.connect(self.show_message)
@@ -551,7 +580,7 @@ class MainWindow(QMainWindow):
 
     def move_selected(self) -> None:
         """Ctrl+M: choose a list, and move the selection there (one action)."""
-        self.note_editor.flush()
+        self._flush_note()
         ids = self.selected_item_ids()
         if not ids:
             self.show_message("Select a task or a note first, then Ctrl+M moves it.")
@@ -578,7 +607,7 @@ class MainWindow(QMainWindow):
             menu.exec(self.task_view.viewport().mapToGlobal(pos))
 
     def _note_menu(self, pos: QPoint) -> None:
-        self.note_editor.flush()
+        self._flush_note()
         ids = self.selected_item_ids()
         if ids:
             menu = organise.context_menu(
@@ -611,7 +640,7 @@ class MainWindow(QMainWindow):
         """Ctrl+K: type, arrows, Enter."""
         from desktop_app.ui.command_palette import CommandPalette
 
-        self.note_editor.flush()
+        self._flush_note()
         palette = CommandPalette(self.palette_entries(), self)
         palette.query.setFocus()
         if palette.exec() == CommandPalette.DialogCode.Accepted and palette.chosen is not None:
@@ -642,6 +671,8 @@ class MainWindow(QMainWindow):
     def focus_editor(self) -> None:
         """Ctrl+3: the note being edited (the Notes tab comes forward)."""
         self.tabs.setCurrentIndex(NOTES_TAB)
+        from desktop_app.ui.note_editor import NoteMode
+
         if self.note_editor.mode is NoteMode.PREVIEW:
             self.note_editor.preview.setFocus()
         else:
@@ -652,7 +683,7 @@ class MainWindow(QMainWindow):
         self.note_editor.toggle_preview()
 
     def undo(self) -> None:
-        self.note_editor.flush()  # unsaved typing is one step of its own, undone first
+        self._flush_note()  # unsaved typing is one step of its own, undone first
         from desktop_app.app import describe  # words for the message, loaded when first needed
 
         before = self.session.state
@@ -665,7 +696,7 @@ class MainWindow(QMainWindow):
                 self._reveal_note(action.arg)
 
     def redo(self) -> None:
-        self.note_editor.flush()
+        self._flush_note()
         from desktop_app.app import describe
 
         before = self.session.state
@@ -683,9 +714,8 @@ class MainWindow(QMainWindow):
         ids = [i for step in steps for i in step.target_ids]
         ids += [step.note.id for step in steps if isinstance(step, act.RestoreNote)]
         notes = [i for i in ids if i in self.session.state.notes]
-        if notes and (
-            self.tabs.currentIndex() != NOTES_TAB or self.note_editor.note_id not in notes
-        ):
+        shown = self._note_editor.note_id if self._note_editor is not None else None
+        if notes and (self.tabs.currentIndex() != NOTES_TAB or shown not in notes):
             self.open_note(notes[0])
 
     def delete_selected(self) -> None:
@@ -718,7 +748,7 @@ class MainWindow(QMainWindow):
         note_id = self.note_model.id_at(self.note_list.currentIndex().row())
         if note_id is None:
             return
-        self.note_editor.flush()
+        self._flush_note()
         ok, item = self.session.call(self.app.delete, note_id)
         if ok and item:
             self.show_message(f"Deleted “{item.title}”. Ctrl+Z brings it back.")
@@ -746,7 +776,7 @@ class MainWindow(QMainWindow):
     # -- reacting ------------------------------------------------------------------------
 
     def _set_scope(self, scope: Scope) -> None:
-        self.note_editor.flush()
+        self._flush_note()
         self.sort_memory.switch(scope)
         self.task_model.set_scope(scope)
         self.note_model.set_scope(scope)
@@ -765,7 +795,8 @@ class MainWindow(QMainWindow):
         self.note_model.set_filter(text)
         self.trash_view.set_filter(text)
         self._show_matches(text.strip())
-        self.note_editor.set_search(text)
+        if self._note_editor is not None:
+            self._note_editor.set_search(text)
         self.task_empty.refresh()
         self.note_empty.refresh()
         # The key's result in one paint (docs/performance.md, "Search keystroke"): the
@@ -791,7 +822,9 @@ class MainWindow(QMainWindow):
         self.note_list.viewport().update()
 
     def _on_tab(self, index: int) -> None:
-        self.note_editor.flush()
+        self._flush_note()
+        if index == NOTES_TAB:
+            self.note_editor  # noqa: B018 (made when first shown)
         self._update_placeholder()
         self._update_quick_hint()
 
@@ -811,9 +844,10 @@ class MainWindow(QMainWindow):
         self._counts_timer.start()
 
     def _on_note_current(self, current: QModelIndex, previous: QModelIndex) -> None:
-        self.note_editor.set_note(
-            self.note_model.id_at(current.row()) if current.isValid() else None
-        )
+        if self._note_editor is not None:  # else it opens the current note when made
+            self._note_editor.set_note(
+                self.note_model.id_at(current.row()) if current.isValid() else None
+            )
 
     def _update_placeholder(self) -> None:
         scope, state = self.scope, self.session.state
@@ -901,9 +935,7 @@ class MainWindow(QMainWindow):
                 restore(value)
         if str(self._settings.value("tasks/hide_done", "false")).lower() == "true":
             self.toggle_hide_done()
-        mode = self._settings.value("notes/mode")
-        if mode in {m.value for m in NoteMode}:
-            self.note_editor.set_mode(NoteMode(mode))
+        self._note_mode = str(self._settings.value("notes/mode", ""))  # set as it is made
         self._restore_place()
 
     def _restore_place(self) -> None:
@@ -928,20 +960,22 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.setValue("window/notes_splitter", self.notes_splitter.saveState())
-        self._settings.setValue("notes/mode", self.note_editor.mode.value)
+        if self._note_editor is not None:
+            self._settings.setValue("notes/mode", self._note_editor.mode.value)
         scope = self.scope
         self._settings.setValue("place/scope", scope.kind)
         self._settings.setValue("place/scope_id", scope.list_id or "")
         self._settings.setValue(
             "place/tab", "notes" if self.tabs.currentIndex() == NOTES_TAB else "tasks"
         )
-        self._settings.setValue("place/note", self.note_editor.note_id or "")
+        shown = self._note_editor.note_id if self._note_editor else self._current_note_id()
+        self._settings.setValue("place/note", shown or "")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the open note and checkpoint, so the next start replays nothing."""
         if not self._closed:
             self._closed = True
-            self.note_editor.flush()
+            self._flush_note()
             self._save_settings()
             try:
                 self.app.checkpoint()
