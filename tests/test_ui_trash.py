@@ -35,6 +35,14 @@ def trash_titles(win: MainWindow) -> list[str]:
     return [table.topLevelItem(i).text(0) for i in range(table.topLevelItemCount())]
 
 
+def click_row(qtbot, win: MainWindow, row: int) -> None:
+    """Select one row as a person does: a click (a plain setCurrentItem adds to the
+    extended selection the row the Trash opened on)."""
+    table = win.trash_view.table
+    rect = table.visualItemRect(table.topLevelItem(row))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
 def open_trash_by_keys(qtbot, win: MainWindow) -> None:
     """Ctrl+1, then End (the Trash is the last sidebar entry), then Ctrl+2."""
     qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
@@ -56,7 +64,7 @@ def test_deleted_items_show_in_the_trash_and_enter_restores(qtbot, window, engin
     qtbot.waitUntil(lambda: window.status.counts_label.text() == "2 items in the trash")
 
     row = next(i for i, t in enumerate(trash_titles(window)) if t == "Buy milk")
-    window.trash_view.table.setCurrentItem(window.trash_view.table.topLevelItem(row))
+    click_row(qtbot, window, row)
     qtbot.keyClick(window.trash_view.table, Qt.Key.Key_Return)
     assert engine.state.tasks[task].title == "Buy milk"
     assert trash_titles(window) == ["Ideas"]
@@ -78,7 +86,7 @@ def test_delete_for_ever_asks_first_and_the_filter_narrows(qtbot, window, engine
     window.filter_edit.setText("bet")
     assert trash_titles(window) == ["beta"]
     window.trash_view.table.setFocus()
-    window.trash_view.table.setCurrentItem(window.trash_view.table.topLevelItem(0))
+    click_row(qtbot, window, 0)
     qtbot.keyClick(window.trash_view.table, Qt.Key.Key_Delete)
     assert questions and "for ever" in questions[-1]
     assert len(engine.state.deleted) == 3  # cancelled: nothing happened
@@ -141,3 +149,16 @@ def test_start_up_purges_items_deleted_over_30_days_ago(qtbot, tmp_path: Path) -
     QTimer.singleShot(50, look_and_close)
     assert ui_main.run(data) == 0
     assert seen == [[recent]]
+
+
+def test_the_trash_is_made_when_first_opened_with_the_filter_typed_before(
+    qtbot, window, engine
+) -> None:
+    for title in ("Buy milk", "Call mum"):
+        engine.delete(engine.add_task(title))
+    window.filter_edit.setText("mil")  # keystrokes list nothing from the unopened trash
+    assert window._trash_view is None
+    open_trash_by_keys(qtbot, window)
+    assert trash_titles(window) == ["Buy milk"]
+    window.filter_edit.clear()
+    assert sorted(trash_titles(window)) == ["Buy milk", "Call mum"]

@@ -68,8 +68,8 @@ if TYPE_CHECKING:  # imported when first used: never before the first paint
     from desktop_app.ui.note_editor import NoteEditor
     from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.ui.sync_worker import SyncController
+    from desktop_app.ui.trash_view import TrashView
 from desktop_app.ui.task_view import TaskTable
-from desktop_app.ui.trash_view import TrashView
 from desktop_app.ui.view_state import KeepCurrent
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,20 @@ class MainWindow(QMainWindow):
             self._note_editor = editor
         return self._note_editor
 
+    @property
+    def trash_view(self) -> TrashView:
+        """The Trash's page, made when the Trash is first opened: until then no keystroke
+        in the filter or change of the state lists what the trash holds."""
+        if self._trash_view is None:
+            from desktop_app.ui.trash_view import TrashView
+
+            view = TrashView(self.session, lambda text: self.show_message(text))
+            if self.filter_edit.text().strip():
+                view.set_filter(self.filter_edit.text())
+            self.pages.addWidget(view)
+            self._trash_view = view
+        return self._trash_view
+
     def _current_note_id(self) -> str | None:
         current = self.note_list.currentIndex()
         return self.note_model.id_at(current.row()) if current.isValid() else None
@@ -231,10 +245,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.task_view, "Tasks")
         self.tabs.addTab(self.notes_splitter, "Notes")
-        self.trash_view = TrashView(self.session, lambda text: self.show_message(text))
-        self.pages = QStackedWidget()  # the tabs, or the trash in their place
+        self.pages = QStackedWidget()  # the tabs, or the trash in their place (trash_view)
         self.pages.addWidget(self.tabs)
-        self.pages.addWidget(self.trash_view)
+        self._trash_view: TrashView | None = None
 
         top = QHBoxLayout()
         top.addWidget(self.quick_add, 3)
@@ -793,7 +806,8 @@ class MainWindow(QMainWindow):
     def _set_filter(self, text: str) -> None:
         self.task_model.set_filter(text)
         self.note_model.set_filter(text)
-        self.trash_view.set_filter(text)
+        if self._trash_view is not None:
+            self._trash_view.set_filter(text)
         self._show_matches(text.strip())
         if self._note_editor is not None:
             self._note_editor.set_search(text)
