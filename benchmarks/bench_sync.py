@@ -38,6 +38,7 @@ from desktop_app.app import App
 from desktop_app.core import Action, State, new_id
 from desktop_app.core import actions as act
 from desktop_app.sync import protocol
+from desktop_app.sync.collector import no_cycle_collection
 from desktop_app.sync.engine import FETCH_WORKERS, SyncEngine, fold_new
 from desktop_app.sync.log import WALK_BATCH, Walk, decode_batch
 from desktop_app.sync.protocol import Update, VaultMeta
@@ -135,11 +136,13 @@ def bench_apply(n: int, repeat: int) -> dict[str, float]:
 
     def ours(blobs: list[bytes] = blobs) -> None:
         # As a pull reads the log (sync.log.walk): a batch of updates decoded, then
-        # folded; no reader holds every decoded update of a long run at once.
+        # folded; no reader holds every decoded update of a long run at once. And as
+        # a round runs it (SyncEngine.sync): with the cycle collector paused.
         state, seen = State(), set()
-        for lo in range(0, len(blobs), WALK_BATCH):
-            updates = [protocol.decode_update(blob) for blob in blobs[lo : lo + WALK_BATCH]]
-            state, _ = fold_new(state, updates, seen.__contains__, seen)
+        with no_cycle_collection():
+            for lo in range(0, len(blobs), WALK_BATCH):
+                updates = [protocol.decode_update(blob) for blob in blobs[lo : lo + WALK_BATCH]]
+                state, _ = fold_new(state, updates, seen.__contains__, seen)
 
     positions = list(range(1, n + 1))
 
@@ -148,17 +151,19 @@ def bench_apply(n: int, repeat: int) -> dict[str, float]:
         # titles and tags cleaned (walk's per-update work before the fold).
         state, seen = State(), set()
         walk = Walk(state=state, position=0, last="")
-        for lo in range(0, n, WALK_BATCH):
-            part = slice(lo, lo + WALK_BATCH)
-            readable = decode_batch(positions[part], blobs[part], walk)  # type: ignore[arg-type]
-            updates = [update for _, update, _, _ in readable if update is not None]
-            assert len(updates) == len(readable)
-            state, _ = fold_new(state, updates, seen.__contains__, seen)
+        with no_cycle_collection():
+            for lo in range(0, n, WALK_BATCH):
+                part = slice(lo, lo + WALK_BATCH)
+                readable = decode_batch(positions[part], blobs[part], walk)  # type: ignore[arg-type]
+                updates = [update for _, update, _, _ in readable if update is not None]
+                assert len(updates) == len(readable)
+                state, _ = fold_new(state, updates, seen.__contains__, seen)
 
     decoded = [protocol.decode_update(blob) for blob in blobs]
 
     def fold_only() -> None:
-        fold_new(State(), decoded, set().__contains__, set())
+        with no_cycle_collection():
+            fold_new(State(), decoded, set().__contains__, set())
 
     pycrdt = harness.peer("pycrdt")
     # Equivalent Yjs updates: one map per task, one set per field edit.
