@@ -463,6 +463,43 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
     assert cli(tmp_path, "show", "--json").stdout == before
 
 
+SWALLOWED_INTERRUPT = """
+import os, signal, sys
+from desktop_app.cli import item_commands
+from desktop_app.cli.main import main
+
+class Finalizer:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C lands while a finalizer runs:
+        sum(range(3))  # its KeyboardInterrupt is raised here, and Python swallows it
+
+read_text = item_commands._text
+def text(value):
+    Finalizer()  # dropped at once, before the note is saved
+    return read_text(value)
+item_commands._text = text
+sys.exit(main(["--data-dir", sys.argv[1], "add-note", "Lost", "--body", "words"]))
+"""
+
+
+def test_ctrl_c_stops_the_command_even_when_its_exception_was_swallowed(tmp_path: Path) -> None:
+    """Under load a Ctrl+C can be handled inside a finalizer a collection runs, where
+    Python prints "Exception ignored" and goes on: the command must still stop unsaved."""
+    ok(tmp_path, "add-task", "Survivor")
+    before = cli(tmp_path, "show", "--json").stdout
+    out = subprocess.run(
+        [sys.executable, "-c", SWALLOWED_INTERRUPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+        check=False,
+    )
+    assert "Exception ignored" in out.stderr  # the interrupt's exception was lost...
+    assert out.returncode == cli_main.EXIT_INTERRUPTED, out.stderr  # ...not the interrupt
+    assert cli(tmp_path, "show", "--json").stdout == before
+
+
 def _has_open(pid: int, path: Path) -> bool:
     """Whether process ``pid`` has ``path`` open (Linux /proc)."""
     fds = Path(f"/proc/{pid}/fd")
@@ -532,3 +569,23 @@ def test_a_command_module_plugs_in_with_one_line(
     out = capsys.readouterr().out.splitlines()
     assert out[1:] == ["1", f"{tmp_path / 'other'} None"]
     assert not (tmp_path / "other").exists()  # needs_app=False: the profile is not opened
+
+
+def test_an_ignored_ctrl_c_stays_ignored(tmp_path: Path) -> None:
+    """A command started with SIGINT ignored (as some job runners do) is not made to stop."""
+    proc = subprocess.Popen(
+        [SCRIPT, "--data-dir", str(tmp_path), "add-note", "Kept", "--body", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    deadline = time.monotonic() + 30
+    while not _has_open(proc.pid, tmp_path / DB_NAME):
+        assert time.monotonic() < deadline and proc.poll() is None, "the command never started"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(b"words", timeout=60)
+    assert proc.returncode == 0, err
+    assert "Kept" in cli(tmp_path, "show", "--json").stdout

@@ -38,7 +38,7 @@ from desktop_app.cli import (
     sync_commands,
 )
 from desktop_app.cli.common import UsageError, visible
-from desktop_app.cli.interrupts import finishing
+from desktop_app.cli.interrupts import finishing, watching
 from desktop_app.storage import StorageError
 
 PROG = "desktop-app"
@@ -136,8 +136,9 @@ def main(argv: list[str] | None = None, open_window: Callable[..., int] | None =
             return EXIT_USAGE
         return open_window(args.data_dir)
     try:
-        code = _run(args)
-        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        with watching():
+            code = _run(args)
+            sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return code
     except UsageError as exc:
         return _fail(f"{PROG} {args.command}: error: {exc}", EXIT_USAGE)
@@ -202,7 +203,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args, app)
     finally:
-        with finishing(None):  # closing only checkpoints: let it finish, quietly
+        with finishing(None, saving=False):  # closing only checkpoints: let it finish
             app.close()
         if app.close_warning:
             print(f"{PROG}: warning: {app.close_warning}", file=sys.stderr)

@@ -14,7 +14,6 @@ The real fix is a CPython >= 3.12 virtualenv (see docs/ui.md).
 
 from __future__ import annotations
 
-import ctypes
 import sys
 
 from PySide6.QtCore import QObject, Signal
@@ -43,6 +42,8 @@ def install() -> bool:
     """Reserve references for None, True and False if the bindings leak them."""
     if not leaks_references():
         return False
+    import ctypes  # only where the reserve is needed (~2 ms of start-up elsewhere)
+
     for singleton in (None, True, False):
         # CPython < 3.12: ob_refcnt is the Py_ssize_t at the object's address.
         ctypes.c_ssize_t.from_address(id(singleton)).value += RESERVE
