@@ -31,14 +31,14 @@ from desktop_app.storage import DB_NAME, LocalStore
 ROUNDS = 80
 REPO = Path(__file__).resolve().parent.parent
 
-# Checkpoints every 25 actions instead of 1000, so kills land inside them too.
+# A dispatch checkpoints every 25 actions instead of 10,000, so kills land inside them too.
 CHILD = r"""
 import random, sys
 from datetime import UTC, datetime
 from desktop_app.app import App, engine
 from desktop_app.core import actions as act, new_id
 
-engine.CHECKPOINT_EVERY = 25
+engine.CHECKPOINT_IN_DISPATCH_EVERY = 25
 app = App(sys.argv[1])
 rnd = random.Random(int(sys.argv[2]))
 tasks = list(app.state.tasks.keys())

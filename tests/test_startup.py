@@ -133,7 +133,7 @@ def test_edits_after_the_checkpoint_are_replayed_on_start(
 def test_periodic_checkpoints_bound_the_replay(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "CHECKPOINT_EVERY", 10)
+    monkeypatch.setattr(engine, "CHECKPOINT_IN_DISPATCH_EVERY", 10)
     app = App(tmp_path / "p")
     for n in range(25):
         app.dispatch(act.NewTask(id=f"t{n}", title="x", created=T0))

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 # How often the window looks for writes by other processes (the CLI) and by its
 # own sync thread: well under a second, and one SQLite pragma when nothing changed.
 DISK_POLL_MS = 400
+# A pause in editing this long saves the view when a start would replay much
+# (``App.checkpoint_due``): the rewrite of the whole view (0.5 s at 100,000 tasks)
+# waits for a pause instead of landing on a keystroke.
+IDLE_CHECKPOINT_MS = 3000
 
 
 class AppSession(QObject):
@@ -45,6 +49,12 @@ class AppSession(QObject):
         self.disk_poll.setObjectName("diskPoll")
         self.disk_poll.setInterval(DISK_POLL_MS)
         self.disk_poll.timeout.connect(self.refresh_from_disk)
+        self.idle_checkpoint = QTimer(self)
+        self.idle_checkpoint.setObjectName("idleCheckpoint")
+        self.idle_checkpoint.setSingleShot(True)
+        self.idle_checkpoint.setInterval(IDLE_CHECKPOINT_MS)
+        self.idle_checkpoint.timeout.connect(self.checkpoint_if_due)
+        self.state_changed.connect(self._restart_idle_checkpoint)
 
     @property
     def state(self) -> State:
@@ -52,6 +62,18 @@ class AppSession(QObject):
 
     def _on_store(self, state: State, action: Action | None) -> None:
         self.state_changed.emit(state, action)
+
+    def _restart_idle_checkpoint(self, state: State, action: object) -> None:
+        """Again from now: saving waits for a pause (on the GUI thread, as the timer
+        must be: a change made on the sync thread arrives here queued)."""
+        self.idle_checkpoint.start()
+
+    def checkpoint_if_due(self) -> bool:
+        """Save the view if a start would replay much (``App.checkpoint_due``)."""
+        if not self.app.checkpoint_due:
+            return False
+        ok, _ = self.call(self.app.checkpoint)
+        return ok
 
     def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> tuple[bool, T | None]:
         """Run one engine call; on a user-level error show it and return ``(False, None)``."""
@@ -87,6 +109,7 @@ class AppSession(QObject):
     def dispose(self) -> None:
         """Stop listening to the store (the window is going away)."""
         self.disk_poll.stop()
+        self.idle_checkpoint.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
