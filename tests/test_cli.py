@@ -442,21 +442,7 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
 def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
     ok(tmp_path, "add-task", "Survivor")
     before = cli(tmp_path, "show", "--json").stdout
-    # `--body -` reads stdin, which the test never writes: once the profile is
-    # open the command is blocked on that read, a known place to interrupt.
-    # (An import from a FIFO used to be that place; imports now refuse FIFOs.)
-    proc = subprocess.Popen(
-        [SCRIPT, "--data-dir", str(tmp_path), "add-note", "Lost", "--body", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=ENV,
-    )
-    deadline = time.monotonic() + 30
-    while not _has_open(proc.pid, tmp_path / DB_NAME):
-        assert time.monotonic() < deadline and proc.poll() is None, "the command never started"
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
+    proc = _interrupted_add_note(tmp_path, "Lost")
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == cli_main.EXIT_INTERRUPTED
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
@@ -498,6 +484,30 @@ def test_ctrl_c_stops_the_command_even_when_its_exception_was_swallowed(tmp_path
     assert "Exception ignored" in out.stderr  # the interrupt's exception was lost...
     assert out.returncode == cli_main.EXIT_INTERRUPTED, out.stderr  # ...not the interrupt
     assert cli(tmp_path, "show", "--json").stdout == before
+
+
+def _interrupted_add_note(
+    tmp_path: Path, title: str, *, ignored: bool = False
+) -> subprocess.Popen[bytes]:
+    """``add-note TITLE --body -`` sent Ctrl+C once it has the profile open.
+
+    It reads the body from stdin, which the caller has not written yet: so it is
+    blocked on that read, a known place to interrupt. (An import from a FIFO used
+    to be that place; imports now refuse FIFOs.)"""
+    proc = subprocess.Popen(
+        [SCRIPT, "--data-dir", str(tmp_path), "add-note", title, "--body", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignored else None,
+    )
+    deadline = time.monotonic() + 30
+    while not _has_open(proc.pid, tmp_path / DB_NAME):
+        assert time.monotonic() < deadline and proc.poll() is None, "the command never started"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    return proc
 
 
 def _has_open(pid: int, path: Path) -> bool:
@@ -573,19 +583,7 @@ def test_a_command_module_plugs_in_with_one_line(
 
 def test_an_ignored_ctrl_c_stays_ignored(tmp_path: Path) -> None:
     """A command started with SIGINT ignored (as some job runners do) is not made to stop."""
-    proc = subprocess.Popen(
-        [SCRIPT, "--data-dir", str(tmp_path), "add-note", "Kept", "--body", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=ENV,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
-    deadline = time.monotonic() + 30
-    while not _has_open(proc.pid, tmp_path / DB_NAME):
-        assert time.monotonic() < deadline and proc.poll() is None, "the command never started"
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
+    proc = _interrupted_add_note(tmp_path, "Kept", ignored=True)
     _, err = proc.communicate(b"words", timeout=60)
     assert proc.returncode == 0, err
     assert "Kept" in cli(tmp_path, "show", "--json").stdout
