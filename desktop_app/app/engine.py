@@ -429,13 +429,14 @@ class App:
     def checkpoint_due(self) -> bool:
         """Whether a start would replay enough that the view is worth saving now
         (a caller with pauses saves it in one; a dispatch does only much later)."""
-        grown = self.local.journaled_bytes - self._bytes_at_checkpoint
-        return self._since_checkpoint >= CHECKPOINT_EVERY or grown >= CHECKPOINT_BYTES
+        return self._since_checkpoint >= CHECKPOINT_EVERY or self._long_notes_journaled()
+
+    def _long_notes_journaled(self) -> bool:
+        return self.local.journaled_bytes - self._bytes_at_checkpoint >= CHECKPOINT_BYTES
 
     def _count(self, n: int) -> None:
         self._since_checkpoint += n
-        grown = self.local.journaled_bytes - self._bytes_at_checkpoint
-        if self._since_checkpoint >= CHECKPOINT_IN_DISPATCH_EVERY or grown >= CHECKPOINT_BYTES:
+        if self._since_checkpoint >= CHECKPOINT_IN_DISPATCH_EVERY or self._long_notes_journaled():
             self.checkpoint()
 
     def undo(self) -> Action | None:

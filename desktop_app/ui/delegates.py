@@ -4,6 +4,7 @@ and search matches highlighted in the rows."""
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -27,11 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core import Priority
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QTextCharFormat
 from desktop_app.ui import colours
 from desktop_app.ui.scope import match_spans
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextCharFormat, QTextLayout
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -199,10 +200,8 @@ class MatchDelegate(QStyledItemDelegate):
             palette.color(QPalette.ColorRole.Text).rgba(),
         )
         if self._marked is None or self._marked[0] != key:
-            from PySide6.QtGui import QTextCharFormat
-
             background, foreground = colours.mark(palette)
-            marked = QTextCharFormat()
+            marked = _text_classes()[0]()
             marked.setBackground(background)
             marked.setForeground(foreground)
             self._marked = (key, marked)
@@ -212,11 +211,10 @@ class MatchDelegate(QStyledItemDelegate):
         """Make what the first highlighted paint needs before the first key (PySide makes
         each Qt class and enum type on first use, about a millisecond apiece; the text
         classes, ~5 ms of enums, wait for this rather than the window's first paint)."""
-        from PySide6.QtGui import QTextLayout
-
+        text_layout = _text_classes()[1]
         self._mark_format(view.palette())
-        QTextLayout("", view.font()).formats()
-        QTextLayout.FormatRange()
+        text_layout("", view.font()).formats()
+        text_layout.FormatRange()
         QStyleOptionViewItem()
         for _ in (
             QStyle.ControlElement.CE_ItemViewItem,
@@ -250,14 +248,13 @@ class MatchDelegate(QStyledItemDelegate):
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
         marked = self._mark_format(widget.palette() if widget is not None else palette)
-        from PySide6.QtGui import QTextLayout
-
+        text_layout = _text_classes()[1]
         ranges = []
         for start, length in spans:
-            r = QTextLayout.FormatRange()
+            r = text_layout.FormatRange()
             r.start, r.length, r.format = start, length, marked
             ranges.append(r)
-        layout = QTextLayout(text, opt.font)  # type: ignore[attr-defined]
+        layout = text_layout(text, opt.font)  # type: ignore[attr-defined]
         layout.setFormats(ranges)
         layout.beginLayout()
         line = layout.createLine()
@@ -270,3 +267,12 @@ class MatchDelegate(QStyledItemDelegate):
         top = rect.top() + (rect.height() - line.height()) / 2
         layout.draw(painter, QPointF(rect.left() + margin, top))
         painter.restore()
+
+
+@cache
+def _text_classes() -> tuple[type[QTextCharFormat], type[QTextLayout]]:
+    """Qt's text-format classes, made when a match is first highlighted (or the filter
+    gets focus, ``MatchDelegate.warm``): ~5 ms of enums the first paint does not need."""
+    from PySide6.QtGui import QTextCharFormat, QTextLayout
+
+    return QTextCharFormat, QTextLayout

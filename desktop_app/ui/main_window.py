@@ -859,9 +859,7 @@ class MainWindow(QMainWindow):
 
     def _on_note_current(self, current: QModelIndex, previous: QModelIndex) -> None:
         if self._note_editor is not None:  # else it opens the current note when made
-            self._note_editor.set_note(
-                self.note_model.id_at(current.row()) if current.isValid() else None
-            )
+            self._note_editor.set_note(self._current_note_id())
 
     def _update_placeholder(self) -> None:
         scope, state = self.scope, self.session.state
