@@ -98,6 +98,7 @@ def loaded():
 
 def finish(window):
     seen["after"] = loaded()
+    seen["read_state_after"] = window.app.loaded
     seen["collecting_after"] = gc.isenabled()
     seen["frozen_after"] = gc.get_freeze_count()
     window.close()
@@ -109,6 +110,8 @@ class FirstPaint(QObject):
                 seen["at_paint"] = loaded()
                 seen["collecting_at_paint"] = gc.isenabled()
                 seen["tasks"] = watched.task_model.rowCount()
+                seen["notes"] = watched.note_model.rowCount()
+                seen["read_state"] = watched.app.loaded  # not when a saved screen shows
                 import linecache  # PySide's import hook read sources through it (feature_hook)
                 seen["sources_read"] = sorted(  # all but the top package, imported before the hook
                     f for f in linecache.cache
@@ -142,7 +145,8 @@ print(json.dumps({**seen, "code": code}))
 @pytest.mark.parametrize("place", ["tasks", "a note"])
 def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, place) -> None:
     """Also when the last session left a note open (it comes back at start), but for the
-    note editor, which that paint shows."""
+    note editor, which that paint shows. The first start reads the state before its
+    paint; the second paints from the screen the first saved (``ui.first_screen``)."""
     from PySide6.QtCore import QSettings
 
     from desktop_app.app import App
@@ -158,6 +162,15 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, p
         settings.setValue("place/tab", "notes")
         settings.setValue("place/note", note)
         settings.sync()
+    for start, saved_screen in enumerate((False, True)):
+        seen = start_once(tmp_path / "data")
+        assert seen["code"] == 0, start
+        assert (seen["read_state"], seen["read_state_after"]) == (not saved_screen, True)
+        check_first_paint(seen, place)
+
+
+def start_once(data_dir: Path) -> dict:
+    """What ``SCRIPT`` saw of one start of the app on ``data_dir``, to its window closed."""
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -168,7 +181,7 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, p
             sys.executable,
             "-c",
             SCRIPT,
-            str(tmp_path / "data"),
+            str(data_dir),
             json.dumps([*DEFERRED, *NOTE_EDITOR]),
             json.dumps([*LATE_QT_CLASSES, *NOTE_EDITOR_QT_CLASSES]),
         ],
@@ -180,9 +193,12 @@ def test_the_first_paint_comes_before_sync_keyring_and_dialogs(tmp_path: Path, p
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
-    assert seen["code"] == 0
-    assert seen["tasks"] == 1  # the checkpoint was on screen at the first paint
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def check_first_paint(seen: dict, place: str) -> None:
+    # What the first paint shows was on screen: the checkpoint's (or the saved screen's).
+    assert seen["tasks" if place == "tasks" else "notes"] == 1
     editor = (list(NOTE_EDITOR), list(NOTE_EDITOR_QT_CLASSES))
     expected = ([], []) if place == "tasks" else (sorted(editor[0]), sorted(editor[1]))
     assert (seen["at_paint"], seen["qt_classes"]) == expected, "made before the first paint"

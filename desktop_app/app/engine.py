@@ -56,7 +56,21 @@ CLOSE_CHECKPOINT_BYTES = 1 << 20
 # With no remote, a journal this long (or large) is folded into the base.
 COMPACT_ACTIONS = 1000
 COMPACT_BYTES = 1 << 20
-REMOTE_META = "remote"  # where to sync (app.syncing); none: the journal folds into the base
+REMOTE_META = "remote"
+VIEW_CACHE_META = "view_cache/"  # + a name: what a window saved to paint its next start from
+# What ``App.load`` sets: a lazy App reads its state on the first use of any of them.
+_SET_BY_LOAD = frozenset(
+    {
+        "store",
+        "_since_checkpoint",
+        "_bytes_at_checkpoint",
+        "_data_version",
+        "_view_generation",
+        "_saved_mark",
+        "_mark",
+        "_must_checkpoint",
+    }
+)  # where to sync (app.syncing); none: the journal folds into the base
 MIN_PREFIX = 4
 
 
@@ -159,33 +173,115 @@ class App:
     is what lets ``checkpoint`` save it under that mark without hiding anything.
     """
 
+    store: Store
+    _since_checkpoint: int
+    _bytes_at_checkpoint: int
+    _data_version: int
+    _view_generation: int
+    _saved_mark: int
+    _mark: int
+    _must_checkpoint: bool
+
     def __init__(
         self,
         data_dir: Path | str,
         *,
         wall: Callable[[], float] = time.time,
         read_only: bool = False,
+        lazy: bool = False,
     ) -> None:
         """``wall`` is this computer's clock; tests pass a skewed one. ``read_only``
-        (show, export, status) never writes: no migration, no checkpoint on close."""
+        (show, export, status) never writes: no migration, no checkpoint on close.
+        ``lazy`` (the window) opens the profile but reads the view only when first
+        needed (``load``), so a first paint from ``view_cache`` decodes none of it."""
         self.data_dir = Path(data_dir)
         self._behind = False
         # Set by ``close`` when everything was saved but the checkpoint was not.
         self.close_warning: str | None = None
         # Something the user should know that is not an error (a view rebuilt).
         self.notice: str | None = None
+        self._on_loaded: list[Callable[[], None]] = []
+        self._loading = False
         try:
             self.local = LocalStore.in_dir(self.data_dir, read_only=read_only)
             self.clock = Clock(float(self.local.meta("clock_offset_s") or 0.0), wall=wall)
+        except StorageError as exc:
+            raise AppError(str(exc)) from None
+        if not lazy:
+            self.load()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the state is read (always, unless opened ``lazy`` and not yet needed)."""
+        return "store" in self.__dict__
+
+    def load(self) -> None:
+        """Read the view and its journal tail, if not yet done; then run ``when_loaded``'s
+        callbacks. Anything that needs the state calls it first (``__getattr__``)."""
+        if self.loaded:
+            return
+        self._loading = True
+        try:
             state, replayed = self._load_view()
         except StorageError as exc:
             raise AppError(str(exc)) from None
+        finally:
+            self._loading = False
         self._since_checkpoint = replayed
         self._bytes_at_checkpoint = 0
         journal = _TrackedJournal(self.local, self._recorded, self._body_of, self._partial_undo)
         self.store = Store(state, journal, self.local.device_id, self.clock.now_ms)
+        callbacks, self._on_loaded = self._on_loaded, []
+        for callback in callbacks:
+            callback()
 
-    # -- lifecycle -----------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        """A lazy App reads its state the first time anything needs it: every attribute
+        that ``load`` sets comes here until then, so no path can act on a state not read."""
+        if name in _SET_BY_LOAD and "local" in self.__dict__ and not self.__dict__["_loading"]:
+            self.load()
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def when_loaded(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the state is read: now, if it is."""
+        if self.loaded:
+            callback()
+        else:
+            self._on_loaded.append(callback)
+
+    def view_cache(self, name: str) -> str | None:
+        """What ``save_view_cache`` saved under ``name``, if the profile is still at the
+        state it was made from (no action journaled, no view rewritten since), else None.
+        Reads no state: two indexed reads and one row."""
+        try:
+            with self.local.read_transaction():
+                saved = self.local.meta(f"{VIEW_CACHE_META}{name}")
+                position = f"{self.local.view_generation()} {self.local.last_seq()}"
+        except StorageError:
+            return None  # only a shortcut: the state itself is read as usual
+        if saved is None:
+            return None
+        made_at, _, payload = saved.partition("\n")
+        return payload if made_at == position else None
+
+    def save_view_cache(self, name: str, make: Callable[[State], str | None]) -> None:
+        """Save ``make(state)`` under ``name`` with the position of this state, for
+        ``view_cache`` to hand back while nothing has changed; None removes it.
+
+        A state behind the journal (another connection wrote an action we have not
+        folded) is not saved: its position would not name it."""
+        if self.local.read_only or not self.loaded:
+            return
+        payload = None if self._behind else make(self.state)
+        value = None if payload is None else f"{self._view_generation} {self._mark}\n{payload}"
+        try:
+            with self.local.transaction() as db:
+                self.local.set_meta(f"{VIEW_CACHE_META}{name}", value, db)
+        except StorageError as exc:
+            raise AppError(str(exc)) from None
 
     def _load_view(self) -> tuple[State, int]:
         """The checkpointed view plus the local actions journaled after it.
@@ -340,6 +436,9 @@ class App:
     def close(self) -> None:
         """Checkpoint and close. Every action is in the journal already, so a failed
         checkpoint (disk full) loses nothing: it becomes ``close_warning``, not an error."""
+        if not self.loaded:  # opened lazily and never needed: nothing changed here
+            self.local.close()
+            return
         try:
             if not self.local.read_only and self._worth_checkpoint():
                 self.checkpoint()

@@ -1,10 +1,12 @@
 """``run(data_dir)``: the desktop app's entry point (the launcher calls it).
 
 Opening ``App`` only reads the local checkpoint plus the few actions journaled
-after it, so the window appears at once; closing the window checkpoints, and
-``App.close()`` runs however the event loop ends. Nothing else comes before the
-first paint: the 30-day purge and sync (the keyring, boto3, the sync modules)
-start on the event-loop turn after it (``MainWindow.first_painted``).
+after it, and the first paint comes from the screen the last session saved
+while nothing changed since (``ui.first_screen``), so the window appears at
+once; closing the window checkpoints, and ``App.close()`` runs however the
+event loop ends. Nothing else comes before the first paint: the 30-day purge
+and sync (the keyring, boto3, the sync modules) start on the event-loop turn
+after it (``MainWindow.first_painted``).
 """
 
 from __future__ import annotations
@@ -139,7 +141,9 @@ def run(data_dir: Path, *, smoke: bool = False) -> int:
     qt_app = application()
     collector = PausedCollector()
     try:
-        engine = App(data_dir)
+        # Lazy: the first paint may come from the screen the last session saved
+        # (ui.first_screen); the state is read on the turn after it.
+        engine = App(data_dir, lazy=True)
     except AppError as exc:
         collector.resume()
         from PySide6.QtWidgets import QMessageBox  # a dialog's class: made when first used

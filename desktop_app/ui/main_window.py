@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -42,10 +43,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.app import App, quick_add
+from desktop_app.app import App, AppError, quick_add
 from desktop_app.core import State, rules
 from desktop_app.core import actions as act
-from desktop_app.ui import organise
+from desktop_app.ui import first_screen, organise
 from desktop_app.ui.activity import ActivityWatch
 from desktop_app.ui.delegates import MatchDelegate
 from desktop_app.ui.empty_state import EmptyState
@@ -114,7 +115,10 @@ class MainWindow(QMainWindow):
         self.app = app
         self._settings = settings
         self._closed = False
-        self.session = AppSession(app, self)
+        # The first paint shows the screen the last session saved, if the profile is
+        # still as it was then (ui.first_screen); the state is read right after it.
+        preview = first_screen.load(app, settings, date.today())
+        self.session = AppSession(app, self, preview)
         self._profile = profile_name(app.data_dir)
         self.setWindowTitle("Tidemark")
         self.setWindowIcon(app_icon())
@@ -141,11 +145,28 @@ class MainWindow(QMainWindow):
             return
         self._started = True
         self._painted = True
+        try:
+            self.session.load()  # the models leave the saved first screen for the state
+        except AppError as exc:
+            self._cannot_load(str(exc))
+            return
         self.note_editor  # noqa: B018 (made now, so the Notes tab opens at once)
         self.setStyleSheet(FOCUS_RING)
         self._update_counts()
         self.conflict_panel  # noqa: B018 (attaching it opens it when problems wait)
         self.first_painted.emit()
+
+    def _cannot_load(self, reason: str) -> None:
+        """The profile opened but its state could not be read: say so, and close."""
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(self, "Tidemark", f"Tidemark cannot open its data.\n\n{reason}")
+        self.close()
+
+    @property
+    def settings(self) -> QSettings | None:
+        """This profile's window settings (None: nothing is remembered, as in tests)."""
+        return self._settings
 
     @property
     def note_editor(self) -> NoteEditor:
@@ -917,13 +938,19 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         """Counts of what the scope and the filter show (done ones even while hidden)."""
+        if (preview := self.session.preview) is not None:
+            self.status.set_counts(preview.status)  # the saved screen's, until the state
+            return
         if self.isVisible() and not self._painted:
             return  # the first paint does not wait for them: _after_first_paint counts
-        state, scope, needle = self.session.state, self.scope, self.filter_edit.text()
+        self.status.set_counts(
+            self.counts_text(self.session.state, self.scope, self.filter_edit.text())
+        )
+
+    def counts_text(self, state: State, scope: Scope, needle: str) -> str:
         if scope == TRASH:
             shown = len(self.trash_view.entries())
-            self.status.set_counts(f"{_plural(shown, 'item')} in the trash")
-            return
+            return f"{_plural(shown, 'item')} in the trash"
         tasks = self.task_model.counted(state, scope, needle, self.session.today())
         done = sum(map(_DONE, tasks))  # in C: 10,000 tasks before the first paint
         notes = len(self.note_model.counted(state, scope, needle))
@@ -931,7 +958,7 @@ class MainWindow(QMainWindow):
         if problems := rules.problems(state):
             parts.append(f"⚠ {_plural(len(problems), 'conflict')}")
         prefix = "Filtered: " if needle.strip() else ""
-        self.status.set_counts(prefix + " · ".join(parts))
+        return prefix + " · ".join(parts)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -961,10 +988,14 @@ class MainWindow(QMainWindow):
         if str(self._settings.value("place/tab", "")) == "notes":
             self.tabs.setCurrentIndex(NOTES_TAB)
         note = str(self._settings.value("place/note", ""))
-        if note and note in self.session.state.notes:
+        if note:
             # After the first paint: showing a note renders Markdown, which the
-            # window's first frame does not wait for.
-            self.first_painted.connect(lambda: self.select_note(note))
+            # window's first frame does not wait for (nor reads the state for).
+            self.first_painted.connect(lambda: self._restore_note(note))
+
+    def _restore_note(self, note_id: str) -> None:
+        if note_id in self.session.state.notes:
+            self.select_note(note_id)
 
     def _save_settings(self) -> None:
         if self._settings is None:
@@ -989,10 +1020,12 @@ class MainWindow(QMainWindow):
             self._closed = True
             self._flush_note()
             self._save_settings()
-            try:
-                self.app.checkpoint()
-            except Exception:  # only a start-up shortcut: the journal already has everything
-                log.warning("could not checkpoint on close", exc_info=True)
+            if self.app.loaded:  # else nothing was read, so nothing changed here
+                try:
+                    self.app.checkpoint()
+                    first_screen.save(self)
+                except Exception:  # only start-up shortcuts: the journal has everything
+                    log.warning("could not checkpoint on close", exc_info=True)
             self.session.dispose()
             if (activity := getattr(self, "activity", None)) is not None:
                 activity.stop()

@@ -21,6 +21,13 @@ def marked_ids(state: State) -> frozenset[str]:
     return _last[1]
 
 
+def seed(state: State, marked: frozenset[str]) -> None:
+    """``state``'s marks, known without asking the rules (a saved first screen's rows:
+    the rules read the whole state, which that screen does not hold)."""
+    global _last
+    _last = (state, marked)
+
+
 def warning_icon() -> QIcon:
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.app import App, AppError
 from desktop_app.core import Action, State
 from desktop_app.storage import StorageError
+
+if TYPE_CHECKING:
+    from desktop_app.ui.first_screen import Preview
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -38,12 +41,18 @@ class AppSession(QObject):
     state_changed = Signal(object, object)  # (State, Action | None)
     error = Signal(str)
 
-    def __init__(self, app: App, parent: QObject | None = None) -> None:
+    def __init__(
+        self, app: App, parent: QObject | None = None, preview: Preview | None = None
+    ) -> None:
+        """``preview``: a saved first screen to show until ``app`` has read its state
+        (``ui.first_screen``); then ``state_changed`` hands the models the real one."""
         super().__init__(parent)
         self.app = app
         # What "today" is for Today, Upcoming and overdue dates; tests fix it.
         self.today: Callable[[], date] = date.today
-        self._unsubscribe: Callable[[], None] | None = app.store.subscribe(self._on_store)
+        self.preview = preview
+        self._unsubscribe: Callable[[], None] | None = None
+        self._disposed = False
         self._failing = False
         self.disk_poll = QTimer(self)
         self.disk_poll.setObjectName("diskPoll")
@@ -55,10 +64,27 @@ class AppSession(QObject):
         self.idle_checkpoint.setInterval(IDLE_CHECKPOINT_MS)
         self.idle_checkpoint.timeout.connect(self.checkpoint_if_due)
         self.state_changed.connect(self._restart_idle_checkpoint)
+        app.when_loaded(self._on_loaded)
 
     @property
     def state(self) -> State:
-        return self.app.state
+        """What the window shows: the app's state, or the preview until it is read."""
+        preview = self.preview
+        return preview.state if preview is not None else self.app.state
+
+    def load(self) -> None:
+        """Read the app's state, if not yet done (raises ``AppError``)."""
+        self.app.load()
+
+    def _on_loaded(self) -> None:
+        """The app has read its state (``load``, or anything that needed it): follow
+        its changes, and hand the models the whole state in place of the preview."""
+        if self._disposed:
+            return
+        self._unsubscribe = self.app.store.subscribe(self._on_store)
+        if self.preview is not None:
+            self.preview = None
+            self.state_changed.emit(self.app.state, None)
 
     def _on_store(self, state: State, action: Action | None) -> None:
         self.state_changed.emit(state, action)
@@ -96,6 +122,8 @@ class AppSession(QObject):
 
         A failure is reported once, not every poll, until a refresh works again.
         """
+        if not self.app.loaded:
+            return False  # what it reads when loaded is the disk as it is then
         try:
             changed = self.app.refresh_from_disk()
         except AppError as exc:
@@ -108,6 +136,7 @@ class AppSession(QObject):
 
     def dispose(self) -> None:
         """Stop listening to the store (the window is going away)."""
+        self._disposed = True
         self.disk_poll.stop()
         self.idle_checkpoint.stop()
         if self._unsubscribe is not None:

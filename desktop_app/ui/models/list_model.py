@@ -94,7 +94,13 @@ class SidebarModel(RowsModel):
 
     def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
         self._counts = CountsMemo()  # before the first select, which super() makes
+        if (preview := session.preview) is not None:
+            self._counts.seed(preview.state, preview.today, preview.counts)
         super().__init__(session, parent)
+
+    def counts_of(self, state: State, today: date) -> SidebarCounts:
+        """The sidebar's numbers for ``state`` (from the last ones, when they lead there)."""
+        return self._counts.counts(state, today)
 
     def select(self, state: State) -> Sequence[SidebarRow]:
         today = self._session.today()

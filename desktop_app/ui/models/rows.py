@@ -238,6 +238,12 @@ class ScopedRowsModel(RowsModel):
         self._typing = False  # selecting for a keystroke: worth joining the texts
         super().__init__(session, parent)
 
+    def first_rows(self, state: State, count: int) -> list[Any]:
+        """The first ``count`` rows ``state`` gives this scope with no filter typed."""
+        if state is self._state and not self._filter.strip():
+            return self._rows[:count]
+        return list(self.select_unfiltered(state))[:count]
+
     # -- what subclasses provide instead of ``select`` ------------------------------------
 
     def select_unfiltered(self, state: State) -> Sequence[HasId]:

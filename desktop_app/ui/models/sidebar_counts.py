@@ -123,6 +123,10 @@ class CountsMemo:
     def __init__(self) -> None:
         self._last: tuple[State, date, SidebarCounts] | None = None
 
+    def seed(self, state: State, today: date, counts: SidebarCounts) -> None:
+        """``state``'s counts, known without counting it (a saved first screen's)."""
+        self._last = (state, today, counts)
+
     def counts(self, state: State, today: date) -> SidebarCounts:
         last = self._last
         ids = None
