@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App
@@ -281,3 +281,31 @@ def test_the_saved_position_names_the_state(tmp_path: Path) -> None:
         assert app.view_cache("probe") is None
         app.save_view_cache("probe", lambda state: None)
         assert app.local.meta(f"{VIEW_CACHE_META}probe") is None
+
+
+def test_conflict_marks_show_from_the_first_paint(qtbot, tmp_path: Path) -> None:
+    """A note's kept versions are not saved with its row, nor the tombstones: the marks
+    are saved as they were."""
+    from tests.test_conflict_panel import make_conflicts
+
+    data_dir = make_conflicts(tmp_path, {"body", "deleted"})
+    session_closes(qtbot, data_dir)
+    app = App(data_dir, lazy=True)
+    window = MainWindow(app, settings_at(data_dir))
+    qtbot.addWidget(window)
+
+    def marked() -> list[str]:
+        decoration = Qt.ItemDataRole.DecorationRole
+        return [
+            str(model.index(r, column).data())
+            for model, column in ((window.task_model, TaskColumn.TITLE), (window.note_model, 0))
+            for r in range(model.rowCount())
+            if model.index(r, column).data(decoration) is not None
+        ]
+
+    first = marked()
+    assert window.session.preview is not None and not app.loaded
+    window.session.load()
+    assert marked() == first == ["Trip plan"]
+    window.close()
+    app.close()

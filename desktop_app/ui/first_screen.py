@@ -32,7 +32,7 @@ from desktop_app.core import Note, State, Task, TaskList
 from desktop_app.core.model import StateDoc
 from desktop_app.ui.models.sidebar_counts import SidebarCounts
 from desktop_app.ui.organise import scope_key
-from desktop_app.ui.problem_marks import marked_ids
+from desktop_app.ui import problem_marks
 from desktop_app.ui.scope import Scope
 
 if TYPE_CHECKING:
@@ -72,7 +72,6 @@ class Preview:
 
     state: State
     counts: SidebarCounts
-    marked: frozenset[str]
     today: date
     status: str
 
@@ -131,7 +130,8 @@ def load(app: App, settings: QSettings | None, today: date) -> Preview | None:
         saved.note_tags,
         saved.trash,
     )
-    return Preview(state, counts, frozenset(saved.marked), today, saved.status)
+    problem_marks.seed(state, frozenset(saved.marked))  # the rules read a whole state
+    return Preview(state, counts, today, saved.status)
 
 
 def _listed(note: Note) -> Note:
@@ -167,7 +167,7 @@ def save(window: MainWindow) -> None:
             upcoming=counts.upcoming,
             note_tags=counts.note_tags,
             trash=counts.trash,
-            marked=sorted(marked_ids(state) & shown),
+            marked=sorted(problem_marks.marked_ids(state) & shown),
             status=window.counts_text(state, window.scope, ""),
         )
         return _encoder.encode(saved).decode()
