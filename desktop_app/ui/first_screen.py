@@ -30,9 +30,9 @@ import msgspec
 from desktop_app.app import App, AppError
 from desktop_app.core import Note, State, Task, TaskList
 from desktop_app.core.model import StateDoc
+from desktop_app.ui import problem_marks
 from desktop_app.ui.models.sidebar_counts import SidebarCounts
 from desktop_app.ui.organise import scope_key
-from desktop_app.ui import problem_marks
 from desktop_app.ui.scope import Scope
 
 if TYPE_CHECKING:
