@@ -309,3 +309,36 @@ def test_conflict_marks_show_from_the_first_paint(qtbot, tmp_path: Path) -> None
     assert marked() == first == ["Trip plan"]
     window.close()
     app.close()
+
+
+def test_a_state_that_cannot_be_read_after_the_paint_is_said_and_closes_the_window(
+    qtbot, monkeypatch: pytest.MonkeyPatch, opened: tuple[App, MainWindow]
+) -> None:
+    """The profile opened (its saved screen painted) but reading its state fails (a disk
+    error): one plain message, and the window closes rather than show a state it lacks."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop_app.storage import StorageError
+
+    app, window = opened
+
+    def fail() -> None:
+        raise StorageError("disk I/O error reading the view")
+
+    monkeypatch.setattr(app, "_load_view", fail)
+    said: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            said.append(box.text())
+            box.accept()
+        else:
+            QTimer.singleShot(20, answer)
+
+    QTimer.singleShot(0, answer)
+    with qtbot.waitSignal(window.closed, timeout=10_000):
+        window.show()
+    assert said == ["Tidemark cannot open its data.\n\ndisk I/O error reading the view"]
+    assert not app.loaded and not window.isVisible()
