@@ -126,22 +126,37 @@ def test_the_first_paint_reads_no_state_and_shows_what_the_state_would(
     assert before == after  # pixel for pixel
 
 
-def test_a_long_view_shows_its_first_rows_then_all_of_them(qtbot, tmp_path: Path) -> None:
+def test_a_long_view_shows_its_first_rows_then_all_of_them(
+    qtbot, qtmodeltester, tmp_path: Path
+) -> None:
+    """200 rows are saved; the scroll bar is sized for all of them from the first paint."""
     data_dir = tmp_path / "long"
-    make_profile(data_dir, first_screen.ROWS + 100)
+    total = first_screen.ROWS + 100
+    make_profile(data_dir, total)
     session_closes(qtbot, data_dir)
     app = App(data_dir, lazy=True)
     window = MainWindow(app, settings_at(data_dir))
     qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.removeEventFilter(window)  # its first paint's turn after (reading the state) is ours
     first, counts = task_titles(window), sidebar(window)
-    assert not app.loaded and len(first) == first_screen.ROWS
-    with qtbot.waitSignal(window.first_painted, timeout=10_000):
-        window.show()
-    assert app.loaded
+    assert not app.loaded
+    assert len(first) == total and first.count(None) == 100  # the rows to come read as empty
+    qtmodeltester.check(window.task_model)
+    window.grab()  # polished and laid out, as a shown window is before its first paint
+    QApplication.sendPostedEvents()
+    before = window.grab().toImage()
+    bar = window.task_view.verticalScrollBar()
+    extent = (bar.maximum(), bar.pageStep())
+    window.session.load()
+    QApplication.sendPostedEvents()
     everything = task_titles(window)
-    assert len(everything) == first_screen.ROWS + 100
-    assert everything[: first_screen.ROWS] == first
+    assert app.loaded and None not in everything and len(everything) == total
+    assert everything[: first_screen.ROWS] == first[: first_screen.ROWS]
     assert sidebar(window) == counts  # the whole profile's counts from the first paint
+    assert (bar.maximum(), bar.pageStep()) == extent
+    assert window.grab().toImage() == before  # pixel for pixel, scroll bar included
+    qtmodeltester.check(window.task_model)
     window.close()
     app.close()
 

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CACHE_NAME = "first_screen"
-FORMAT = 1  # a saved screen of another format is not shown (started the usual way)
+FORMAT = 2  # a saved screen of another format is not shown (started the usual way)
 ROWS = 200  # more than a maximised window on a 4K screen shows
 NOTE_TEXT = 300  # a listed note's text is only its tooltip (``NoteListModel.PREVIEW_CHARS``)
 
@@ -56,6 +56,8 @@ class SavedScreen(msgspec.Struct, frozen=True):
     lists: list[TaskList]
     tasks: list[Task]
     notes: list[Note]
+    task_rows: int  # the rows each tab shows, of which the first are saved
+    note_rows: int
     per_list: list[tuple[str | None, int]]  # JSON keys are strings; None is "no list"
     per_tag: dict[str, int]
     due_today: int
@@ -74,6 +76,8 @@ class Preview:
     counts: SidebarCounts
     today: date
     status: str
+    task_rows: int
+    note_rows: int
 
 
 _decoder = msgspec.json.Decoder(SavedScreen)
@@ -131,7 +135,7 @@ def load(app: App, settings: QSettings | None, today: date) -> Preview | None:
         saved.trash,
     )
     problem_marks.seed(state, frozenset(saved.marked))  # the rules read a whole state
-    return Preview(state, counts, today, saved.status)
+    return Preview(state, counts, today, saved.status, saved.task_rows, saved.note_rows)
 
 
 def _listed(note: Note) -> Note:
@@ -150,8 +154,8 @@ def save(window: MainWindow) -> None:
 
     def make(state: State) -> str:
         # Both tabs': the hidden one must not look empty (nor say so) if shown first.
-        tasks = window.task_model.first_rows(state, ROWS)
-        notes = window.note_model.first_rows(state, ROWS)
+        tasks, task_rows = window.task_model.first_rows(state, ROWS)
+        notes, note_rows = window.note_model.first_rows(state, ROWS)
         counts = window.sidebar_model.counts_of(state, today)
         shown = {item.id for item in tasks} | {note.id for note in notes}
         saved = SavedScreen(
@@ -161,6 +165,8 @@ def save(window: MainWindow) -> None:
             lists=list(state.lists.values()),
             tasks=tasks,
             notes=[_listed(note) for note in notes],
+            task_rows=task_rows,
+            note_rows=note_rows,
             per_list=list(counts.per_list.items()),
             per_tag=counts.per_tag,
             due_today=counts.due_today,

@@ -135,6 +135,9 @@ class MainWindow(QMainWindow):
         self._set_scope(ALL)
         self._update_counts()
         self._restore_settings()
+        if preview is not None:  # the scroll bars as for the whole view
+            self.task_model.show_rows_to_come(preview.task_rows)
+            self.note_model.show_rows_to_come(preview.note_rows)
         self.session.watch_disk()
         self._conflict_panel: ConflictPanel | None = None
         self.installEventFilter(self)  # to notice the first paint

@@ -75,6 +75,7 @@ class RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self._session = session
         self._state = session.state
+        self._padding = 0  # rows reported before they are known (``show_rows_to_come``)
         self._rows: list[Any] = list(self.select(self._state))
         self._reindex()
         session.state_changed.connect(self._on_state)
@@ -120,7 +121,7 @@ class RowsModel(QAbstractTableModel):
     # -- Qt model API ----------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._rows) + self._padding
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -136,6 +137,17 @@ class RowsModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
+    def show_rows_to_come(self, total: int) -> None:
+        """Report ``total`` rows while only the first are known (a saved first screen's),
+        so the scroll bar is sized for the whole view from the first paint. The rest
+        read as empty; the next refresh replaces them all, with one reset."""
+        extra = total - self.rowCount()
+        if extra > 0:
+            first = self.rowCount()
+            self.beginInsertRows(QModelIndex(), first, first + extra - 1)
+            self._padding += extra
+            self.endInsertRows()
+
     # -- refreshing --------------------------------------------------------------------
 
     def _on_state(self, state: State, action: Action | None) -> None:
@@ -144,7 +156,7 @@ class RowsModel(QAbstractTableModel):
         # selection moved) makes later slots of that earlier emit see an older state.
         old, self._state = self._state, self._session.state
         changed = self._state is not old and self.affected(old, self._state)
-        if changed and not self.patch(old, self._state):
+        if changed and (self._padding or not self.patch(old, self._state)):
             self.refresh()
 
     def refresh(self) -> None:
@@ -152,7 +164,9 @@ class RowsModel(QAbstractTableModel):
         self._state = self._session.state
         new = list(self.select(self._state))
         old_ids, new_ids = self.ids(), [r.id for r in new]
-        if old_ids == new_ids:
+        if self._padding:
+            self._reset_to(new)
+        elif old_ids == new_ids:
             self._replace_changed(new)
         elif len(new_ids) > len(old_ids) and _is_subsequence(old_ids, new_ids):
             self._insert_missing(new)
@@ -161,10 +175,14 @@ class RowsModel(QAbstractTableModel):
             self._remove_gone(set(new_ids))
             self._replace_changed(new)
         else:
-            self.beginResetModel()
-            self._rows = new
-            self._reindex()
-            self.endResetModel()
+            self._reset_to(new)
+
+    def _reset_to(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._padding = 0
+        self._reindex()
+        self.endResetModel()
 
     def _reindex(self) -> None:
         """Forget the row of each id; ``row_of`` finds them again when first asked (a
@@ -238,11 +256,13 @@ class ScopedRowsModel(RowsModel):
         self._typing = False  # selecting for a keystroke: worth joining the texts
         super().__init__(session, parent)
 
-    def first_rows(self, state: State, count: int) -> list[Any]:
-        """The first ``count`` rows ``state`` gives this scope with no filter typed."""
-        if state is self._state and not self._filter.strip():
-            return self._rows[:count]
-        return list(self.select_unfiltered(state))[:count]
+    def first_rows(self, state: State, count: int) -> tuple[list[Any], int]:
+        """The first ``count`` rows ``state`` gives this scope with no filter typed, and
+        how many rows it gives."""
+        rows = self._rows if state is self._state and not self._filter.strip() else None
+        if rows is None or self._padding:
+            rows = list(self.select_unfiltered(state))
+        return rows[:count], len(rows)
 
     # -- what subclasses provide instead of ``select`` ------------------------------------
 
@@ -403,10 +423,7 @@ class ScopedRowsModel(RowsModel):
                 rows = list(self.select(self._state))
             finally:
                 self._typing = False
-            self.beginResetModel()  # see the class docstring
-            self._rows = rows
-            self._reindex()
-            self.endResetModel()
+            self._reset_to(rows)  # see the class docstring
             if not text:
                 self._haystacks.forget_missing(self._state)
 
