@@ -357,3 +357,35 @@ def test_a_state_that_cannot_be_read_after_the_paint_is_said_and_closes_the_wind
         window.show()
     assert said == ["Tidemark cannot open its data.\n\ndisk I/O error reading the view"]
     assert not app.loaded and not window.isVisible()
+
+
+def test_nothing_moves_when_the_turn_after_the_first_paint_runs(
+    qtbot, opened: tuple[App, MainWindow]
+) -> None:
+    """That turn reads the state, adds the conflict badge and the focus ring's style
+    sheet, and (in ``run``) the sync status: the window's parts keep their places."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from desktop_app.ui.main import Started
+
+    app, window = opened
+    parts = (window.sidebar, window.task_view, window.quick_add, window.status)
+    at_paint: list[list[object]] = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not at_paint:
+                at_paint.append([p.geometry() for p in parts])
+            return False
+
+    window.installEventFilter(FirstPaint(window))
+    started = Started(smoke=True)  # no sync round: only the status it shows
+    window.first_painted.connect(lambda: started.after_first_paint(app, window))
+    try:
+        with qtbot.waitSignal(window.first_painted, timeout=10_000):
+            window.show()
+        qtbot.wait(50)
+        assert app.loaded and at_paint
+        assert [p.geometry() for p in parts] == at_paint[0]
+    finally:
+        started.shutdown()

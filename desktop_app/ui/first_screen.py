@@ -117,7 +117,8 @@ def load(app: App, settings: QSettings | None, today: date) -> Preview | None:
     try:
         saved = _decoder.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError):
-        log.warning("the saved first screen could not be read; starting the usual way")
+        # Damaged, or saved by another version: only a shortcut, so no one needs to know.
+        log.info("the saved first screen could not be read; starting the usual way")
         return None
     if saved.format != FORMAT or saved.view != key or saved.today != today:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from desktop_app.ui.sync_status import SyncStatusLabel
 
@@ -20,6 +20,13 @@ class StatusBar(QStatusBar):
         self.sync_label.setContentsMargins(0, 0, 6, 0)
         self.addPermanentWidget(self.counts_label)
         self.addPermanentWidget(self.sync_label)
+        # The conflict badge (a tool button, added on the turn after the first paint)
+        # is taller than a label, and a status bar is as tall as its tallest widget,
+        # shown or not: room for it from the start, so nothing moves when it comes.
+        probe = QToolButton()
+        probe.setAutoRaise(True)
+        probe.setText("⚠")
+        self.counts_label.setMinimumHeight(probe.sizeHint().height())
 
     def show_info(self, text: str) -> None:
         self.showMessage(text, MESSAGE_MS)
