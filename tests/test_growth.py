@@ -151,7 +151,8 @@ def test_a_profile_that_left_its_vault_and_folded_its_edits_sends_them_on_return
 
 def history_bytes(app: App) -> int:
     row = app.local.db.execute(
-        "SELECT sum(length(body) + coalesce(length(texts), 0)) FROM history"
+        "SELECT sum(length(body) + coalesce(length(texts), 0)) "
+        "FROM (SELECT body, texts FROM undo_steps UNION ALL SELECT body, texts FROM redo_steps)"
     ).fetchone()
     return row[0] or 0
 

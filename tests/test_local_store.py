@@ -257,7 +257,7 @@ def test_an_edit_deletes_no_old_step_but_every_64th(local: LocalStore) -> None:
     for n in range(2 * TRIM_HISTORY_EVERY):
         local.record(action(n), History("edit", inv(n)))
     local.db.set_trace_callback(None)
-    trims = [s for s in statements if s.startswith("DELETE FROM history WHERE stack='undo'")]
+    trims = [s for s in statements if s.startswith("DELETE FROM undo_steps WHERE seq <=")]
     assert len(trims) == 2
     # BEGIN, the journal row, the redo stack cleared, the undo entry, COMMIT
     assert len(statements) == 5 * 2 * TRIM_HISTORY_EVERY + len(trims) * 2
@@ -269,7 +269,7 @@ def inv(n: int) -> act.TaskTitle:
 
 
 def history_rows(local: LocalStore, stack: str) -> int:
-    return local.db.execute("SELECT count(*) FROM history WHERE stack=?", (stack,)).fetchone()[0]
+    return local.db.execute(f"SELECT count(*) FROM {stack}_steps").fetchone()[0]
 
 
 def undo_all(local: LocalStore, first: int) -> list[act.Arg]:
@@ -431,9 +431,19 @@ def test_the_slower_of_two_rounds_on_one_profile_is_refused_and_a_retry_converge
     b.close()
 
 
+def at_schema(db_path: Path, version: int) -> sqlite3.Connection:
+    """A profile made by the app of schema ``version`` (its migrations, run as it ran them)."""
+    from desktop_app.storage.migrations import MIGRATIONS
+
+    conn = raw(db_path)
+    for number, script in enumerate(MIGRATIONS[:version], start=1):
+        conn.executescript(script)
+        conn.execute(f"PRAGMA user_version={number}")
+    return conn
+
+
 def test_checkpoints_of_schema_4_survive_the_move_to_a_rowid_table(db_path: Path) -> None:
-    LocalStore(db_path).close()
-    conn = raw(db_path)  # back to schema 4: checkpoints WITHOUT ROWID, with both rows
+    conn = at_schema(db_path, 4)  # checkpoints WITHOUT ROWID, with both rows
     conn.executescript(
         """
         DROP TABLE checkpoints;
@@ -468,12 +478,8 @@ def test_schema_5_views_a_round_made_the_base_are_flagged_so_in_schema_6(
 ) -> None:
     """Migration 6: the view row a round wrote (mark 0, no body) becomes the flag
     ``view_is_base``; a folded journal's (a mark) or a saved view stays a row."""
-    LocalStore(db_path).close()
-    conn = raw(db_path)
-    conn.execute("DELETE FROM meta WHERE key='view_is_base'")
+    conn = at_schema(db_path, 5)
     conn.execute("INSERT OR REPLACE INTO checkpoints VALUES ('view', ?, ?)", view)
-    conn.execute("PRAGMA user_version=5")
-    conn.commit()
     conn.close()
     store = LocalStore(db_path)
     try:
@@ -482,3 +488,60 @@ def test_schema_5_views_a_round_made_the_base_are_flagged_so_in_schema_6(
         assert loaded is not None and loaded[1] == view[0]
     finally:
         store.close()
+
+
+def test_a_schema_6_profile_keeps_its_steps_and_grouped_actions_through_7_and_8(
+    db_path: Path,
+) -> None:
+    """Migration 7 indexes only grouped actions by update; 8 moves each stack of the
+    one history table (its seqs interleaved) to a table of its own."""
+    from desktop_app.core import codec
+
+    conn = at_schema(db_path, 6)
+    history = [("undo", 1), ("redo", 9), ("undo", 2), ("undo", 3), ("redo", 8)]
+    conn.executemany(
+        "INSERT INTO history(stack, body) VALUES (?, ?)",
+        [(stack, codec.encode(inv(n))) for stack, n in history],
+    )
+    conn.execute("INSERT INTO updates(id, status, at) VALUES ('u1', 'new', 1)")
+    conn.executemany(
+        "INSERT INTO local_actions(id, body, update_id) VALUES (?, ?, ?)",
+        [
+            ("a00001", codec.encode_action(action(1)), "u1"),
+            ("a00002", codec.encode_action(action(2)), None),
+        ],
+    )
+    conn.close()
+    store = LocalStore(db_path)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.integrity_check() == "ok"
+        assert (store.history_size("undo"), store.history_size("redo")) == (3, 2)
+        assert [a.id for a in store.update_actions("u1")] == ["a00001"]
+        assert store.pending_count() == 2
+        assert store.redo_top() == inv(8)
+        assert undo_all(store, 100) == [inv(3), inv(2), inv(1)]
+        (sql,) = store.db.execute(
+            "SELECT sql FROM sqlite_master WHERE name='local_actions_by_update'"
+        ).fetchone()
+        assert "WHERE update_id IS NOT NULL" in sql
+    finally:
+        store.close()
+
+
+def test_a_dispatch_writes_four_pages(local: LocalStore) -> None:
+    """The journal row, its id index, the sequence and the undo step: the floor's three
+    and one (the redo stack's emptying and the ungrouped action write nothing)."""
+    for n in range(5):
+        local.record(action(n), History("edit", inv(n)))
+    before = local.db.total_changes
+    pages_before = wal_frames(local)
+    for n in range(5, 25):
+        local.record(action(n), History("edit", inv(n)))
+    assert local.db.total_changes > before
+    assert (wal_frames(local) - pages_before) / 20 <= 4.2
+
+
+def wal_frames(local: LocalStore) -> int:
+    wal = Path(str(local.path) + "-wal")
+    return (wal.stat().st_size - 32) // (24 + local.db.execute("PRAGMA page_size").fetchone()[0])

@@ -47,6 +47,8 @@ MIN_HISTORY_LIMIT, MAX_HISTORY_LIMIT = 1, 100_000
 # A stack shows only its newest ``history_limit`` entries; the older ones are deleted
 # by the push whose seq is a multiple of this, and before every pop (``_push``).
 TRIM_HISTORY_EVERY = 64
+# Each stack's table (migration 8); table names are never taken from input.
+_STEPS = {"undo": "undo_steps", "redo": "redo_steps"}
 # The body of a view checkpoint that is the base itself (after the journal was folded).
 SAME_AS_BASE = b""
 # Meta flag set by a sync round: the view is the base plus the whole journal, and the
@@ -461,7 +463,9 @@ class LocalStore:
                 (action.id, body, bases),
             ).lastrowid
             if history.kind == "edit":
-                db.execute("DELETE FROM history WHERE stack='redo'")
+                # Not a bare DELETE: SQLite's truncation of a whole table rewrites its
+                # root page even when empty, a page in every commit. (seq starts at 1.)
+                db.execute("DELETE FROM redo_steps WHERE seq > 0")
                 self._push(db, "undo", inverse)
             elif history.kind == "undo":
                 self._pop(db, "undo")
@@ -485,7 +489,7 @@ class LocalStore:
         """The top of ``stack``, rebuilt against the notes' bodies now (``body_of``);
         False when a long body's change could not be found in its note any more."""
         row = self.db.execute(
-            "SELECT body, texts FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1", (stack,)
+            f"SELECT body, texts FROM {_STEPS[stack]} ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         if row is None:
             return None
@@ -515,7 +519,7 @@ class LocalStore:
 
     def history_size(self, stack: str = "undo") -> int:
         """How many steps ``stack`` holds: its entries, at most the limit (``_push``)."""
-        count = self.db.execute("SELECT count(*) FROM history WHERE stack=?", (stack,))
+        count = self.db.execute(f"SELECT count(*) FROM {_STEPS[stack]}")
         return min(count.fetchone()[0], self.history_limit())
 
     def _push(
@@ -534,27 +538,24 @@ class LocalStore:
         """
         if entry is None:
             return
-        seq = db.execute(
-            "INSERT INTO history(stack, body, texts) VALUES (?, ?, ?)", (stack, *entry)
-        ).lastrowid
+        seq = db.execute(f"INSERT INTO {_STEPS[stack]}(body, texts) VALUES (?, ?)", entry).lastrowid
         if seq is not None and seq % TRIM_HISTORY_EVERY == 0:
             self._trim(db, stack, self.history_limit())
 
     @staticmethod
     def _trim(db: sqlite3.Connection, stack: str, limit: int) -> None:
+        steps = _STEPS[stack]
         db.execute(
-            "DELETE FROM history WHERE stack=? AND seq <= "
-            "(SELECT seq FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-            (stack, stack, limit),
+            f"DELETE FROM {steps} WHERE seq <= "
+            f"(SELECT seq FROM {steps} ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            (limit,),
         )
 
     def _pop(self, db: sqlite3.Connection, stack: str) -> None:
         """Take the top step off ``stack``, after the entries past the limit (``_push``)."""
         self._trim(db, stack, self.history_limit())
         db.execute(
-            "DELETE FROM history WHERE seq = "
-            "(SELECT seq FROM history WHERE stack=? ORDER BY seq DESC LIMIT 1)",
-            (stack,),
+            f"DELETE FROM {_STEPS[stack]} WHERE seq = (SELECT max(seq) FROM {_STEPS[stack]})"
         )
 
     # -- local actions ----------------------------------------------------------------

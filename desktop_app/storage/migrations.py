@@ -101,6 +101,27 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT 'view_is_base', '1' FROM checkpoints
         WHERE name = 'view' AND mark = 0 AND body = x'';
     """,
+    # 7: only grouped actions are indexed by their update. Every dispatch added a
+    # NULL entry to this index, one more page in each durable commit (of ~6.5), for
+    # lookups that only ever ask for a given update or for any grouped action; the
+    # ungrouped ones are found by seq (group_pending).
+    """
+    DROP INDEX local_actions_by_update;
+    CREATE INDEX local_actions_by_update ON local_actions(update_id)
+        WHERE update_id IS NOT NULL;
+    """,
+    # 8: the undo and redo stacks in a table each, found by their rowid: one table
+    # with an index on (stack, seq) wrote both b-trees' last pages in every commit.
+    # seq is a rowid (no AUTOINCREMENT): a stack's order is all it is for.
+    """
+    CREATE TABLE undo_steps(seq INTEGER PRIMARY KEY, body BLOB NOT NULL, texts BLOB);
+    CREATE TABLE redo_steps(seq INTEGER PRIMARY KEY, body BLOB NOT NULL, texts BLOB);
+    INSERT INTO undo_steps(seq, body, texts)
+        SELECT seq, body, texts FROM history WHERE stack = 'undo' ORDER BY seq;
+    INSERT INTO redo_steps(seq, body, texts)
+        SELECT seq, body, texts FROM history WHERE stack = 'redo' ORDER BY seq;
+    DROP TABLE history;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
