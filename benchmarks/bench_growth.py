@@ -69,7 +69,8 @@ def sizes(data_dir: Path) -> dict[str, int]:
             "journal": "SELECT coalesce(sum(length(body)+coalesce(length(bases),0)),0) "
             "FROM local_actions",
             "history": "SELECT coalesce(sum(length(body)+coalesce(length(texts),0)),0) "
-            "FROM history",
+            "FROM (SELECT body, texts FROM undo_steps "
+            "UNION ALL SELECT body, texts FROM redo_steps)",
             "view": "SELECT coalesce(sum(length(body)),0) FROM checkpoints WHERE name='view'",
             "base": "SELECT coalesce(sum(length(body)),0) FROM checkpoints WHERE name='base'",
         }
