@@ -56,7 +56,7 @@ CLOSE_CHECKPOINT_BYTES = 1 << 20
 # With no remote, a journal this long (or large) is folded into the base.
 COMPACT_ACTIONS = 1000
 COMPACT_BYTES = 1 << 20
-REMOTE_META = "remote"
+REMOTE_META = "remote"  # where to sync (app.syncing); none: the journal folds into the base
 VIEW_CACHE_META = "view_cache/"  # + a name: what a window saved to paint its next start from
 # What ``App.load`` sets: a lazy App reads its state on the first use of any of them.
 _SET_BY_LOAD = frozenset(
@@ -70,7 +70,7 @@ _SET_BY_LOAD = frozenset(
         "_mark",
         "_must_checkpoint",
     }
-)  # where to sync (app.syncing); none: the journal folds into the base
+)
 MIN_PREFIX = 4
 
 
