@@ -23,6 +23,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App
+from desktop_app.app import engine
 from desktop_app.app.engine import VIEW_CACHE_META
 from desktop_app.ui import first_screen, profile
 from desktop_app.ui.main_window import MainWindow
@@ -277,6 +278,8 @@ def test_a_lazy_app_reads_its_state_when_anything_needs_it(tmp_path: Path) -> No
     with pytest.raises(AttributeError):
         lazy.no_such_attribute  # noqa: B018
     assert not lazy.loaded
+    with App(tmp_path, read_only=True) as eager:  # what loading sets, all of it covered
+        assert set(vars(eager)) - set(vars(lazy)) == engine._SET_BY_LOAD
     lazy.close()
 
 
