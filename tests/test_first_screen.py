@@ -22,8 +22,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app import App
-from desktop_app.app import engine
+from desktop_app.app import App, engine
 from desktop_app.app.engine import VIEW_CACHE_META
 from desktop_app.ui import first_screen, profile
 from desktop_app.ui.main_window import MainWindow
