@@ -111,9 +111,13 @@ def test_each_profile_keeps_its_own_window_state_and_names_itself(qtbot, tmp_pat
     seen: dict[str, str] = {}
 
     def close_soon(name: str, width: int) -> None:
-        (win,) = [
+        shown = [
             w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
         ]
+        if not shown or not shown[0].first_paint_done:  # a loaded machine: not up yet
+            QTimer.singleShot(20, lambda: close_soon(name, width))
+            return
+        (win,) = shown
         seen[name] = win.windowTitle()
         win.resize(width, 500)
         win.close()

@@ -167,6 +167,11 @@ class MainWindow(QMainWindow):
         self.close()
 
     @property
+    def first_paint_done(self) -> bool:
+        """Whether what waits for the first paint has run (``first_painted`` was sent)."""
+        return self._started
+
+    @property
     def settings(self) -> QSettings | None:
         """This profile's window settings (None: nothing is remembered, as in tests)."""
         return self._settings
