@@ -19,20 +19,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App, engine
 from desktop_app.app.engine import VIEW_CACHE_META
-from desktop_app.ui import first_screen, profile
+from desktop_app.ui import first_screen
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.models import TaskColumn
+from desktop_app.ui.profile import window_settings
 
 TODAY = date.today()
-
-
-def settings_at(data_dir: Path) -> QSettings:
-    return QSettings(str(data_dir / profile.SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
 def make_profile(data_dir: Path, tasks: int) -> None:
@@ -56,7 +53,7 @@ def session_closes(qtbot, data_dir: Path) -> None:
     """One whole session of the window: opened, painted, closed (which saves)."""
     app = App(data_dir, lazy=True)
     try:
-        window = MainWindow(app, settings_at(data_dir))
+        window = MainWindow(app, window_settings(data_dir))
         qtbot.addWidget(window)
         with qtbot.waitSignal(window.first_painted, timeout=10_000):
             window.show()
@@ -78,7 +75,7 @@ def saved(qtbot, tmp_path: Path) -> Path:
 def opened(qtbot, saved: Path) -> Iterator[tuple[App, MainWindow]]:
     """The saved profile opened as ``run`` opens it; the window made, not yet shown."""
     app = App(saved, lazy=True)
-    window = MainWindow(app, settings_at(saved))
+    window = MainWindow(app, window_settings(saved))
     qtbot.addWidget(window)
     yield app, window
     window.close()
@@ -135,7 +132,7 @@ def test_a_long_view_shows_its_first_rows_then_all_of_them(
     make_profile(data_dir, total)
     session_closes(qtbot, data_dir)
     app = App(data_dir, lazy=True)
-    window = MainWindow(app, settings_at(data_dir))
+    window = MainWindow(app, window_settings(data_dir))
     qtbot.addWidget(window)
     window.resize(1000, 700)
     window.removeEventFilter(window)  # its first paint's turn after (reading the state) is ours
@@ -165,7 +162,7 @@ def test_an_action_journaled_since_by_another_process_is_not_hidden(qtbot, saved
     with App(saved) as cli:  # `tidemark add` while the window was closed
         cli.add_task("Added from the command line")
     app = App(saved, lazy=True)
-    window = MainWindow(app, settings_at(saved))
+    window = MainWindow(app, window_settings(saved))
     qtbot.addWidget(window)
     assert window.session.preview is None
     assert "Added from the command line" in task_titles(window)
@@ -179,14 +176,14 @@ def test_a_view_rewritten_since_is_not_shown_from_the_saved_screen(saved: Path) 
         other.local.set_meta("view_generation", str(other.local.view_generation() + 1), db)
     app = App(saved, lazy=True)
     try:
-        assert first_screen.load(app, settings_at(saved), TODAY) is None
+        assert first_screen.load(app, window_settings(saved), TODAY) is None
     finally:
         app.close()
 
 
 def test_another_day_or_another_view_starts_the_usual_way(saved: Path) -> None:
     app = App(saved, lazy=True)
-    settings = settings_at(saved)
+    settings = window_settings(saved)
     try:
         assert first_screen.load(app, settings, TODAY) is not None
         # Overdue colours and Today's count are of the day they were saved on.
@@ -213,7 +210,7 @@ def test_a_damaged_saved_screen_is_passed_over(saved: Path) -> None:
     app = App(saved, lazy=True)
     try:
         assert app.view_cache(first_screen.CACHE_NAME) is not None  # same position
-        assert first_screen.load(app, settings_at(saved), TODAY) is None
+        assert first_screen.load(app, window_settings(saved), TODAY) is None
     finally:
         app.close()
 
@@ -241,7 +238,7 @@ def test_a_window_closed_before_its_first_paint_leaves_the_profile_as_it_was(
     with App(saved, read_only=True) as peek:
         cached, view = peek.local.meta(key), peek.local.load_checkpoint("view")
     app = App(saved, lazy=True)
-    window = MainWindow(app, settings_at(saved))
+    window = MainWindow(app, window_settings(saved))
     qtbot.addWidget(window)
     window.close()
     app.close()
@@ -251,7 +248,7 @@ def test_a_window_closed_before_its_first_paint_leaves_the_profile_as_it_was(
         assert peek.local.load_checkpoint("view") == view
     app = App(saved, lazy=True)  # and the next start still paints from it
     try:
-        assert first_screen.load(app, settings_at(saved), TODAY) is not None
+        assert first_screen.load(app, window_settings(saved), TODAY) is not None
     finally:
         app.close()
 
@@ -308,7 +305,7 @@ def test_conflict_marks_show_from_the_first_paint(qtbot, tmp_path: Path) -> None
     data_dir = make_conflicts(tmp_path, {"body", "deleted"})
     session_closes(qtbot, data_dir)
     app = App(data_dir, lazy=True)
-    window = MainWindow(app, settings_at(data_dir))
+    window = MainWindow(app, window_settings(data_dir))
     qtbot.addWidget(window)
 
     def marked() -> list[str]:

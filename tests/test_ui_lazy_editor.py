@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-
 from desktop_app.app import App
-from desktop_app.ui import profile
 from desktop_app.ui.main_window import NOTES_TAB, TASKS_TAB, MainWindow
 from desktop_app.ui.note_editor import NoteEditor, NoteMode
-
-
-def settings_at(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / profile.SETTINGS_FILE), QSettings.Format.IniFormat)
+from desktop_app.ui.profile import window_settings
 
 
 def test_the_editor_is_made_on_the_turn_after_the_first_paint(qtbot, engine: App) -> None:
@@ -40,7 +34,7 @@ def test_what_the_window_kept_is_handed_to_the_editor_when_it_is_made(
 ) -> None:
     first = engine.add_note("Groceries", body="eggs and flour")
     engine.add_note("Travel", body="pack the flour sifter")
-    settings = settings_at(tmp_path)
+    settings = window_settings(tmp_path)
     settings.setValue("notes/mode", NoteMode.EDIT.value)  # not the editor's own default
     window = MainWindow(engine, settings)
     qtbot.addWidget(window)
@@ -62,7 +56,7 @@ def test_a_window_closed_before_the_editor_was_made_keeps_the_saved_note_and_mod
     qtbot, tmp_path: Path, engine: App
 ) -> None:
     note = engine.add_note("Kept", body="x")
-    settings = settings_at(tmp_path)
+    settings = window_settings(tmp_path)
     settings.setValue("notes/mode", NoteMode.PREVIEW.value)
     window = MainWindow(engine, settings)
     qtbot.addWidget(window)
