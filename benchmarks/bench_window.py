@@ -49,37 +49,55 @@ print(time.time() - t0, time.process_time(), int(hwm) / 1024)
 TIDEMARK = """
 import time, sys
 t0 = float(sys.argv[1])
-from pathlib import Path
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+import importlib.util
 from desktop_app import launcher
-from desktop_app.ui.main_window import MainWindow
-
-class FirstPaint(QObject):  # the moment the real start-up path has painted the window
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(
-                0, lambda: (print(time.time() - t0, time.process_time(), peak_mb()),
-                            watched.close()),
-            )
-        return False
 
 def peak_mb():
     hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
     return int(hwm.split()[1]) / 1024
 
-# The probe watches the main window alone: a filter on the whole application
-# would make PySide wrap every object that gets an event, a cost the app does
-# not have. It is installed as the window is shown, before anything paints.
-spy = FirstPaint()
-shown = MainWindow.showEvent
-def show_event(window, event):
-    if spy.parent() is None:
-        spy.setParent(window)
-        window.installEventFilter(spy)
-    shown(window, event)
-MainWindow.showEvent = show_event
+def watch(window_class):
+    # The moment the real start-up path has painted the window. The probe watches
+    # the main window alone: a filter on the whole application would make PySide
+    # wrap every object that gets an event, a cost the app does not have. It is
+    # installed as the window is shown, before anything paints.
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(
+                    0, lambda: (print(time.time() - t0, time.process_time(), peak_mb()),
+                                watched.close()),
+                )
+            return False
+
+    spy = FirstPaint()
+    shown = window_class.showEvent
+    def show_event(window, event):
+        if spy.parent() is None:
+            spy.setParent(window)
+            window.installEventFilter(spy)
+        shown(window, event)
+    window_class.showEvent = show_event
+
+class WatchWindow:
+    # Only the launcher is imported before its main(), as by the console script: the
+    # probe wraps the window class as its module is first imported, on the way.
+    def find_spec(self, name, path, target=None):
+        if name != "desktop_app.ui.main_window":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run_module = spec.loader.exec_module
+        def exec_module(module):
+            run_module(module)
+            watch(module.MainWindow)
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, WatchWindow())
 sys.exit(launcher.main(["--data-dir", sys.argv[2]]))
 """
 

@@ -21,9 +21,15 @@ DATA_DIR_OPTION = "--data-dir"
 
 
 def open_window(data_dir: Path, *, smoke: bool = False) -> int:
-    from desktop_app.ui.main import run
+    from desktop_app.sync.collector import StartUpPause
 
-    return run(data_dir, smoke=smoke)
+    pause = StartUpPause()  # before the window's imports, which allocate too
+    try:
+        from desktop_app.ui.main import run
+    except BaseException:
+        pause.resume()
+        raise
+    return run(data_dir, smoke=smoke, pause=pause)
 
 
 def window_only(argv: list[str]) -> Path | None:

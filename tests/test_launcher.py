@@ -143,3 +143,37 @@ def test_opening_the_window_does_not_build_the_cli(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{tmp_path} []"
+
+
+def test_the_window_imports_with_the_cycle_collector_paused(tmp_path: Path) -> None:
+    """Imports allocate too (every class, every Qt enum): the launcher pauses the
+    collector before the window's first import, and the window resumes it."""
+    probe = (
+        "import gc, sys\n"
+        "from desktop_app import launcher\n"
+        "seen = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name in ('PySide6', 'desktop_app.ui.main'):\n"
+        "            seen.append((name, gc.isenabled()))\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        f"code = launcher.main(['--smoke', '--data-dir', {str(tmp_path / 'p')!r}])\n"
+        "print(code, seen, gc.isenabled())\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == "0 [('PySide6', False), ('desktop_app.ui.main', False)] True", last
+
+
+def test_a_window_that_cannot_be_imported_leaves_the_collector_running(monkeypatch) -> None:
+    import gc
+
+    monkeypatch.setitem(sys.modules, "desktop_app.ui.main", None)  # the import fails
+    with pytest.raises(ImportError):
+        launcher.open_window(Path("unused"))
+    assert gc.isenabled()

@@ -490,7 +490,7 @@ def test_run_reports_an_unusable_data_dir(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
     assert run(not_a_dir) == 1
     assert len(shown) == 1 and "Traceback" not in shown[0]
-    assert gc.isenabled()  # paused for the start-up (main.PausedCollector), never left off
+    assert gc.isenabled()  # paused for the start-up (collector.StartUpPause), never left off
 
 
 def test_every_shortcut_is_documented() -> None:

@@ -11,7 +11,6 @@ after it (``MainWindow.first_painted``).
 
 from __future__ import annotations
 
-import gc
 import logging
 import signal
 import sys
@@ -24,7 +23,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App, AppError
-from desktop_app.sync import collector
+from desktop_app.sync.collector import StartUpPause
 from desktop_app.ui import indicator_style, system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.profile import window_settings
@@ -74,31 +73,6 @@ def _report_unexpected(
         window.show_error(f"Something went wrong ({kind.__name__}); details are in the log.")
 
 
-class PausedCollector:
-    """Python's cycle collector, paused from opening the profile to the first paint.
-
-    Start-up allocates a container for every item it decodes and every row it
-    selects (12,000 items: ~100,000 objects), and all of them live on, so each
-    collection meanwhile only walks them again: ~4 ms of the first paint at 10,000
-    tasks. Reference counting still frees everything as usual; the collector runs
-    again on the event-loop turn after the first paint, or when ``run`` ends.
-
-    What start-up made is then frozen (``gc.freeze``): a full collection later walks
-    only what came after, not the whole vault again (100,000 tasks: ~180 ms of
-    a keystroke or an edit, whenever one fell due, down to ~0).
-    """
-
-    def __init__(self) -> None:
-        self._paused = gc.isenabled()
-        gc.disable()
-
-    def resume(self) -> None:
-        if self._paused:
-            self._paused = False
-            collector.freeze_for_good()
-            gc.enable()
-
-
 class Started:
     """What ``run`` starts after the first paint, so that it can stop it however it ends."""
 
@@ -133,13 +107,17 @@ def _smoke_check(window: MainWindow, failures: list[str]) -> None:
     window.close()
 
 
-def run(data_dir: Path, *, smoke: bool = False) -> int:
-    """Open the window on ``data_dir`` until it closes; ``smoke`` closes it once drawn."""
+def run(data_dir: Path, *, smoke: bool = False, pause: StartUpPause | None = None) -> int:
+    """Open the window on ``data_dir`` until it closes; ``smoke`` closes it once drawn.
+
+    ``pause``: the collector's start-up pause, if the caller began it before importing
+    this module (``launcher.open_window``); it ends on the turn after the first paint."""
+    collector = pause if pause is not None else StartUpPause()
     if QApplication.instance() is None and (missing := system_libraries.check()) is not None:
+        collector.resume()
         print(missing.message(), file=sys.stderr)  # Qt would abort with a misleading one
         return 1
     qt_app = application()
-    collector = PausedCollector()
     try:
         # Lazy: the first paint may come from the screen the last session saved
         # (ui.first_screen); the state is read on the turn after it.
