@@ -6,12 +6,12 @@ and edits made after the last checkpoint (a crash before close) must come back.
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from desktop_app.app import App, engine
@@ -34,7 +34,7 @@ class HandlerCalls:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
         for name, kind in list(REGISTRY.items()):
-            counted = dataclasses.replace(kind, handler=self._wrap(kind), edits=None)
+            counted = msgspec.structs.replace(kind, handler=self._wrap(kind), edits=None)
             monkeypatch.setitem(REGISTRY, name, counted)
 
     def _wrap(self, kind: ActionType) -> Callable[[State, Arg], State]:

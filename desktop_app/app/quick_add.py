@@ -12,8 +12,9 @@ whole text is the title.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
+
+import msgspec
 
 from desktop_app.core import Priority
 
@@ -23,8 +24,7 @@ _PRIORITIES = {"high": Priority.HIGH, "low": Priority.LOW, "normal": Priority.NO
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class QuickTask:
+class QuickTask(msgspec.Struct, frozen=True):
     title: str
     due: date | None = None
     priority: Priority | None = None

@@ -9,7 +9,6 @@ its inverse (for undo/redo, which dispatch inverse actions so they sync).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -321,8 +320,7 @@ Handler = Callable[[State, A], State]
 Inverter = Callable[[State, A], "Arg | None"]
 
 
-@dataclass(frozen=True)
-class ActionType(Generic[A]):
+class ActionType(msgspec.Struct, Generic[A], frozen=True):
     name: str
     arg_type: type[A]
     handler: Handler[A]

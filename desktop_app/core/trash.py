@@ -8,8 +8,9 @@ the same state and is asked at the same time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import msgspec
 
 from desktop_app.core.model import Item, State, TaskList, Tombstone
 
@@ -17,8 +18,7 @@ KEEP_FOR = timedelta(days=30)
 _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
-@dataclass(frozen=True)
-class TrashEntry:
+class TrashEntry(msgspec.Struct, frozen=True):
     """One deleted item as the trash view shows it."""
 
     id: str

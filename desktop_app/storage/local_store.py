@@ -19,6 +19,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -918,7 +919,7 @@ class LocalStore:
             return found
         for (body,) in self.db.execute("SELECT body FROM archive ORDER BY ord"):
             try:
-                actions = _archived_decoder.decode(body).actions
+                actions = _archived_decoder().decode(body).actions
             except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError included
                 continue  # written by a newer version that this one was downgraded from
             for action in actions:
@@ -1186,7 +1187,10 @@ class _Archived(msgspec.Struct):
     actions: tuple[Action, ...] = ()
 
 
-_archived_decoder = msgspec.json.Decoder(_Archived)
+@cache
+def _archived_decoder() -> msgspec.json.Decoder[_Archived]:
+    """Made when first needed: building it resolves every action's type (~2 ms of start-up)."""
+    return msgspec.json.Decoder(_Archived)
 
 
 class _At(msgspec.Struct):

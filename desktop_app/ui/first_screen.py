@@ -21,7 +21,6 @@ are only shown: every edit goes through ``App``, which reads the state first
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -68,8 +67,7 @@ class SavedScreen(msgspec.Struct, frozen=True):
     status: str  # the status line's counts
 
 
-@dataclass(frozen=True)
-class Preview:
+class Preview(msgspec.Struct, frozen=True):
     """A state holding only the first screen's items, with what the whole one gives."""
 
     state: State

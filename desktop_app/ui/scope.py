@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 from typing import TypeVar
+
+import msgspec
 
 from desktop_app.core import Note, State, Task, TaskList, load_order, views
 
@@ -20,8 +21,7 @@ _BY_ID, _BY_CREATED = attrgetter("id"), attrgetter("created")
 SMART_KINDS = frozenset({"today", "upcoming", "completed"})  # tasks only, across lists
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """``all``, ``none`` (no list), a smart list, one list by id or one tag.
 
     A value, so it compares and hashes (the sidebar finds its row by it).

@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 # The libraries PySide6's xcb plugin and Qt's own libraries link to, and the
 # Debian/Ubuntu package that ships each (checked with ldd on PySide6 6.12).
@@ -66,8 +67,7 @@ RENAMED_T64 = {"libglib2.0-0": "libglib2.0-0t64", "libssl3": "libssl3t64"}
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s+=>\s+not found", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class MissingLibraries:
+class MissingLibraries(msgspec.Struct, frozen=True):
     libraries: tuple[str, ...]  # sonames, as ldd names them
     packages: tuple[str, ...]  # Debian/Ubuntu packages that provide the known ones
 

@@ -7,10 +7,10 @@ No list) move there, as one action.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import msgspec
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
@@ -40,8 +40,7 @@ COUNT_ROLE = ID_ROLE + 2
 GROUP_START_ROLE = ID_ROLE + 3  # the first row of lists, and of tags: a rule above it
 
 
-@dataclass(frozen=True)
-class SidebarRow:
+class SidebarRow(msgspec.Struct, frozen=True):
     """One sidebar entry; a value, so an unchanged row compares equal and is not repainted."""
 
     id: str

@@ -10,15 +10,15 @@ touched (``core.transitions``): an edit at 100,000 tasks recounted them all,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+
+import msgspec
 
 from desktop_app.core import State, load_order, transitions, trash, views
 from desktop_app.core.model import Note, Task
 
 
-@dataclass(frozen=True)
-class SidebarCounts:
+class SidebarCounts(msgspec.Struct, frozen=True):
     per_list: dict[str | None, int]  # None: no list, or a list deleted elsewhere
     per_tag: dict[str, int]  # open tasks per tag (only tags with some)
     due_today: int
