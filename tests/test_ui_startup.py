@@ -85,7 +85,7 @@ SCRIPT = """
 import gc, json, sys
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from desktop_app import launcher
 from desktop_app.ui.main_window import MainWindow
 
@@ -101,6 +101,7 @@ def finish(window):
     seen["read_state_after"] = window.app.loaded
     seen["collecting_after"] = gc.isenabled()
     seen["frozen_after"] = gc.get_freeze_count()
+    seen["icons_after"] = [not window.windowIcon().isNull(), not QApplication.windowIcon().isNull()]
     window.close()
 
 class FirstPaint(QObject):
@@ -208,6 +209,7 @@ def check_first_paint(seen: dict, place: str) -> None:
     assert (seen["collecting_at_paint"], seen["collecting_after"]) == (False, True)
     # What start-up made is out of the collector's reach (a full pass skips the vault).
     assert seen["frozen_after"] > 10_000
+    assert seen["icons_after"] == [True, True]  # the window's, and dialogs'
     # ...and they do arrive right after it: sync starts, the conflict panel attaches.
     for name in (
         "desktop_app.ui.sync_worker",

@@ -57,8 +57,7 @@ def application() -> QApplication:
     qt_app.setApplicationDisplayName(APP_NAME)
     qt_app.setOrganizationName(ORGANIZATION)
     qt_app.setOrganizationDomain(ORGANIZATION_DOMAIN)
-    qt_app.setDesktopFileName(DESKTOP_ID)
-    qt_app.setWindowIcon(app_icon())
+    qt_app.setDesktopFileName(DESKTOP_ID)  # the icon comes after the first paint (app_icon)
     indicator_style.install(qt_app)
     return qt_app
 
@@ -84,6 +83,7 @@ class Started:
         from desktop_app.app import settings, trash
         from desktop_app.ui.sync_worker import SyncController
 
+        QApplication.setWindowIcon(app_icon())  # dialogs' too (the window has set its own)
         try:  # the 30-day purge: one action naming the ids, so replicas agree
             trash.purge_expired(engine)
         except AppError as exc:  # the trash is only kept longer; say so and carry on
@@ -126,6 +126,7 @@ def run(data_dir: Path, *, smoke: bool = False, pause: StartUpPause | None = Non
         collector.resume()
         from PySide6.QtWidgets import QMessageBox  # a dialog's class: made when first used
 
+        qt_app.setWindowIcon(app_icon())
         QMessageBox.critical(None, APP_NAME, f"Tidemark cannot open its data.\n\n{exc}")
         return 1
     old_hook = sys.excepthook

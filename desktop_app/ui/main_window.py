@@ -121,7 +121,6 @@ class MainWindow(QMainWindow):
         self.session = AppSession(app, self, preview)
         self._profile = profile_name(app.data_dir)
         self.setWindowTitle("Tidemark")
-        self.setWindowIcon(app_icon())
         self.resize(1040, 660)
 
         self.sidebar_model = SidebarModel(self.session, self)
@@ -148,6 +147,7 @@ class MainWindow(QMainWindow):
             return
         self._started = True
         self._painted = True
+        self.setWindowIcon(app_icon())  # not needed to paint (resources.app_icon)
         try:
             self.session.load()  # the models leave the saved first screen for the state
         except AppError as exc:
