@@ -4,7 +4,8 @@ Run: ``.venv/bin/python benchmarks/bench_window.py [--quick] [--json]`` (offscre
 
 * **start-up**: a fresh process that starts the app the way ``desktop-app``
   does (``desktop_app.launcher.main(["--data-dir", profile])``, the console
-  script's own call) on a 10,000-task, 2,000-note profile, up
+  script's own call, with nothing but the launcher imported before it; the probe
+  wraps the window class as its module is imported) on a 10,000-task, 2,000-note profile, up
   to the end of the window's first paint, against a fresh process that paints
   a bare PySide6 ``QMainWindow``; both timed from process start, best of
   several runs, interleaved, same machine, same run. Goal: <= 2x. Each start
