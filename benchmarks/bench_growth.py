@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,6 +50,20 @@ def cli(data_dir: Path, *args: str, stdin: bytes | None = None) -> str:
         [*CLI, *args], input=stdin, capture_output=True, env=env, check=True, timeout=600
     )
     return done.stdout.decode().strip()
+
+
+def interleaved_medians(fns: Sequence[Callable[[], object]], runs: int) -> list[float]:
+    """The median time of each of ``fns``, run in turn round after round: a busy moment
+    on this shared machine then slows every side of a comparison alike (measured one
+    after the other, the CLI line moved between 0.8x and 1.5x from run to run)."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(runs):
+        for fn, took in zip(fns, times, strict=True):
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            took.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def median_of(fn: Callable[[], object], runs: int) -> float:
@@ -81,7 +95,7 @@ def sizes(data_dir: Path) -> dict[str, int]:
 
 def measure(quick: bool, mb: int | None = None, runs: int | None = None) -> list[dict]:
     mb = mb or (5 if quick else 50)
-    runs = runs or (2 if quick else 5)
+    runs = runs or (3 if quick else 7)
     with tempfile.TemporaryDirectory() as tmp:
         fresh, big = Path(tmp, "fresh"), Path(tmp, "big")
         line = "The quick brown fox jumps over the lazy dog. " * 2 + "\n"
@@ -92,29 +106,32 @@ def measure(quick: bool, mb: int | None = None, runs: int | None = None) -> list
         edited_text = text[: len(text) // 2] + "typed" + text[len(text) // 2 :]
         cli(big, "edit", note, "--body", "-", stdin=edited_text.encode())
 
-        results: dict[str, tuple[float, float]] = {}
-        results["CLI add-task"] = (
-            median_of(lambda: cli(fresh, "add-task", "x"), runs),
-            median_of(lambda: cli(big, "add-task", "x"), runs),
-        )
-
         def open_add_close(profile: Path) -> None:
             app = App(profile)
             app.add_task("x")
             app.close()
 
-        results["open+add_task+close"] = (
-            median_of(lambda: open_add_close(fresh), runs),
-            median_of(lambda: open_add_close(big), runs),
-        )
         local = LocalStore.in_dir(big, read_only=True)
 
         def read_view() -> None:
             local._base_cache = None  # as a new process finds it: nothing decoded yet
             local.load_checkpoint("view")
 
-        floor = median_of(read_view, runs)
+        cli_fresh, cli_big, app_fresh, app_big, floor = interleaved_medians(
+            [
+                lambda: cli(fresh, "add-task", "x"),
+                lambda: cli(big, "add-task", "x"),
+                lambda: open_add_close(fresh),
+                lambda: open_add_close(big),
+                read_view,
+            ],
+            runs,
+        )
         local.close()
+        results = {
+            "CLI add-task": (cli_fresh, cli_big),
+            "open+add_task+close": (app_fresh, app_big),
+        }
         size = sum(sizes(big).values())
     out = [
         harness.record(
@@ -161,21 +178,24 @@ def main() -> None:
         print(f"note of {mb:.0f} MB: add-note {added:.2f} s, 5-char edit {edit_s:.2f} s")
         print("profile bytes after the edit:", sizes(big))
 
-        results: dict[str, tuple[float, float]] = {}
-        results["CLI add-task"] = (
-            median_of(lambda: cli(fresh, "add-task", "x"), opts.runs),
-            median_of(lambda: cli(big, "add-task", "x"), opts.runs),
-        )
-
         def open_add_close(profile: Path) -> None:
             app = App(profile)
             app.add_task("x")
             app.close()
 
-        results["in-process open+add+close"] = (
-            median_of(lambda: open_add_close(fresh), opts.runs),
-            median_of(lambda: open_add_close(big), opts.runs),
+        cli_fresh, cli_big, app_fresh, app_big = interleaved_medians(
+            [
+                lambda: cli(fresh, "add-task", "x"),
+                lambda: cli(big, "add-task", "x"),
+                lambda: open_add_close(fresh),
+                lambda: open_add_close(big),
+            ],
+            opts.runs,
         )
+        results = {
+            "CLI add-task": (cli_fresh, cli_big),
+            "in-process open+add+close": (app_fresh, app_big),
+        }
         pair = []
         for profile in (fresh, big):
             app = App(profile)
