@@ -173,6 +173,10 @@ def test_the_window_imports_with_the_cycle_collector_paused(tmp_path: Path) -> N
 def test_a_window_that_cannot_be_imported_leaves_the_collector_running(monkeypatch) -> None:
     import gc
 
+    from desktop_app.sync import collector
+
+    # Not the test process's every object frozen for good, as a window's start-up is.
+    monkeypatch.setattr(collector, "freeze_for_good", lambda: None)
     monkeypatch.setitem(sys.modules, "desktop_app.ui.main", None)  # the import fails
     with pytest.raises(ImportError):
         launcher.open_window(Path("unused"))
