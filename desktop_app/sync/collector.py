@@ -72,7 +72,7 @@ class StartUpPause:
 
     Made by the launcher before it imports the window, since imports allocate too:
     PySide's and ours (every class, every Qt enum) set off some 60 young collections,
-    ~8 ms of a start-up that keeps every object they walk. Then opening the profile
+    ~10 ms of a start-up that keeps every object they walk. Then opening the profile
     allocates a container for every item it decodes and every row it selects, and
     all of them live on (12,000 items: ~100,000 objects). Reference counting still
     frees everything as usual; the collector runs again on the event-loop turn after
