@@ -555,9 +555,8 @@ class LocalStore:
     def _pop(self, db: sqlite3.Connection, stack: str) -> None:
         """Take the top step off ``stack``, after the entries past the limit (``_push``)."""
         self._trim(db, stack, self.history_limit())
-        db.execute(
-            f"DELETE FROM {_STEPS[stack]} WHERE seq = (SELECT max(seq) FROM {_STEPS[stack]})"
-        )
+        steps = _STEPS[stack]
+        db.execute(f"DELETE FROM {steps} WHERE seq = (SELECT max(seq) FROM {steps})")
 
     # -- local actions ----------------------------------------------------------------
 

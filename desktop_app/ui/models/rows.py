@@ -259,9 +259,8 @@ class ScopedRowsModel(RowsModel):
     def first_rows(self, state: State, count: int) -> tuple[list[Any], int]:
         """The first ``count`` rows ``state`` gives this scope with no filter typed, and
         how many rows it gives."""
-        rows = self._rows if state is self._state and not self._filter.strip() else None
-        if rows is None or self._padding:
-            rows = list(self.select_unfiltered(state))
+        shown = state is self._state and not self._filter.strip() and not self._padding
+        rows = self._rows if shown else list(self.select_unfiltered(state))
         return rows[:count], len(rows)
 
     # -- what subclasses provide instead of ``select`` ------------------------------------
