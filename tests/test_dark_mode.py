@@ -89,6 +89,9 @@ def check(what: str, text: QColor, background: QColor, failures: list[str]) -> N
 
 
 def brush_colour(value: object, fallback: QColor) -> QColor:
+    """The colour a role's value paints text in (a colour, or a solid brush)."""
+    if isinstance(value, QColor):
+        return value
     if isinstance(value, QBrush) and value.style() != Qt.BrushStyle.NoBrush:
         return value.color()
     return fallback

@@ -78,11 +78,17 @@ def test_an_unticked_box_in_a_list_stands_out(qtbot, palette: QPalette) -> None:
         assert _strongest(image, cell, palette.color(role)) >= 3.0
 
 
-def test_the_window_runs_with_the_style(qtbot) -> None:
+def test_install_wraps_the_style_in_use_once(qtbot) -> None:
+    """The window installs it on the turn after its first paint (``main.Started``;
+    ``tests/test_ui_startup.py`` checks a real start ends with it)."""
     qt_app = application()
     before = qt_app.style().name()
     try:
-        assert isinstance(qt_app.style(), indicator_style.VisibleIndicators)
-        assert qt_app.style().name() == before  # the same style underneath
+        indicator_style.install(qt_app)
+        style = qt_app.style()
+        assert isinstance(style, indicator_style.VisibleIndicators)
+        assert style.baseStyle().name() == before  # the same style underneath
+        indicator_style.install(qt_app)
+        assert qt_app.style() is style  # not wrapped twice
     finally:
         qt_app.setStyle(before)

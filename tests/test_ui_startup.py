@@ -70,6 +70,13 @@ LATE_QT_CLASSES = (
     "QComboBox",
     "QDateEdit",
     "QTextLayout",  # the filter's highlighting, made as the filter gets focus
+    # The check-box style (installed after the paint): a Python style makes QStyle, its
+    # 570 enum members and every style option's class. The first paint's delegates
+    # never ask the style for anything, so nothing else makes it.
+    "QStyle",
+    "QProxyStyle",
+    "QStyleOptionButton",
+    "QGradient",  # made with the first QBrush: the task rows' colours are QColors
 )
 
 # The Notes tab's editor: made on the turn after the first paint, unless that paint shows
@@ -102,6 +109,7 @@ def finish(window):
     seen["collecting_after"] = gc.isenabled()
     seen["frozen_after"] = gc.get_freeze_count()
     seen["icons_after"] = [not window.windowIcon().isNull(), not QApplication.windowIcon().isNull()]
+    seen["style_after"] = type(QApplication.style()).__name__
     window.close()
 
 class FirstPaint(QObject):
@@ -210,6 +218,7 @@ def check_first_paint(seen: dict, place: str) -> None:
     # What start-up made is out of the collector's reach (a full pass skips the vault).
     assert seen["frozen_after"] > 10_000
     assert seen["icons_after"] == [True, True]  # the window's, and dialogs'
+    assert seen["style_after"] == "VisibleIndicators"  # check boxes framed for dark palettes
     # ...and they do arrive right after it: sync starts, the conflict panel attaches.
     for name in (
         "desktop_app.ui.sync_worker",

@@ -19,9 +19,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QLineEdit,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QWidget,
@@ -111,19 +111,21 @@ class CountDelegate(QStyledItemDelegate):
     """Paints a number from ``role`` right-aligned and muted (zero is left out).
 
     A row whose ``group_role`` is true gets a thin rule above it (sidebar sections).
-    ``padding`` is space inside each row around its text, the selection filling it
-    (what a style sheet's ``::item { padding }`` gives, without the style sheet: the
-    first one a window sets costs ~15 ms, before its first paint).
+    ``padding`` is space inside each row around its entry: the style draws the entry,
+    its selection included, inset by it, as sidebars in Things or GNOME do. The style
+    itself is never asked from Python: PySide would make ``QStyle`` and its enums
+    (~5 ms) for the window's first paint, which shows the sidebar.
     """
 
     def __init__(
         self,
         role: int,
-        parent: QWidget | None = None,
+        parent: QAbstractItemView | None = None,
         group_role: int = -1,
         padding: QMargins | None = None,
     ) -> None:
         super().__init__(parent)
+        self._view = parent
         self._role = role
         self._group_role = group_role
         self._padding = padding or QMargins()
@@ -131,11 +133,21 @@ class CountDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         return super().sizeHint(option, index).grownBy(self._padding)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+    def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        super().initStyleOption(option, index)
+        if not self._padding.isNull():
+            option.rect = option.rect.marginsRemoved(self._padding)  # type: ignore[attr-defined]
+
+    def updateEditorGeometry(
+        self, editor: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> None:
         if self._padding.isNull():
-            super().paint(painter, option, index)
-        else:
-            self._paint_padded(painter, option, index)
+            super().updateEditorGeometry(editor, option, index)
+        else:  # a framed field over the whole row (createEditor), padding included
+            editor.setGeometry(option.rect)  # type: ignore[attr-defined]
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        super().paint(painter, option, index)  # inset by the padding (initStyleOption)
         if self._group_role >= 0 and index.data(self._group_role):
             painter.save()
             painter.setPen(option.palette.color(QPalette.ColorRole.Mid))  # type: ignore[attr-defined]
@@ -146,18 +158,25 @@ class CountDelegate(QStyledItemDelegate):
         if not count:
             return
         painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
         palette: QPalette = option.palette  # type: ignore[attr-defined]
         painter.setPen(
             palette.color(QPalette.ColorRole.HighlightedText)
-            if selected
+            if self._selected(index)
             else colours.placeholder(palette)
         )
-        rect = option.rect.adjusted(0, 0, -8, 0)  # type: ignore[attr-defined]
+        rect = option.rect.marginsRemoved(self._padding).adjusted(0, 0, -4, 0)  # type: ignore[attr-defined]
         painter.drawText(
             rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(count)
         )
         painter.restore()
+
+    def _selected(self, index: AnyIndex) -> bool:
+        """Whether the row is drawn selected (what the style reads from the option's
+        state, asked of the view instead: the state's type is ``QStyle``'s)."""
+        view = self._view
+        if view is None or (selection := view.selectionModel()) is None:
+            return False
+        return selection.isSelected(QModelIndex(index))
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
@@ -166,18 +185,6 @@ class CountDelegate(QStyledItemDelegate):
         if isinstance(editor, QLineEdit) and not self._padding.isNull():
             editor.setFrame(True)  # a framed field over the whole row, as with the style sheet
         return editor
-
-    def _paint_padded(
-        self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex
-    ) -> None:
-        """The row's background over all of it, its text inside the padding."""
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        widget = opt.widget  # type: ignore[attr-defined]
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
-        opt.rect = opt.rect.marginsRemoved(self._padding)  # type: ignore[attr-defined]
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
 
 class MatchDelegate(QStyledItemDelegate):
@@ -211,6 +218,8 @@ class MatchDelegate(QStyledItemDelegate):
         """Make what the first highlighted paint needs before the first key (PySide makes
         each Qt class and enum type on first use, about a millisecond apiece; the text
         classes, ~5 ms of enums, wait for this rather than the window's first paint)."""
+        from PySide6.QtWidgets import QStyle  # see paint
+
         text_layout = _text_classes()[1]
         self._mark_format(view.palette())
         text_layout("", view.font()).formats()
@@ -235,6 +244,9 @@ class MatchDelegate(QStyledItemDelegate):
         if not spans:
             super().paint(painter, option, index)
             return
+        # Here, not at the top: the first paint has no matches and makes no QStyle.
+        from PySide6.QtWidgets import QStyle
+
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         text, opt.text = opt.text, ""  # type: ignore[attr-defined]

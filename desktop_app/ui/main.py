@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App, AppError
 from desktop_app.sync.collector import StartUpPause
-from desktop_app.ui import indicator_style, system_libraries
+from desktop_app.ui import system_libraries
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.profile import window_settings
 from desktop_app.ui.resources import app_icon
@@ -57,8 +57,8 @@ def application() -> QApplication:
     qt_app.setApplicationDisplayName(APP_NAME)
     qt_app.setOrganizationName(ORGANIZATION)
     qt_app.setOrganizationDomain(ORGANIZATION_DOMAIN)
-    qt_app.setDesktopFileName(DESKTOP_ID)  # the icon comes after the first paint (app_icon)
-    indicator_style.install(qt_app)
+    # The icon and the check-box style come after the first paint (Started).
+    qt_app.setDesktopFileName(DESKTOP_ID)
     return qt_app
 
 
@@ -81,9 +81,15 @@ class Started:
 
     def after_first_paint(self, engine: App, window: MainWindow) -> None:
         from desktop_app.app import settings, trash
+        from desktop_app.ui import indicator_style
         from desktop_app.ui.sync_worker import SyncController
 
         QApplication.setWindowIcon(app_icon())  # dialogs' too (the window has set its own)
+        # A Python style sees every primitive drawn, and PySide makes QStyle's and every
+        # style option's classes for it: ~8 ms the first paint does without (its check
+        # boxes are framed by Fusion alone for that one frame).
+        if isinstance(qt_app := QApplication.instance(), QApplication):
+            indicator_style.install(qt_app)
         try:  # the 30-day purge: one action naming the ids, so replicas agree
             trash.purge_expired(engine)
         except AppError as exc:  # the trash is only kept longer; say so and carry on

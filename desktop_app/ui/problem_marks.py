@@ -6,10 +6,12 @@ are immutable: the same object always has the same problems).
 
 from __future__ import annotations
 
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from typing import TYPE_CHECKING
 
 from desktop_app.core import State, rules
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
 _last: tuple[State, frozenset[str]] | None = None
 
@@ -29,6 +31,9 @@ def seed(state: State, marked: frozenset[str]) -> None:
 
 
 def warning_icon() -> QIcon:
+    # Imported here: a first screen without marked rows makes no QStyle (~5 ms of enums).
+    from PySide6.QtWidgets import QApplication, QStyle
+
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
