@@ -82,13 +82,19 @@ def test_install_wraps_the_style_in_use_once(qtbot) -> None:
     """The window installs it on the turn after its first paint (``main.Started``;
     ``tests/test_ui_startup.py`` checks a real start ends with it)."""
     qt_app = application()
-    before = qt_app.style().name()
+    current = qt_app.style()  # an earlier window in this process may have wrapped it
+    plain = (
+        current.baseStyle().name()
+        if isinstance(current, indicator_style.VisibleIndicators)
+        else current.name()
+    )
+    qt_app.setStyle(plain)
     try:
         indicator_style.install(qt_app)
         style = qt_app.style()
         assert isinstance(style, indicator_style.VisibleIndicators)
-        assert style.baseStyle().name() == before  # the same style underneath
+        assert style.baseStyle().name() == plain  # the same style underneath
         indicator_style.install(qt_app)
         assert qt_app.style() is style  # not wrapped twice
     finally:
-        qt_app.setStyle(before)
+        qt_app.setStyle(plain)
