@@ -70,14 +70,14 @@ LATE_QT_CLASSES = (
     "QComboBox",
     "QDateEdit",
     "QTextLayout",  # the filter's highlighting, made as the filter gets focus
-    # The check-box style (installed after the paint): a Python style makes QStyle, its
-    # 570 enum members and every style option's class. The first paint's delegates
-    # never ask the style for anything, so nothing else makes it.
-    "QStyle",
-    "QProxyStyle",
-    "QStyleOptionButton",
-    "QGradient",  # made with the first QBrush: the task rows' colours are QColors
 )
+
+# Not made by the whole first paint pass either (checked once every widget has painted):
+# the check-box style, installed after it, is a Python style, which makes QStyle (570
+# enum members) and, as it draws, every style option's class; the first paint's
+# delegates never ask the style for anything. QGradient comes with the first QBrush:
+# the task rows' colours are QColors.
+PAINT_PASS_QT_CLASSES = ("QStyle", "QProxyStyle", "QStyleOptionButton", "QGradient")
 
 # The Notes tab's editor: made on the turn after the first paint, unless that paint shows
 # it (the last session ended on a note). Its modules and Qt's text classes come with it.
@@ -98,6 +98,7 @@ from desktop_app.ui.main_window import MainWindow
 
 names = json.loads(sys.argv[2])
 LATE_QT = json.loads(sys.argv[3])
+PAINT_PASS_QT = json.loads(sys.argv[4])
 seen = {}
 
 def loaded():
@@ -130,6 +131,12 @@ class FirstPaint(QObject):
                 import PySide6.QtWidgets as widgets  # the classes PySide has made so far
                 made = {**vars(gui), **vars(widgets)}
                 seen["qt_classes"] = sorted(n for n in LATE_QT if n in made)
+                # Posted now, this runs once the whole window has painted (the window's
+                # own filter, installed before this one, posts its first_painted after).
+                QTimer.singleShot(0, lambda: seen.__setitem__(
+                    "qt_classes_paint_pass",
+                    sorted(n for n in PAINT_PASS_QT if n in {**vars(gui), **vars(widgets)}),
+                ))
                 seen["styled"] = [  # the first style sheet costs ~15 ms: after the paint
                     w.objectName() or type(w).__name__
                     for w in [watched, *watched.findChildren(QWidget)]
@@ -193,6 +200,7 @@ def start_once(data_dir: Path) -> dict:
             str(data_dir),
             json.dumps([*DEFERRED, *NOTE_EDITOR]),
             json.dumps([*LATE_QT_CLASSES, *NOTE_EDITOR_QT_CLASSES]),
+            json.dumps(PAINT_PASS_QT_CLASSES),
         ],
         capture_output=True,
         text=True,
@@ -211,6 +219,7 @@ def check_first_paint(seen: dict, place: str) -> None:
     editor = (list(NOTE_EDITOR), list(NOTE_EDITOR_QT_CLASSES))
     expected = ([], []) if place == "tasks" else (sorted(editor[0]), sorted(editor[1]))
     assert (seen["at_paint"], seen["qt_classes"]) == expected, "made before the first paint"
+    assert seen["qt_classes_paint_pass"] == [], "made by the first paint pass"
     assert seen["sources_read"] == [], "PySide's import hook parsed our sources"
     assert seen["styled"] == [], f"style sheets before the first paint: {seen['styled']}"
     # The cycle collector waits for the paint (it only walked the decoded items again)...
