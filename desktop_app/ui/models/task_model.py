@@ -261,15 +261,15 @@ class TaskTableModel(ScopedRowsModel):
             self.dataChanged.emit(self.index(0, 0), last, [Role.ForegroundRole])
 
     def _foreground(self, task: Task, column: TaskColumn) -> QColor | None:
-        colour = self.text_colours()
+        text = self.text_colours()
         if task.done:
-            return colour["muted"]
+            return text["muted"]
         if column is TaskColumn.DUE and self._overdue(task):
-            return colour["overdue"]
+            return text["overdue"]
         if column is TaskColumn.PRIORITY:
-            return colour["high" if task.priority is Priority.HIGH else "muted"]
+            return text["high" if task.priority is Priority.HIGH else "muted"]
         if column in (TaskColumn.TAGS, TaskColumn.LIST):
-            return colour["muted"]
+            return text["muted"]
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
